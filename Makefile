@@ -1,0 +1,39 @@
+# mcgen: `make slides` builds out/slides.pdf, `make test` runs the tests. Both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk
+PROBLEMS := $(sort $(wildcard problems/*.toml))
+
+.PHONY: slides test tex venv clean
+
+slides: venv tex
+	$(BIN)/mcgen slides $(PROBLEMS) -o out/
+
+test: venv tex
+	$(BIN)/python -m pytest
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# TeX Live from Debian's packages: installed when missing if we are root or may sudo,
+# otherwise we stop and print the command to run.
+tex:
+	@if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "TeX Live is missing. Install it with:"; \
+	     echo "  sudo apt-get install -y --no-install-recommends $(TEX_PACKAGES)"; exit 1; fi; \
+	echo "Installing TeX Live ($(TEX_PACKAGES))…"; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES)
+
+clean:
+	rm -rf out/* $(VENV) .pytest_cache
+	touch out/.gitkeep

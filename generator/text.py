@@ -1,0 +1,98 @@
+"""An expression tree back to the expression language: the form keys and answers are written in."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .expr import (
+    Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
+    Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
+)
+
+SUM, PRODUCT, POSTFIX, ATOM = 1, 2, 3, 4
+
+
+def to_text(expr: Expr) -> str:
+    """Text that `parse` reads back to an equal expression."""
+    return _text(expr)[0]
+
+
+def _wrap(expr: Expr, least: int) -> str:
+    text, prec = _text(expr)
+    return text if prec >= least else f"({text})"
+
+
+def _number(value: Fraction) -> tuple[str, int]:
+    if value.denominator == 1:
+        return str(value.numerator), ATOM if value >= 0 else SUM
+    return f"{value.numerator}/{value.denominator}", PRODUCT if value > 0 else SUM
+
+
+def _exponent(p: Fraction) -> str:
+    return str(p.numerator) if p.denominator == 1 else f"({p.numerator}/{p.denominator})"
+
+
+def _text(e: Expr) -> tuple[str, int]:
+    if isinstance(e, (Sym, Named)):
+        return e.name, ATOM
+    if isinstance(e, Const):
+        return _number(e.value)
+    if isinstance(e, Identity):
+        return "I", ATOM
+    if isinstance(e, Zero):
+        return "0", ATOM
+    if isinstance(e, Ones):
+        return "1", ATOM
+    if isinstance(e, Add):
+        out = _wrap(e.terms[0], SUM)
+        for t in e.terms[1:]:
+            text = _wrap(t, SUM)
+            out += f" - {text[1:].lstrip()}" if text.startswith("-") else f" + {text}"
+        return out, SUM
+    if isinstance(e, Mul):
+        return _product(e)
+    if isinstance(e, Transpose):
+        return _wrap(e.arg, ATOM) + "^T", POSTFIX
+    if isinstance(e, Inverse):
+        if isinstance(e.arg, Transpose):
+            return _wrap(e.arg.arg, ATOM) + "^-T", POSTFIX
+        return _wrap(e.arg, ATOM) + "^-1", POSTFIX
+    if isinstance(e, Hadamard):
+        return " .* ".join(_wrap(f, POSTFIX) for f in e.factors), PRODUCT
+    if isinstance(e, Power):
+        op = "^" if e.arg.is_scalar else ".^"
+        return f"{_wrap(e.arg, ATOM)}{op}{_exponent(e.exponent)}", POSTFIX
+    if isinstance(e, Apply):
+        return f"{e.fn}{chr(39) * e.order}({to_text(e.arg)})", ATOM
+    if isinstance(e, Reduce):
+        return f"{e.op}({to_text(e.arg)})", ATOM
+    if isinstance(e, Softmax):
+        return f"softmax({to_text(e.arg)})", ATOM
+    if isinstance(e, (Diag, DiagPart)):
+        return f"diag({to_text(e.arg)})", ATOM
+    if isinstance(e, Call):
+        return f"{e.fn}({to_text(e.arg)})", ATOM
+    if isinstance(e, Grad):
+        return (e.name, ATOM) if e.name else (f"d{e.fn}/d({to_text(e.arg)})", ATOM)
+    raise TypeError(f"no text form for {type(e).__name__}")
+
+
+def _product(e: Mul) -> tuple[str, int]:
+    numerator: list[str] = []
+    denominator: list[str] = []
+    for f in e.factors[1:] if isinstance(e.factors[0], Const) else e.factors:
+        if isinstance(f, Power) and f.arg.is_scalar and f.exponent < 0:
+            denominator.append(_wrap(Power(f.arg, -f.exponent) if f.exponent != -1 else f.arg, POSTFIX))
+        else:
+            numerator.append(_wrap(f, POSTFIX))
+    coeff = e.coeff
+    sign = "-" if coeff < 0 else ""
+    coeff = abs(coeff)
+    if coeff.numerator != 1 or not numerator:
+        numerator.insert(0, str(coeff.numerator))
+    if coeff.denominator != 1:
+        denominator.insert(0, str(coeff.denominator))
+    text = " ".join(numerator)
+    if denominator:
+        den = " ".join(denominator)
+        text += f" / {den if len(denominator) == 1 else f'({den})'}"
+    return sign + text, SUM if sign else PRODUCT

@@ -1,0 +1,108 @@
+"""The expression language: what it accepts, what it builds, and how it refuses."""
+from __future__ import annotations
+
+import pytest
+
+from generator.errors import ParseError
+from generator.model import FunctionSpec, Scope
+from generator.parse import parse, parse_expr
+
+SCOPE = Scope.build(
+    {"W": ("n", "m"), "x": ("m", 1), "a": ("n", 1), "A": ("m", "m"), "B": ("n", "m"), "S": ("m", "m"),
+     "X": ("m", "m"), "b": ("m", 1), "W1": ("h", "m"), "W2": ("n", "h"), "y": ("n", 1), "s": (1, 1),
+     "W_2": ("m", "m")},
+    {"S": "symmetric"},
+    {"g": FunctionSpec("g", "scalar", gradient="delta"), "h": FunctionSpec("h", "elementwise")},
+)
+
+
+@pytest.mark.parametrize("text, canonical, shape", [
+    ("W x", "W x", ("n", 1)),
+    ("W*x", "W x", ("n", 1)),
+    ("x^T W^T", "x^T W^T", (1, "n")),
+    ("x'", "x^T", (1, "m")),
+    ("(W x)^T", "x^T W^T", (1, "n")),
+    ("a^T W x", "a^T W x", (1, 1)),
+    ("(b^T x) * (B x)", "(b^T x) B x", ("n", 1)),
+    ("(b^T x) B x", "(b^T x) B x", ("n", 1)),
+    ("1 - tanh(x).^2", "1 - tanh(x).^2", ("m", 1)),
+    ("x .* b", "x .* b", ("m", 1)),
+    ("x.^(1/2)", "x.^(1/2)", ("m", 1)),
+    ("X^-1", "X^-1", ("m", "m")),
+    ("inv(X)", "X^-1", ("m", "m")),
+    ("X^-T", "X^-T", ("m", "m")),
+    ("(X^T)^-1", "X^-T", ("m", "m")),
+    ("S^T", "S", ("m", "m")),
+    ("X^2", "X X", ("m", "m")),
+    ("x / s", "x / s", ("m", 1)),
+    ("(x^T A x)/(x^T x)", "(x^T A x) / (x^T x)", (1, 1)),
+    ("- -x", "x", ("m", 1)),
+    ("-x + x", "0", ("m", 1)),
+    ("x + x", "2 x", ("m", 1)),
+    ("2 I + X", "2 I + X", ("m", "m")),
+    ("I x", "x", ("m", 1)),
+    ("W (x + b)", "W (x + b)", ("n", 1)),
+    ("W(x + b)", "W (x + b)", ("n", 1)),
+    ("W_2 x", "W_2 x", ("m", 1)),
+    ("sigma'(x)", "sigma'(x)", ("m", 1)),
+    ("h(W1 x)", "h(W1 x)", ("h", 1)),
+    ("tr(X) + det(X) + logdet(X) + sum(x) + norm(x) + logsumexp(x)",
+     "tr(X) + det(X) + logdet(X) + sum(x) + norm(x) + logsumexp(x)", (1, 1)),
+    ("norm(W)", "norm(W)", (1, 1)),
+    ("diag(x)", "diag(x)", ("m", "m")),
+    ("diag(X)", "diag(X)", ("m", 1)),
+    ("softmax(W x)", "softmax(W x)", ("n", 1)),
+    ("norm(sigma(W2 sigma(W1 x)) - y)^2", "norm(sigma(W2 sigma(W1 x)) - y)^2", (1, 1)),
+    ("f = W^T a; g(f)", "g(f)", (1, 1)),
+    ("x^T b + 3", "x^T b + 3", (1, 1)),
+    ("0.5 x", "x / 2", ("m", 1)),
+])
+def test_parses_to_canonical_text(text, canonical, shape):
+    expr = parse_expr(text, SCOPE)
+    assert str(expr) == canonical
+    assert expr.shape == shape
+
+
+@pytest.mark.parametrize("text", [
+    "W x", "a^T W x", "(b^T x) B x", "1 - tanh(x).^2", "X^-T", "(x^T A x)/(x^T x)", "x.^(1/2)",
+    "norm(sigma(W2 sigma(W1 x)) - y)^2", "diag(x) b", "-(a^T W x)", "0.5 x", "softmax(W x) - y",
+])
+def test_text_form_parses_back_to_the_same_tree(text):
+    expr = parse_expr(text, SCOPE)
+    assert parse_expr(str(expr), SCOPE) == expr
+
+
+def test_statement_names_output_and_intermediates():
+    st = parse("f = W^T a\ny = g(f)", Scope.build({"W": ("n", "m"), "a": ("n", 1)}, None,
+                                                  {"g": FunctionSpec("g", "scalar", gradient="delta")}))
+    assert st.output == "y"
+    assert [name for name, _ in st.definitions] == ["f"]
+    assert set(st.bindings) == {"f", "delta"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("W x +", "column 5: expected"),
+    ("W * * x", "column 5: expected"),
+    ("W b x", "cannot multiply W b (n×1) by x (m×1)"),
+    ("W a", "cannot multiply W (n×m) by a (n×1): inner dimensions m and n differ"),
+    ("q + x", "unknown name 'q'"),
+    ("foo(x)", "unknown function 'foo'"),
+    ("x / x", "can only divide by a scalar"),
+    ("x^2", "use .^"),
+    ("x + a", "cannot add x (m×1) and a (n×1)"),
+    ("tr(W)", "needs a square matrix"),
+    ("softmax(X)", "softmax needs a vector"),
+    ("inv(W)", "not square"),
+    ("I", "cannot tell the size of I"),
+    ("exp", "exp is a function"),
+    ("x = W x", "x is already defined"),
+    ("", "expected an expression"),
+    ("(" * 40 + "x" + ")" * 40, "nested deeper"),
+    ("x" + " + x" * 600, "limit is 2000"),
+])
+def test_refuses_with_position_and_reason(text, message):
+    with pytest.raises(ParseError) as err:
+        parse(text, SCOPE, source="answer")
+    assert str(err.value).startswith("answer: ")
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
