@@ -36,6 +36,12 @@ def name_latex(name: str, bold: bool = False) -> str:
     return text
 
 
+def entry_name(name: str, index: str) -> str:
+    """x_{i}, W_{ij}; a name that has a subscript already gets brackets: (W_{1})_{ij}."""
+    base = name_latex(name)
+    return f"({base})_{{{index}}}" if "_" in base else f"{base}_{{{index}}}"
+
+
 def _is_vector(m: sp.Basic) -> bool:
     shape = getattr(m, "shape", (1, 1))
     return (shape[0] == 1) != (shape[1] == 1)
@@ -219,8 +225,15 @@ class MatrixLatexPrinter(LatexPrinter):
         else:
             index = self._print(e.i) + self._print(e.j)
         if isinstance(parent, sp.MatrixSymbol):
-            return f"{name_latex(str(parent.name))}_{{{index}}}"
+            return entry_name(str(parent.name), index)
         return rf"\left({self._print(parent)}\right)_{{{index}}}"
+
+    def _print_IndexCall(self, e: sp.Expr) -> str:
+        return self.function(e.args[0].name, 0, e.args[1])
+
+    def _print_IndexValue(self, e: sp.Expr) -> str:
+        fn, arg, _, i = e.args
+        return rf"{entry_name(fn.name, self._print(i))}\left({self._print(arg)}\right)"
 
     def _print_KroneckerDelta(self, e: sp.KroneckerDelta, exp: str | None = None) -> str:
         return rf"\delta_{{{self._print(e.args[0])}{self._print(e.args[1])}}}"

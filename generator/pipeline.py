@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from . import derive as engine
+from . import differentiate as engine
 from . import problems as pf
 from .errors import GeneratorError
 from .latex import latex

@@ -1,15 +1,336 @@
-"""The proof of a derivation as a list of Steps (first cut: layout and result; element-wise steps follow)."""
+"""The proof of a derivation as the lecture writes it: layout, index sum, one entry, deltas, assembly.
+
+`prove` tries, in order: the element-wise proof through a named intermediate (the lecture's
+g(f), f = Wᵀa), the direct element-wise proof, and the chain rule with the shape of every
+factor (`chain.py`) for compositions whose index form would not fit on a slide.
+"""
 from __future__ import annotations
 
-from .derive import Backprop
-from .latex import latex, name_latex
-from .model import Scope, Statement, Step
-from .expr import Sym
+from dataclasses import dataclass, replace
+
+import sympy as sp
+
+from . import algebra as alg
+from . import index as ix
+from .differentiate import Backprop, derivative
+from .simplify import normalize
+from .errors import NotDerivable
+from .expr import Expr, Named, Sym, shape_text
+from .latex import entry_name, latex, name_latex
+from .model import Claim, Scope, Statement, Step
+from .symbolic import dim, to_sympy
+
+INDEX_BUDGET = 48  # largest index expression (ops + 4 per summation) worth a slide line
+
+
+class TooLong(NotDerivable):
+    """The element-wise proof would not fit on a slide."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every proof needs to know about the derivation it explains."""
+
+    output: Expr  # the expression differentiated
+    name: str  # its name: y, z, f …
+    wrt: Sym
+    closed: Expr  # the closed form, in `layout`
+    layout: str
+    scope: Scope
+    statement: Statement
+
+    @property
+    def gradients(self) -> dict[str, str]:
+        return {f: spec.gradient for f, spec in self.scope.functions.items() if spec.gradient}
+
+    @property
+    def taken(self) -> set[str]:
+        dims = {d for s in self.scope.symbols.values() for d in s.shape if isinstance(d, str)}
+        return dims | {n for n, s in self.scope.symbols.items() if s.is_scalar}
+
+    def letters(self, n: int) -> list[sp.Symbol]:
+        free = [c for c in ix.INDEX_LETTERS if c not in self.taken]
+        return [ix.index_symbol(c) for c in free[:n]]
 
 
 def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Scope, kind: str) -> list[Step]:
-    """The steps that lead from the statement to the closed form."""
-    out = name_latex(statement.output or "y", bold=statement.expr.is_vector)
-    var = name_latex(wrt.name, bold=wrt.is_vector)
-    result = rf"\frac{{\partial {out}}}{{\partial {var}}} = {latex(back.result)}"
-    return [Step(result, f"closed form in {layout} layout", kind="result")]
+    """The steps from the statement to the closed form."""
+    name = statement.output or "y"
+    if kind == "hessian":
+        return _hessian(statement, wrt, back, scope)
+    ctx = Context(statement.expr, name, wrt, back.result, layout, scope, statement)
+    rewritten = normalize(statement.expr)
+    rewrite = []
+    if rewritten != statement.expr:
+        rewrite = [Step(f"{symbol_latex(name, statement.expr)} = {latex(rewritten)}", "rewrite with "
+                        r"$\log\det X = \operatorname{logdet} X$, $\log\operatorname{softmax}(v) = v - "
+                        r"\operatorname{logsumexp}(v)\mathbf{1}$, $\log e^{u} = u$", kind="rewrite",
+                        claim=Claim("equal", statement.expr, rewritten))]
+        ctx = replace(ctx, output=rewritten)
+    return [layout_step(ctx), *rewrite, *_body(ctx, (_through_named, _direct)), result_step(ctx)]
+
+
+def _body(ctx: Context, elementwise: tuple) -> list[Step]:
+    """The first proof that works: element-wise when it fits on a slide, else the chain rule."""
+    from .chain import chain_proof
+
+    for attempt in (*elementwise, chain_proof):
+        try:
+            return attempt(ctx)
+        except (ix.NoIndexForm, TooLong, NotDerivable):
+            continue
+    return []
+
+
+# ---------------------------------------------------------------- names and fractions
+
+def symbol_latex(name: str, e: Expr) -> str:
+    return name_latex(name, bold=e.is_vector)
+
+
+def frac(top: str, bottom: str) -> str:
+    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+
+
+def entry_latex(name: str, *indices: sp.Expr) -> str:
+    return entry_name(name, "".join(latex(i) for i in indices))
+
+
+def _variable_entry(ctx: Context, idx: list[sp.Symbol]) -> tuple[sp.Basic, str, tuple[sp.Expr, ...]]:
+    """The entry of the variable a proof differentiates by: X_ij, x_i, or the scalar itself."""
+    w = ctx.wrt
+    if w.is_scalar:
+        return sp.Symbol(w.name, real=True), name_latex(w.name), ()
+    m = sp.MatrixSymbol(w.name, dim(w.rows), dim(w.cols))
+    if w.is_column:
+        return m[idx[0], 0], entry_latex(w.name, idx[0]), (idx[0],)
+    if w.is_row:
+        return m[0, idx[0]], entry_latex(w.name, idx[0]), (idx[0],)
+    return m[idx[0], idx[1]], entry_latex(w.name, idx[0], idx[1]), (idx[0], idx[1])
+
+
+def _where(indices: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) -> tuple[sp.Expr, sp.Expr]:
+    """(row, column) of the closed form that holds ∂out/∂var for these indices, in ctx.layout."""
+    var = indices if indices else ()
+    if out is None:  # scalar output: the entry sits where the variable's entry sits
+        zero = sp.Integer(0)
+        pos = (var[0], var[1]) if len(var) == 2 else ((var[0], zero) if ctx.wrt.is_column else (zero, var[0])) if var else (zero, zero)
+        return pos if ctx.layout == "denominator" else (pos[1], pos[0])
+    v = var[0] if var else sp.Integer(0)
+    return (v, out) if ctx.layout == "denominator" else (out, v)
+
+
+# ---------------------------------------------------------------- the steps every proof has
+
+def layout_step(ctx: Context) -> Step:
+    """What the derivative is, entry by entry, in the layout asked for."""
+    y, x = symbol_latex(ctx.name, ctx.output), symbol_latex(ctx.wrt.name, ctx.wrt)
+    i, j = ctx.letters(2)
+    shape = shape_text(ctx.closed.shape).replace("×", r"\times ")
+    d = frac(y, x)
+    if ctx.output.is_scalar and ctx.wrt.is_scalar:
+        body = rf"{d} \in \mathbb{{R}}"
+    elif ctx.output.is_scalar:
+        var = (i, j) if not ctx.wrt.is_vector else (i,)
+        pos = "".join(map(latex, var if ctx.layout == "denominator" or len(var) == 1 else var[::-1]))
+        body = rf"{d} \in \mathbb{{R}}^{{{shape}}},\quad \left({d}\right)_{{{pos}}} = {frac(y, entry_latex(ctx.wrt.name, *var))}"
+    else:
+        pos = f"{latex(j)}{latex(i)}" if ctx.layout == "denominator" else f"{latex(i)}{latex(j)}"
+        rhs = frac(entry_latex(ctx.name, i), entry_latex(ctx.wrt.name, j) if not ctx.wrt.is_scalar else x)
+        body = rf"{d} \in \mathbb{{R}}^{{{shape}}},\quad \left({d}\right)_{{{pos}}} = {rhs}"
+    return Step(body, f"{ctx.layout} layout: the derivative collects one partial derivative per entry",
+                kind="layout")
+
+
+def result_step(ctx: Context) -> Step:
+    """The closed form, with the intermediates it is written in."""
+    y, x = symbol_latex(ctx.name, ctx.output), symbol_latex(ctx.wrt.name, ctx.wrt)
+    text = rf"{frac(y, x)} = {latex(ctx.closed)}"
+    where = [rf"{symbol_latex(n, e)} = {latex(e.arg)}" for n, e in ctx.statement.definitions
+             if isinstance(e, Named) and _mentions(ctx.closed, n)]
+    if where:
+        text += r",\quad " + ", ".join(where)
+    return Step(text, f"closed form in {ctx.layout} layout", kind="result",
+                claim=Claim("derivative", ctx.output, ctx.closed if ctx.layout == "denominator"
+                            else alg.transpose(ctx.closed), ctx.wrt))
+
+
+def _mentions(e: Expr, name: str) -> bool:
+    return any(isinstance(n, Named) and n.name == name for n in e.walk())
+
+
+# ---------------------------------------------------------------- element-wise proofs
+
+def inline(e: Expr) -> Expr:
+    """The expression with every named intermediate replaced by its definition."""
+    if isinstance(e, Named):
+        return inline(e.arg)
+    if not e.args:
+        return e
+    return e.with_args(tuple(inline(a) for a in e.args))
+
+
+def _index_form(e: Expr, ctx: Context, out: sp.Expr | None) -> sp.Expr:
+    s = ix.with_abstract(to_sympy(e), ctx.gradients)
+    if e.is_scalar:
+        return ix.expand(s)
+    return ix.entry(s, out, sp.Integer(0)) if e.is_column else ix.entry(s, sp.Integer(0), out)
+
+
+def _budget(*exprs: sp.Expr) -> None:
+    if any(ix.size(e) > INDEX_BUDGET for e in exprs):
+        raise TooLong("the index form is too long for a slide")
+
+
+def _direct(ctx: Context) -> list[Step]:
+    """Index sum of one entry, derivative by one entry of the variable, deltas reduced, assembly."""
+    i, j, *_ = ctx.letters(4)
+    out = None if ctx.output.is_scalar else i
+    var_index = [j] if out is not None else [i, j]
+    var, var_tex, var_idx = _variable_entry(ctx, var_index)
+    form = _index_form(inline(ctx.output), ctx, out)
+    raw = sp.diff(form, var)
+    reduced = ix.reduce_deltas(raw)
+    _budget(form, raw, reduced)
+    shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
+    lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output)
+    where = _where(var_idx, ctx, out)
+    entry_claim = Claim("entry", raw, ctx.closed, indices=where)
+    steps = [
+        Step(f"{lhs} = {latex(shown_form)}", "write the entry as an index sum", kind="index",
+             claim=Claim("entry", form, ctx.output, indices=(out, 0) if out is not None else (0, 0))
+             if not ctx.output.is_row else None),
+        Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry; "
+             r"$\partial x_k/\partial x_j = \delta_{kj}$", kind="differentiate", claim=entry_claim),
+    ]
+    if reduced != ix.plain_deltas(raw):
+        steps.append(Step(f"{frac(lhs, var_tex)} = {latex(shown_reduced)}", "only the terms whose Kronecker "
+                          "deltas equal 1 survive", kind="reduce", claim=replace(entry_claim, lhs=reduced)))
+    steps.append(_assemble(ctx, shown_reduced, out, var_idx))
+    return steps
+
+
+def _through_named(ctx: Context) -> list[Step]:
+    """The lecture's proof for y = g(f), f = Wᵀa: chain rule for one entry, then f entry by entry."""
+    named = {n for n in ctx.output.walk() if isinstance(n, Named) and ctx.wrt in _symbols(n.arg)}
+    outer_direct = ctx.wrt in _symbols(_cut(ctx.output, named))
+    if len(named) != 1 or outer_direct or not ctx.output.is_scalar:
+        raise TooLong("not a single named intermediate")
+    f = named.pop()
+    if not f.is_column:
+        raise TooLong("the named intermediate is not a column vector")
+    i, j, k = ctx.letters(3)
+    var, var_tex, var_idx = _variable_entry(ctx, [i, j])
+    f_sym = sp.MatrixSymbol(f.name, dim(f.rows), 1)
+    y = symbol_latex(ctx.name, ctx.output)
+    f_tex, fk = symbol_latex(f.name, f), entry_latex(f.name, k)
+    # inner: f_k as an index sum, differentiated by the variable's entry
+    inner = _index_form(inline(f.arg), ctx, k)
+    inner_raw = sp.diff(inner, var)
+    inner_red = ix.reduce_deltas(inner_raw)
+    # outer: y as a function of f, differentiated by f_k
+    outer = ix.reduce_deltas(sp.diff(_index_form(ctx.output, ctx, None), f_sym[k, 0]))
+    total = ix.reduce_deltas(sp.Sum(outer * inner_red, (k, 0, f_sym.shape[0] - 1)))
+    _budget(inner, inner_raw, inner_red, outer, total)
+    s_inner, s_raw, s_red, s_outer, s_total = ix.display([inner, inner_raw, inner_red, outer, total],
+                                                         {*ctx.taken, "i", "j", "k"})
+    one_by_n = rf"1\times {latex(dim(f.rows))}"
+    n_by_one = rf"{latex(dim(f.rows))}\times 1"
+    where = _where(var_idx, ctx, None)
+    chain = (rf"{frac(y, var_tex)} = \underbrace{{{frac(f_tex, var_tex)}}}_{{{one_by_n}}}"
+             rf"\underbrace{{{frac(y, f_tex)}}}_{{{n_by_one}}} = \sum_{{{latex(k)}=1}}^{{{latex(dim(f.rows))}}} "
+             rf"{frac(fk, var_tex)}\,{frac(y, fk)}")
+    outer_reason = ("by definition of the gradient" if isinstance(_cut(ctx.output, {f}), Expr) and s_outer.atoms(sp.MatrixSymbol)
+                    and any(str(m.name) in ctx.gradients.values() for m in s_outer.atoms(sp.MatrixSymbol))
+                    else "differentiate the outer expression by one entry of " + f"${f_tex}$")
+    return [
+        Step(chain, f"chain rule in {ctx.layout} layout for one entry ${var_tex}$", kind="chain"),
+        Step(f"{fk} = {latex(s_inner)}", f"write one entry of ${f_tex}$ as an index sum", kind="index",
+             claim=Claim("entry", inner, inline(f.arg), indices=(k, 0))),
+        Step(f"{frac(fk, var_tex)} = {latex(s_raw)}", "differentiate by one entry", kind="differentiate"),
+        Step(f"{frac(fk, var_tex)} = {latex(s_red)}", "only the terms whose Kronecker deltas equal 1 survive",
+             kind="reduce"),
+        Step(f"{frac(y, fk)} = {latex(s_outer)}", outer_reason, kind="differentiate"),
+        Step(f"{frac(y, var_tex)} = {latex(s_total)}", "put both into the chain rule and sum over "
+             f"${latex(k)}$", kind="reduce", claim=Claim("entry", total, ctx.closed, indices=where)),
+        _assemble(ctx, s_total, None, var_idx),
+    ]
+
+
+def _symbols(e: Expr) -> set[Sym]:
+    return {n for n in e.walk() if isinstance(n, Sym)}
+
+
+def _cut(e: Expr, named: set[Expr]) -> Expr:
+    """e with the given named intermediates as opaque symbols (so we can see what is left outside)."""
+    if e in named:
+        return Sym(f"_{e.name}", e.shape)  # type: ignore[attr-defined]
+    if not e.args:
+        return e
+    return e.with_args(tuple(_cut(a, named) for a in e.args))
+
+
+def _assemble(ctx: Context, entry: sp.Expr, out: sp.Expr | None, var_idx: tuple[sp.Expr, ...]) -> Step:
+    """Collect the entries into a matrix in the layout asked for and recognise the closed form."""
+    y, x = symbol_latex(ctx.name, ctx.output), symbol_latex(ctx.wrt.name, ctx.wrt)
+    closed = latex(ctx.closed)
+    rows, cols = _where(var_idx, ctx, out)
+    grid = _corners(ctx, entry, rows, cols)
+    if grid is not None:
+        text = rf"{frac(y, x)} = {grid} = {closed}"
+    else:
+        pos = "".join(latex(v) for v in (rows, cols) if not (isinstance(v, sp.Integer)))
+        text = (rf"\left({frac(y, x)}\right)_{{{pos}}} = {latex(entry)} = \left({closed}\right)_{{{pos}}}"
+                rf"\;\Rightarrow\; {frac(y, x)} = {closed}")
+    return Step(text, f"collect the entries in {ctx.layout} layout and recognise the matrix", kind="assemble")
+
+
+def _corners(ctx: Context, entry: sp.Expr, rows: sp.Expr, cols: sp.Expr) -> str | None:
+    """The matrix of entries shown by its corners, as the lecture does, when the entry is short."""
+    if entry.atoms(sp.Sum) or ix.size(entry) > 12:
+        return None
+    r, c = ctx.closed.shape
+    # Plain symbols named 1 and n: labels for display, so sympy does not range-check W[n, m].
+    first = sp.Symbol("1")
+    row_vals = [first, sp.Symbol(str(r))] if not isinstance(rows, sp.Integer) else [None]
+    col_vals = [first, sp.Symbol(str(c))] if not isinstance(cols, sp.Integer) else [None]
+
+    def at(rv: sp.Expr | None, cv: sp.Expr | None) -> str:
+        subs = {}
+        if rv is not None:
+            subs[rows] = rv
+        if cv is not None:
+            subs[cols] = cv
+        shown = entry.xreplace(subs).replace(
+            lambda n: isinstance(n, sp.KroneckerDelta), lambda n: sp.Integer(n.args[0] == n.args[1]))
+        return latex(shown)
+
+    if len(row_vals) == 2 and len(col_vals) == 2:
+        body = (rf"{at(row_vals[0], col_vals[0])} & \cdots & {at(row_vals[0], col_vals[1])} \\ "
+                rf"\vdots & \ddots & \vdots \\ {at(row_vals[1], col_vals[0])} & \cdots & {at(row_vals[1], col_vals[1])}")
+    elif len(row_vals) == 2:
+        body = rf"{at(row_vals[0], None)} \\ \vdots \\ {at(row_vals[1], None)}"
+    elif len(col_vals) == 2:
+        body = rf"{at(None, col_vals[0])} & \cdots & {at(None, col_vals[1])}"
+    else:
+        return None
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+# ---------------------------------------------------------------- second derivatives
+
+def _hessian(statement: Statement, wrt: Sym, back: Backprop, scope: Scope) -> list[Step]:
+    """H = ∂/∂xᵀ (∂y/∂x): the gradient first, then its Jacobian entry by entry."""
+    grad = derivative(statement.expr, wrt, "denominator", scope.functions).result
+    y, x = symbol_latex(statement.output or "y", statement.expr), symbol_latex(wrt.name, wrt)
+    ctx = Context(grad if grad.is_column else alg.transpose(grad), "g", wrt, back.result, "numerator", scope,
+                  statement)
+    first = Step(rf"\mathbf{{g}} = {frac(y, x)} = {latex(ctx.output)}", "the gradient (denominator layout)",
+                 kind="gradient", claim=Claim("derivative", statement.expr, ctx.output, wrt))
+    define = Step(rf"H = \frac{{\partial^2 {y}}}{{\partial {x}\,\partial {x}^\top}} = \frac{{\partial \mathbf{{g}}}}"
+                  rf"{{\partial {x}^\top}},\quad H_{{ij}} = \frac{{\partial g_i}}{{\partial x_j}}",
+                  "the Hessian is the Jacobian of the gradient (numerator layout)", kind="layout")
+    body = _body(ctx, (_direct,))
+    result = Step(rf"H = {latex(back.result)}", "the Hessian", kind="result",
+                  claim=Claim("derivative", ctx.output, back.result, wrt))
+    return [first, define, *body, result]

@@ -68,6 +68,12 @@ def hessian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None =
     return derivative(column, wrt, "numerator", functions)
 
 
+def pullback(expr: Expr, var: Sym, seed: Expr, mode: str,
+             functions: Mapping[str, FunctionSpec] | None = None) -> Expr:
+    """The adjoint reaching `var` when `seed` is the adjoint of `expr` (one step of the chain rule)."""
+    return _Engine(normalize(expr), var, functions or {}, mode).run(seed).result
+
+
 class _Engine:
     """One reverse sweep: push adjoints from the output down to the variable, summing at the leaves."""
 
@@ -77,8 +83,9 @@ class _Engine:
         self.trace: list[tuple[Expr, Expr]] = []
         self.reached: list[Expr] = []
 
-    def run(self) -> Backprop:
-        seed = alg.ONE if self.mode == "gradient" else Identity(self.root.length)
+    def run(self, seed: Expr | None = None) -> Backprop:
+        if seed is None:
+            seed = alg.ONE if self.mode == "gradient" else Identity(self.root.length)
         if self.needs(self.root):
             self.visit(self.root, seed)
         if self.reached:
