@@ -198,8 +198,8 @@ def _direct(ctx: Context) -> list[Step]:
     entry_claim = Claim("entry", raw, ctx.closed, indices=where)
     steps = [
         Step(f"{lhs} = {latex(shown_form)}", "write the entry as an index sum", kind="index",
-             claim=Claim("entry", form, ctx.output, indices=(out, 0) if out is not None else (0, 0))
-             if not ctx.output.is_row else None),
+             claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
+                         (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output) else None),
         Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry; "
              r"$\partial x_k/\partial x_j = \delta_{kj}$", kind="differentiate", claim=entry_claim),
     ]
@@ -208,6 +208,11 @@ def _direct(ctx: Context) -> list[Step]:
                           "deltas equal 1 survive", kind="reduce", claim=replace(entry_claim, lhs=reduced)))
     steps.append(_assemble(ctx, shown_reduced, out, var_idx))
     return steps
+
+
+def _checkable(form: sp.Expr, e: Expr) -> bool:
+    """An index form can be checked by numbers unless it holds an abstract function's value."""
+    return not e.is_row and not form.atoms(ix.IndexCall, ix.IndexValue)
 
 
 def _through_named(ctx: Context) -> list[Step]:

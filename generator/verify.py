@@ -20,23 +20,29 @@ def residual(expr: Expr, wrt: Sym, closed_form: Expr, layout: str, scope: Scope,
     worst = 0.0
     for point in range(POINTS):
         values, dims = sample_for([expr, closed_form], scope, seed * 1009 + point, sizes)
-        exact = evaluate(closed_form, values, scope, dims)
-        if layout == "numerator":
-            exact = exact.T
-        f = _as_function(expr, wrt, values, scope, dims)
-        x0 = values[wrt.name]
-        if kind == "hessian":
-            approx = _hessian(f, x0)
-        elif "symmetric" in wrt.props or "spd" in wrt.props:
-            approx, exact = _symmetric_directions(f, x0), _symmetric_directions_of(exact)
-        else:
-            approx = _first(f, x0, kind)
-        if approx.shape != exact.shape:
-            raise VerificationError(f"the closed form is {exact.shape[0]}×{exact.shape[1]} but the "
-                                    f"derivative is {approx.shape[0]}×{approx.shape[1]}")
-        scale = max(1.0, float(np.abs(approx).max(initial=0)))
-        worst = max(worst, float(np.abs(exact - approx).max(initial=0)) / scale)
+        worst = max(worst, gap_at(expr, wrt, closed_form, layout, scope, kind, values, dims))
     return worst
+
+
+def gap_at(expr: Expr, wrt: Sym, closed_form: Expr, layout: str, scope: Scope, kind: str,
+           values: Mapping[str, np.ndarray], dims: Mapping[Dim, int]) -> float:
+    """Relative gap between the closed form and finite differences at one point."""
+    exact = evaluate(closed_form, values, scope, dims)
+    if layout == "numerator":
+        exact = exact.T
+    f = _as_function(expr, wrt, values, scope, dims)
+    x0 = np.asarray(values[wrt.name], dtype=float)
+    if kind == "hessian":
+        approx = _hessian(f, x0)
+    elif "symmetric" in wrt.props or "spd" in wrt.props:
+        approx, exact = _symmetric_directions(f, x0), _symmetric_directions_of(exact)
+    else:
+        approx = _first(f, x0, kind)
+    if approx.shape != exact.shape:
+        raise VerificationError(f"the closed form is {exact.shape[0]}×{exact.shape[1]} but the "
+                                f"derivative is {approx.shape[0]}×{approx.shape[1]}")
+    scale = max(1.0, float(np.abs(approx).max(initial=0)))
+    return float(np.abs(exact - approx).max(initial=0)) / scale
 
 
 def check(expr: Expr, wrt: Sym, closed_form: Expr, layout: str, scope: Scope, kind: str,
