@@ -5,11 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk
 PROBLEMS := $(sort $(wildcard problems/*.toml))
+# Problem files that are rows of an identity table (a top-level `table = "…"` key).
+TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
 .PHONY: slides test tex venv clean
 
 slides: venv tex
 	$(BIN)/mcgen slides $(PROBLEMS) -o out/
+ifneq ($(TABLE_PROBLEMS),)
+	$(BIN)/mcgen table $(TABLE_PROBLEMS) -o out/
+endif
 
 test: venv tex
 	$(BIN)/python -m pytest
