@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,13 +12,13 @@ from typing import Any, Iterable, Sequence
 import jinja2
 
 from .errors import GeneratorError
-from .expr import Call, Dim, Expr, Grad, Named, Shape, Sym
+from .expr import Call, Dim, Grad, Named, Shape
 from .latex import latex, name_latex
-from .model import Derivation, FunctionSpec, Problem, Step
+from .model import Derivation, FunctionSpec, Problem
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-# Plain text → LaTeX text. Unicode maths that authors and the engine's messages use (n×m, δ, ᵀ)
+# Plain text → LaTeX text. Unicode maths that authors and the engine's messages use (n×m, δ, ᵀ, ₖ)
 # becomes inline maths, because pdfLaTeX's utf8 input cannot typeset those characters as text.
 TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
@@ -28,13 +29,15 @@ TEXT_ESCAPES = {
     "→": r"\ensuremath{\to}", "≤": r"\ensuremath{\le}", "≥": r"\ensuremath{\ge}",
     "≠": r"\ensuremath{\ne}", "∈": r"\ensuremath{\in}", "∑": r"\ensuremath{\sum}",
     "−": "-", "–": "--", "—": "---", "…": r"\ldots{}", "·": r"\ensuremath{\cdot}",
-    "ℝ": r"\ensuremath{\mathbb{R}}", "⁻¹": r"\ensuremath{^{-1}}", "²": r"\ensuremath{^{2}}",
-    "δ": r"\ensuremath{\delta}", "σ": r"\ensuremath{\sigma}", "α": r"\ensuremath{\alpha}",
-    "β": r"\ensuremath{\beta}", "λ": r"\ensuremath{\lambda}", "μ": r"\ensuremath{\mu}",
-    "ε": r"\ensuremath{\varepsilon}", "η": r"\ensuremath{\eta}", "θ": r"\ensuremath{\theta}",
-    "Σ": r"\ensuremath{\Sigma}", "Δ": r"\ensuremath{\Delta}",
+    "ℝ": r"\ensuremath{\mathbb{R}}", "⁻": r"\ensuremath{^{-}}", "∇": r"\ensuremath{\nabla}",
+    "≈": r"\ensuremath{\approx}", "⊗": r"\ensuremath{\otimes}", "∘": r"\ensuremath{\circ}",
+    "ε": r"\ensuremath{\varepsilon}",
 }
-_ESCAPE = re.compile("|".join(re.escape(k) for k in sorted(TEXT_ESCAPES, key=len, reverse=True)))
+GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
+         "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
+_SPECIAL = "|".join(re.escape(k) for k in sorted(TEXT_ESCAPES, key=len, reverse=True))
+_ESCAPE = re.compile(f"{_SPECIAL}|[^\\x00-\\xff]|[\\xb2\\xb3\\xb9]")  # Latin-1's ² ³ ¹ too
+
 
 # A frame holds at most MAX_STEPS proof steps and at most FRAME_BUDGET of height, in rough lines:
 # a reason and a flat formula weigh 1.2; fractions and sums 2; matrices and underbraces 3.
@@ -46,7 +49,21 @@ FLAT = 1.2
 
 def tex_escape(text: Any) -> str:
     """Plain text (titles, notes, reasons) made safe for LaTeX's text mode."""
-    return _ESCAPE.sub(lambda m: TEXT_ESCAPES[m.group(0)], str(text))
+    return _ESCAPE.sub(lambda m: TEXT_ESCAPES.get(m.group(0)) or _unicode(m.group(0)), str(text))
+
+
+def _unicode(char: str) -> str:
+    """Greek letters and sub/superscripts (δ, ₖ, ²) as inline maths; other characters unchanged."""
+    name = unicodedata.name(char, "").replace("LAMDA", "LAMBDA")
+    greek = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", name)
+    if greek:
+        letter = greek.group(2).lower() if greek.group(1) == "SMALL" else greek.group(2).capitalize()
+        return rf"\ensuremath{{\{letter}}}" if letter in GREEK else char
+    tag, _, _ = unicodedata.decomposition(char).partition(" ")
+    if tag in ("<sub>", "<super>"):
+        plain = tex_escape(unicodedata.normalize("NFKC", char))
+        return rf"\ensuremath{{{'_' if tag == '<sub>' else '^'}{{\mathrm{{{plain}}}}}}}"
+    return char
 
 
 @cache
@@ -57,7 +74,6 @@ def environment() -> jinja2.Environment:
         block_start_string=r"\BLOCK{", block_end_string="}",
         variable_start_string=r"\VAR{", variable_end_string="}",
         comment_start_string=r"\#{", comment_end_string="}",
-        line_comment_prefix="%#",
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False, undefined=jinja2.StrictUndefined,
     )

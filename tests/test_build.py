@@ -5,7 +5,7 @@ import pytest
 
 from generator.build import build, check_writable, compile_tex, overfull_boxes, relevant_lines, write_all
 from generator.errors import BuildError, GeneratorError
-from generator.render import render_slides, render_table, table_entry
+from generator.render import TEXT_ESCAPES, render_slides, render_table, table_entry, tex_escape
 from generator import derive_problem
 
 MINIMAL = "\\documentclass{article}\n\\pdftrailerid{}\n\\begin{document}\n%s\n\\end{document}\n"
@@ -32,6 +32,13 @@ def test_identity_table_compiles_without_overfull_boxes(examples):
             for p, _ in examples.values() if table_entry(p)]
     compiled = compile_tex(render_table(rows, title="Identities"), "identities")
     assert compiled.pdf.startswith(b"%PDF") and compiled.overfull == ()
+
+
+def test_escaped_text_compiles():
+    text = " ".join(TEXT_ESCAPES) + " δₖⱼ = ∂zᵢ/∂xⱼ, Wᵀa ∈ ℝⁿ, λ² Ω café"
+    compiled = compile_tex("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{amssymb}\n"
+                           f"\\begin{{document}}\n{tex_escape(text)}\n\\end{{document}}\n", "escaped")
+    assert compiled.pdf.startswith(b"%PDF")
 
 
 def test_same_source_gives_byte_identical_pdf():

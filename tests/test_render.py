@@ -26,6 +26,9 @@ from generator.render import (
     ("n×m", r"n\ensuremath{\times}m"),
     ("Wᵀa, δ = ∂g/∂f", r"W\ensuremath{^{\top}}a, \ensuremath{\delta} = \ensuremath{\partial}g/\ensuremath{\partial}f"),
     ("σ′(x)", r"\ensuremath{\sigma}\ensuremath{'}(x)"),
+    ("δₖⱼ", r"\ensuremath{\delta}\ensuremath{_{\mathrm{k}}}\ensuremath{_{\mathrm{j}}}"),
+    ("x² Λ", r"x\ensuremath{^{\mathrm{2}}} \ensuremath{\Lambda}"),
+    ("café", "café"),
 ])
 def test_tex_escape(text, escaped):
     assert tex_escape(text) == escaped
