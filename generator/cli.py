@@ -103,7 +103,7 @@ def slides(files: tuple[Path, ...], out_dir: Path, layout: str | None, no_pdf: b
 @NO_PDF
 @click.option("--title", default=TABLE_TITLE, show_default=True, help="Title of the document.")
 def table(files: tuple[Path, ...], out_dir: Path, no_pdf: bool, title: str) -> None:
-    """Identity tables from problem files with a `table` key, both layout columns derived; OUT/identities.*"""
+    """Identity tables (OUT/identities.tex, .pdf) from the files with a `table` key; others are skipped."""
     check_writable(out_dir)
     rows = []
     for problem in _load_all(files):

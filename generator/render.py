@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 import jinja2
 
 from .errors import GeneratorError
-from .expr import Call, Dim, Grad, Named, Shape
+from .expr import Apply, Call, Dim, Grad, Named, Shape
 from .latex import latex, name_latex
 from .model import Derivation, FunctionSpec, Problem
 
@@ -106,7 +106,6 @@ class StepView:
 class DerivationView:
     """Everything a slide shows about one derivation, as LaTeX (maths) or plain text (words)."""
 
-    name: str
     title: str
     statement: tuple[str, ...]  # LaTeX lines: named intermediates first, then the output
     shapes: tuple[str, ...]  # W \in \mathbb{R}^{n\times m}
@@ -124,11 +123,6 @@ class DerivationView:
     def kind_name(self) -> str:
         """The word for what is asked: gradient, Jacobian or Hessian."""
         return {"jacobian": "Jacobian", "hessian": "Hessian"}.get(self.kind, self.kind)
-
-    @property
-    def step_count(self) -> int:
-        """Number of proof steps over all pages."""
-        return sum(len(page) for page in self.pages)
 
 
 def dim_latex(dim: Dim) -> str:
@@ -191,20 +185,20 @@ def given_lines(d: Derivation) -> tuple[str, ...]:
     """Assumptions on symbols and what each abstract function is, in LaTeX."""
     lines = [ASSUMPTION_LATEX[prop].format(symbol_latex(s.name, s.shape))
              for s in d.scope.symbols.values() for prop in sorted(s.props)]
-    calls = {e.fn: e for e in d.statement.expr.walk() if isinstance(e, Call)}
+    calls = {e.fn: e for e in d.statement.expr.walk() if isinstance(e, (Call, Apply))}
     grads = {e.fn: e for e in d.statement.bindings.values() if isinstance(e, Grad) and e.name}
     for spec in d.scope.functions.values():
-        lines.extend(_function_lines(spec, calls.get(spec.name), grads.get(spec.name)))
+        if spec.name in calls:  # a declared function the expression never uses needs no line
+            lines.extend(_function_lines(spec, calls[spec.name], grads.get(spec.name)))
     return tuple(lines)
 
 
-def _function_lines(spec: FunctionSpec, call: Call | None, grad: Grad | None) -> list[str]:
+def _function_lines(spec: FunctionSpec, call: Call | Apply, grad: Grad | None) -> list[str]:
     fn = name_latex(spec.name, bold=spec.kind == "vector")
     if spec.kind == "elementwise":
         return [rf"{fn}\colon \mathbb{{R}} \to \mathbb{{R}} \text{{ applied element-wise}}"]
     target = space_latex(spec.shape) if spec.kind == "vector" and spec.shape else r"\mathbb{R}"
-    source = space_latex(call.arg.shape) if call is not None else r"\mathbb{R}^{\cdot}"
-    lines = [rf"{fn}\colon {source} \to {target}"]
+    lines = [rf"{fn}\colon {space_latex(call.arg.shape)} \to {target}"]
     if grad is not None:
         lines.append(rf"{latex(grad)} = \frac{{\partial {fn}}}{{\partial {latex(grad.arg)}}}")
     return lines
@@ -240,10 +234,9 @@ def paginate(steps: Sequence[StepView]) -> tuple[tuple[StepView, ...], ...]:
 
 
 def view(d: Derivation, problem: Problem | None = None) -> DerivationView:
-    """The slide view of a derivation; the problem, when given, supplies title, notes and name."""
+    """The slide view of a derivation; the problem, when given, supplies title and notes."""
     steps = tuple(StepView(s.latex, s.reason, s.kind) for s in d.steps)
     return DerivationView(
-        name=problem.name if problem else d.wrt.name,
         title=problem.title if problem else f"Derivative of {d.statement.output or 'y'} by {d.wrt.name}",
         statement=statement_lines(d),
         shapes=shape_lines(d),
