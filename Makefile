@@ -5,11 +5,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk
 PROBLEMS := $(sort $(wildcard problems/*.toml))
+# Problem files that are rows of an identity table (a top-level `table = "…"` key).
+TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
-.PHONY: slides test tex venv clean
+.PHONY: slides test tex venv clean picture
 
 slides: venv tex
 	$(BIN)/mcgen slides $(PROBLEMS) -o out/
+ifneq ($(TABLE_PROBLEMS),)
+	$(BIN)/mcgen table $(TABLE_PROBLEMS) -o out/
+endif
+
+# The README's picture: one page of the real deck (SLIDE_PAGE), rendered by poppler's pdftoppm.
+SLIDE_PAGE ?= 4
+picture: slides
+	pdftoppm -png -r 80 -f $(SLIDE_PAGE) -l $(SLIDE_PAGE) -singlefile out/slides.pdf docs/slide
 
 test: venv tex
 	$(BIN)/python -m pytest

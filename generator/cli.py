@@ -1,0 +1,220 @@
+"""The `mcgen` command: a thin click layer over the library; every refusal is one line and exit code 1."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn, Sequence
+
+import click
+
+from .build import build, check_writable
+from .errors import GeneratorError
+from .expr import Dim
+from .model import LAYOUTS, Derivation, Problem
+from .pipeline import derive as derive_expr
+from .pipeline import derive_problem
+from .problems import load
+from .render import derivative_latex, render_slides, render_table, table_entry
+
+SLIDES_TITLE = "Matrix calculus, one entry at a time"
+TABLE_TITLE = "Matrix-calculus identities in both layouts"
+
+
+def fail(message: str) -> NoReturn:
+    """Print `mcgen: message` as one line on stderr and exit with code 1."""
+    click.echo(f"mcgen: {' '.join(str(message).split())}", err=True)
+    sys.exit(1)
+
+
+class _Main(click.Group):
+    """The command group; turns the project's errors, OS errors and usage errors into one line."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as err:
+            fail(err.format_message())
+        except click.Abort:
+            fail("interrupted")
+        except GeneratorError as err:
+            fail(str(err))
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            fail(f"{where}{err.strerror or err}")
+        if isinstance(code, int) and code:  # --help and friends end with their own code
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mcgen", message="mcgen %(version)s")
+def main() -> None:
+    """mcgen: matrix-calculus derivations with proofs, slides and identity tables."""
+
+
+# -- shared pieces --------------------------------------------------------------------------------
+
+def _load_all(files: Sequence[Path]) -> list[Problem]:
+    if not files:
+        raise GeneratorError("no problem files given; e.g. mcgen slides problems/*.toml -o out/")
+    return [load(path) for path in files]
+
+
+def _report(built_files: Sequence[Path], overfull: dict[str, tuple[str, ...]]) -> None:
+    click.echo("wrote " + ", ".join(str(p) for p in built_files))
+    for name, lines in overfull.items():
+        if lines:  # never expected (every formula shrinks to fit) but worth saying if it happens
+            click.echo(f"mcgen: warning: {name}.tex: {len(lines)} overfull box(es), first: {lines[0]}", err=True)
+
+
+LAYOUT = click.Choice(LAYOUTS)
+OUTPUT = click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
+                      show_default=True, help="Directory for the .tex and .pdf files.")
+NO_PDF = click.option("--no-pdf", is_flag=True, help="Write the .tex only; do not run latexmk.")
+FILES = click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+
+
+# -- mcgen slides ---------------------------------------------------------------------------------
+
+@main.command()
+@FILES
+@OUTPUT
+@click.option("--layout", type=LAYOUT, default=None, help="Override every problem's layout.")
+@NO_PDF
+@click.option("--title", default=SLIDES_TITLE, show_default=True, help="Title of the deck.")
+def slides(files: tuple[Path, ...], out_dir: Path, layout: str | None, no_pdf: bool, title: str) -> None:
+    """Derive, verify and prove each problem file; write OUT/slides.tex and OUT/slides.pdf."""
+    check_writable(out_dir)
+    problems = _load_all(files)
+    derivations = [derive_problem(p, layout) for p in problems]
+    tex = render_slides(derivations, title=title, problems=problems)
+    built = build({"slides": tex}, out_dir, pdf=not no_pdf)
+    _report(built.files, dict(built.overfull))
+
+
+# -- mcgen table ----------------------------------------------------------------------------------
+
+@main.command()
+@FILES
+@OUTPUT
+@NO_PDF
+@click.option("--title", default=TABLE_TITLE, show_default=True, help="Title of the document.")
+def table(files: tuple[Path, ...], out_dir: Path, no_pdf: bool, title: str) -> None:
+    """Identity tables (OUT/identities.tex, .pdf) from the files with a `table` key; others are skipped."""
+    check_writable(out_dir)
+    rows = []
+    for problem in _load_all(files):
+        entry = table_entry(problem)
+        if entry is not None:
+            rows.append((entry, derive_problem(problem, "numerator"), derive_problem(problem, "denominator")))
+    if not rows:
+        raise GeneratorError("none of the problem files has a 'table' key; add e.g. "
+                             "table = \"Vector-by-vector identities\" to the rows of the table")
+    built = build({"identities": render_table(rows, title=title)}, out_dir, pdf=not no_pdf)
+    _report(built.files, dict(built.overfull))
+
+
+# -- mcgen derive ---------------------------------------------------------------------------------
+
+def _pair(text: str, option: str, example: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise GeneratorError(f"{option} {text!r}: expected {example}")
+    return name.strip(), value.strip()
+
+
+def parse_shapes(items: Sequence[str]) -> dict[str, list[Dim]]:
+    """`a=m,1` → {"a": ["m", "1"]}; the library checks the sizes themselves."""
+    shapes: dict[str, list[Dim]] = {}
+    for item in items:
+        name, value = _pair(item, "--shape", "NAME=ROWS,COLS such as X=m,n or x=3,1")
+        dims = [d.strip() for d in value.split(",")]
+        if len(dims) != 2 or not all(dims):
+            raise GeneratorError(f"--shape {item!r}: expected two sizes, ROWS,COLS, such as X=m,n")
+        shapes[name] = dims
+    return shapes
+
+
+def parse_functions(items: Sequence[str]) -> dict[str, Any]:
+    """`g=scalar:delta`, `h=elementwise`, `u=vector:r,1` → the mapping the library's checks read."""
+    functions: dict[str, Any] = {}
+    for item in items:
+        name, value = _pair(item, "--function", "NAME=KIND such as g=scalar:delta, h=elementwise, u=vector:r,1")
+        kind, _, detail = value.partition(":")
+        spec: dict[str, Any] = {"kind": kind.strip()}
+        if detail and kind == "scalar":
+            spec["gradient"] = detail.strip()
+        elif detail and kind == "vector":
+            spec["shape"] = [d.strip() for d in detail.split(",")]
+        elif detail:
+            raise GeneratorError(f"--function {item!r}: only scalar:GRADIENT and vector:ROWS,COLS take a detail")
+        functions[name] = spec
+    return functions
+
+
+def _derivation(source: str, wrt: str | None, shapes: tuple[str, ...], layout: str | None,
+                assume: tuple[str, ...], functions: tuple[str, ...], hessian: bool) -> Derivation:
+    if source.endswith(".toml"):
+        if wrt or shapes or assume or functions:
+            raise GeneratorError(f"{source}: --wrt, --shape, --assume and --function come from the problem "
+                                 "file; give them only with an expression")
+        problem = load(source)
+        if hessian and not problem.hessian:
+            problem = dataclasses.replace(problem, hessian=True)
+        return derive_problem(problem, layout)
+    if not wrt:
+        raise GeneratorError("--wrt is missing: name the variable to differentiate by, e.g. --wrt x")
+    if not shapes:
+        raise GeneratorError("--shape is missing: declare every symbol, e.g. --shape W=n,m --shape x=m,1")
+    return derive_expr(source, wrt, parse_shapes(shapes), layout or "denominator",
+                       dict(_pair(a, "--assume", "NAME=KIND such as A=symmetric") for a in assume),
+                       parse_functions(functions), hessian=hessian)
+
+
+def _steps(d: Derivation) -> list[dict[str, str]]:
+    return [{"kind": s.kind, "latex": s.latex, "reason": s.reason} for s in d.steps]
+
+
+def format_derivation(d: Derivation, fmt: str, steps: bool) -> str:
+    """The derivation as text (expression language), LaTeX, or sorted JSON."""
+    shape = f"{d.shape[0]}×{d.shape[1]}"
+    if fmt == "json":
+        data: dict[str, Any] = {
+            "expr": d.statement.text, "wrt": d.wrt.name, "layout": d.layout, "kind": d.kind,
+            "shape": list(d.shape), "answer": str(d.closed_form), "latex": d.latex, "residual": d.residual,
+        }
+        if steps:
+            data["steps"] = _steps(d)
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
+    if fmt == "latex":
+        lines = [f"{derivative_latex(d)} = {d.latex}"]
+        if steps:
+            lines = [f"% {s['kind']}: {s['reason']}\n{s['latex']}" for s in _steps(d)] + lines
+        return "\n".join(lines)
+    lines = [str(d.closed_form), f"{d.kind} in {d.layout} layout, {shape}; "
+                                 f"finite differences agree to {d.residual:.1e}"]
+    if steps:
+        lines += [f"{k}. {s['reason']}  [{s['kind']}]\n   {s['latex']}" for k, s in enumerate(_steps(d), 1)]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("source", metavar="EXPR|FILE.toml")
+@click.option("--wrt", help="The variable to differentiate by.")
+@click.option("--shape", "shapes", multiple=True, metavar="NAME=ROWS,COLS", help="e.g. --shape X=m,n")
+@click.option("--layout", type=LAYOUT, default=None, help="denominator (default) or numerator.")
+@click.option("--assume", multiple=True, metavar="NAME=KIND", help="symmetric, spd or probability.")
+@click.option("--function", "functions", multiple=True, metavar="NAME=KIND[:DETAIL]",
+              help="g=scalar:delta, h=elementwise or u=vector:r,1.")
+@click.option("--hessian", is_flag=True, help="Second derivative of a scalar by a vector.")
+@click.option("--steps", is_flag=True, help="Print the proof too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
+              show_default=True)
+def derive(source: str, wrt: str | None, shapes: tuple[str, ...], layout: str | None,
+           assume: tuple[str, ...], functions: tuple[str, ...], hessian: bool, steps: bool, fmt: str) -> None:
+    """Differentiate an expression (or a problem file), verify it and print the result."""
+    d = _derivation(source, wrt, shapes, layout, assume, functions, hessian)
+    click.echo(format_derivation(d, fmt, steps))

@@ -1,0 +1,171 @@
+"""The command line through click's CliRunner: slides, table and derive, and one-line refusals."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from generator import derive, load
+from generator.cli import main
+from generator.render import tex_escape
+
+from conftest import BAD, DATA
+
+ROOT = DATA.parent.parent
+WX = str(ROOT / "problems" / "lecture-wx.toml")
+XTW = str(ROOT / "problems" / "lecture-xtw.toml")
+BILINEAR = ["y = a^T X b", "--wrt", "X", "--shape", "a=m,1", "--shape", "X=m,n", "--shape", "b=n,1"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_slides_writes_tex_and_pdf(tmp_path):
+    result = run("slides", WX, XTW, str(DATA / "delta.toml"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["slides.pdf", "slides.tex"]
+    assert (tmp_path / "out" / "slides.pdf").read_bytes().startswith(b"%PDF")
+    tex = (tmp_path / "out" / "slides.tex").read_text()
+    for problem in (WX, XTW):
+        assert tex_escape(load(problem).title) in tex
+
+
+@pytest.mark.parametrize("layout", ["denominator", "numerator"])
+def test_slides_layout_override_and_no_pdf(tmp_path, layout):
+    result = run("slides", WX, "-o", str(tmp_path), "--layout", layout, "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slides.tex"]
+    d = derive("z = W x", "x", {"W": ("n", "m"), "x": ("m", 1)}, layout)
+    tex = (tmp_path / "slides.tex").read_text()
+    assert rf"\boxed{{\frac{{\partial \mathbf{{z}}}}{{\partial \mathbf{{x}}}} = {d.latex}}}" in tex
+    assert f"in {layout} layout" in tex
+
+
+def test_same_inputs_give_byte_identical_tex(tmp_path):
+    for out in ("a", "b"):
+        assert run("slides", WX, str(DATA / "network.toml"), "-o", str(tmp_path / out), "--no-pdf").exit_code == 0
+    assert (tmp_path / "a" / "slides.tex").read_bytes() == (tmp_path / "b" / "slides.tex").read_bytes()
+
+
+def test_table_shows_both_layouts_side_by_side(tmp_path):
+    files = [WX, XTW, str(DATA / "bilinear.toml"), str(DATA / "delta.toml")]  # delta has no table key
+    result = run("table", *files, "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["identities.pdf", "identities.tex"]
+    tex = (tmp_path / "identities.tex").read_text()
+    for expr, wrt, shapes in [("z = W x", "x", {"W": ("n", "m"), "x": ("m", 1)}),
+                              ("z = x^T W", "x", {"x": ("m", 1), "W": ("m", "n")})]:
+        num, den = (derive(expr, wrt, shapes, layout).latex for layout in ("numerator", "denominator"))
+        assert f"\\mccell{{{num}}}\n  & \\mccell{{{den}}}" in tex
+    assert "(70)" in tex and "Vector-by-vector identities" in tex
+
+
+@pytest.mark.parametrize("extra, lines", [
+    ([], ["a b^T", "gradient in denominator layout, m×n; finite differences agree to"]),
+    (["--layout", "numerator"], ["b a^T", "gradient in numerator layout, n×m;"]),
+    (["--format", "latex"], [r"\frac{\partial y}{\partial X} = \mathbf{a} \mathbf{b}^{\top}"]),
+])
+def test_derive_text_and_latex(extra, lines):
+    result = run("derive", *BILINEAR, *extra)
+    assert result.exit_code == 0, result.output
+    out = result.stdout.splitlines()
+    assert len(out) == len(lines)
+    assert all(got.startswith(want) for got, want in zip(out, lines))
+
+
+@pytest.mark.parametrize("args, answer, shape", [
+    (BILINEAR, "a b^T", ["m", "n"]),
+    (["f = W^T a; y = g(f)", "--wrt", "W", "--shape", "W=n,m", "--shape", "a=n,1",
+      "--function", "g=scalar:delta"], "a delta^T", ["n", "m"]),
+    (["y = x^T A x", "--wrt", "x", "--shape", "x=n,1", "--shape", "A=n,n", "--assume", "A=symmetric"],
+     "2 A x", ["n", 1]),
+    (["y = x^T A x", "--wrt", "x", "--shape", "x=n,1", "--shape", "A=n,n", "--hessian"], "A + A^T", ["n", "n"]),
+    (["z = h(x)", "--wrt", "x", "--shape", "x=n,1", "--function", "h=elementwise"], "diag(h'(x))", ["n", "n"]),
+    (["z = u(x)", "--wrt", "x", "--shape", "x=n,1", "--function", "u=vector:r,1"], "du/d(x)", ["n", "r"]),
+    ([str(DATA / "quadratic.toml")], "2 A x", ["n", 1]),
+])
+def test_derive_json(args, answer, shape):
+    result = run("derive", *args, "--format", "json", "--steps")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == sorted(data)
+    assert (data["answer"], data["shape"]) == (answer, shape)
+    assert data["residual"] < 1e-6 and data["steps"] and data["steps"][-1]["latex"]
+
+
+def test_derive_json_is_stable():
+    assert run("derive", *BILINEAR, "--format", "json").stdout == run("derive", *BILINEAR, "--format", "json").stdout
+
+
+def test_derive_steps_in_text():
+    result = run("derive", *BILINEAR, "--steps")
+    assert result.exit_code == 0 and "\n1. " in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["derive", "y = a^T X +", "--wrt", "X", "--shape", "a=m,1", "--shape", "X=m,n"], "column 11: expected"),
+    (["derive", "y = W x", "--wrt", "q", "--shape", "W=n,m", "--shape", "x=m,1"], "'q' is not declared"),
+    (["derive", "y = W x", "--wrt", "x", "--shape", "W=n,m", "--shape", "x=k,1"],
+     "cannot multiply W (n×m) by x (k×1)"),
+    (["derive", "y = W x", "--wrt", "x", "--shape", "W=n"], "--shape 'W=n': expected two sizes"),
+    (["derive", "y = W x", "--wrt", "x", "--shape", "W"], "--shape 'W': expected NAME=ROWS,COLS"),
+    (["derive", "y = W x", "--shape", "W=n,m"], "--wrt is missing"),
+    (["derive", "y = W x", "--wrt", "x"], "--shape is missing"),
+    (["derive", "y = W x", "--wrt", "x", "--shape", "W=n,m", "--shape", "x=m,1", "--layout", "sideways"],
+     "Invalid value for '--layout'"),
+    (["derive", "y = g(x)", "--wrt", "x", "--shape", "x=n,1", "--function", "g=weird"], "expected kind = one of"),
+    (["derive", "y = x^T A x", "--wrt", "x", "--shape", "x=n,1", "--shape", "A=n,n", "--assume", "A=round"],
+     "expected one of symmetric, spd, probability"),
+    (["derive", str(BAD / "missing.toml")], "missing.toml: cannot read the file"),
+    (["derive", str(DATA / "bilinear.toml"), "--wrt", "a"], "come from the problem file"),
+    (["derive", "y = W x", "--bogus"], "No such option"),
+])
+def test_derive_refusals_are_one_line(args, message):
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("mcgen: ")
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("command, files, message", [
+    ("slides", ["syntax.toml"], "syntax.toml: expr: column 9: expected"),
+    ("slides", ["undeclared-wrt.toml"], "undeclared-wrt.toml: wrt: 'q' is not declared"),
+    ("slides", ["shape-mismatch.toml"], "cannot multiply W (n×m) by x (k×1)"),
+    ("slides", ["toml-error.toml"], "toml-error.toml: line 1, column"),
+    ("slides", ["missing.toml"], "missing.toml: cannot read the file"),
+    ("slides", [], "no problem files given"),
+    ("table", ["bad-row.toml"], "bad-row.toml: 'row' should be a whole number"),
+    ("table", ["table-shape.toml"], "table-shape.toml: expr: column 9: cannot multiply x^T (1×m) by W (k×n)"),
+])
+def test_bad_files_write_nothing(tmp_path, command, files, message):
+    out = tmp_path / "out"
+    result = run(command, WX, *(str(BAD / f) for f in files), "-o", str(out)) if files else run(command, "-o", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("mcgen: ")
+    assert message in result.stderr
+    assert not out.exists()
+
+
+def test_table_without_table_rows_is_refused(tmp_path):
+    result = run("table", str(DATA / "delta.toml"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "none of the problem files has a 'table' key" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_dir_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    result = run("slides", WX, "-o", str(tmp_path / "taken"))
+    assert result.exit_code == 1 and "is not a directory" in result.stderr
+    assert (tmp_path / "taken").read_text() == "x"
+
+
+def test_existing_output_is_untouched_when_a_build_fails(tmp_path):
+    assert run("slides", WX, "-o", str(tmp_path), "--no-pdf").exit_code == 0
+    before = (tmp_path / "slides.tex").read_bytes()
+    result = run("slides", XTW, str(BAD / "syntax.toml"), "-o", str(tmp_path), "--no-pdf")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slides.tex"]
+    assert (tmp_path / "slides.tex").read_bytes() == before
