@@ -121,6 +121,8 @@ class MatrixLatexPrinter(LatexPrinter):
     def _product(self, factors: tuple[sp.Basic, ...]) -> str:
         coeff = sp.Integer(1)
         numerator, denominator = [], []
+        # Kronecker deltas last, as written by hand: W_{ik} δ_{kj}.
+        factors = sorted(factors, key=lambda f: isinstance(f, sp.KroneckerDelta))
         for f in factors:
             if f.is_Number:
                 coeff *= f

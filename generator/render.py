@@ -52,6 +52,12 @@ def tex_escape(text: Any) -> str:
     return _ESCAPE.sub(lambda m: TEXT_ESCAPES.get(m.group(0)) or _unicode(m.group(0)), str(text))
 
 
+def tex_text(text: Any) -> str:
+    """Engine-written prose (a step's reason): text escaped, its $…$ formulas kept as maths."""
+    parts = str(text).split("$")
+    return "".join(tex_escape(p) if k % 2 == 0 else f"${p}$" for k, p in enumerate(parts))
+
+
 def _unicode(char: str) -> str:
     """Greek letters and sub/superscripts (δ, ₖ, ²) as inline maths; other characters unchanged."""
     name = unicodedata.name(char, "").replace("LAMDA", "LAMBDA")
@@ -78,6 +84,7 @@ def environment() -> jinja2.Environment:
         autoescape=False, undefined=jinja2.StrictUndefined,
     )
     env.filters["tex_escape"] = tex_escape
+    env.filters["tex_text"] = tex_text
     return env
 
 
