@@ -1,6 +1,7 @@
 """The public pipeline: text → parsed statement → closed form → proof → numeric check → Derivation."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from . import differentiate as engine
@@ -8,6 +9,7 @@ from . import problems as pf
 from . import rename
 from .errors import GeneratorError
 from .latex import latex
+from .expr import Sym
 from .model import Derivation, FunctionSpec, Problem, Scope, Statement
 from .parse import parse
 from .steps import prove
@@ -40,9 +42,7 @@ def derive(
         raise GeneratorError(f"{source}: wrt: '{wrt}' is not declared under shapes (declared: {declared})")
     d = _derived(statement, scope, wrt, layout, hessian)
     what = source if source != "<input>" else f"d({statement.text})/d{wrt}"
-    expr_checked = d.statement.expr
-    residual = check(expr_checked, d.wrt, d.closed_form, d.layout, scope, d.kind, what)
-    return _with_residual(d, residual)
+    return replace(d, residual=check(statement.expr, d.wrt, d.closed_form, d.layout, scope, d.kind, what))
 
 
 def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian: bool) -> Derivation:
@@ -63,7 +63,8 @@ def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian:
     return rename.derivation(_cache[key], back, statement, scope)
 
 
-def _fresh(statement: Statement, variable, scope: Scope, layout: str, hessian: bool) -> Derivation:
+def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessian: bool) -> Derivation:
+    """Differentiate and prove; the residual is filled in by the caller's numeric check."""
     if hessian:
         back, kind, layout = engine.hessian(statement.expr, variable, scope.functions), "hessian", "numerator"
     else:
@@ -81,12 +82,6 @@ def _fresh(statement: Statement, variable, scope: Scope, layout: str, hessian: b
         scope=scope,
         kind=kind,
     )
-
-
-def _with_residual(d: Derivation, residual: float) -> Derivation:
-    from dataclasses import replace
-
-    return replace(d, residual=residual)
 
 
 def derive_problem(problem: Problem, layout: str | None = None) -> Derivation:

@@ -109,15 +109,18 @@ def _variable_entry(ctx: Context, idx: list[sp.Symbol]) -> tuple[sp.Basic, str, 
     return m[idx[0], idx[1]], entry_latex(w.name, idx[0], idx[1]), (idx[0], idx[1])
 
 
-def _where(indices: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) -> tuple[sp.Expr, sp.Expr]:
+def _where(var: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) -> tuple[sp.Expr, sp.Expr]:
     """(row, column) of the closed form that holds ∂out/∂var for these indices, in ctx.layout."""
-    var = indices if indices else ()
-    if out is None:  # scalar output: the entry sits where the variable's entry sits
-        zero = sp.Integer(0)
-        pos = (var[0], var[1]) if len(var) == 2 else ((var[0], zero) if ctx.wrt.is_column else (zero, var[0])) if var else (zero, zero)
-        return pos if ctx.layout == "denominator" else (pos[1], pos[0])
-    v = var[0] if var else sp.Integer(0)
-    return (v, out) if ctx.layout == "denominator" else (out, v)
+    zero = sp.Integer(0)
+    if out is not None:
+        pos = (var[0] if var else zero, out)
+    elif len(var) == 2:
+        pos = (var[0], var[1])
+    elif not var:
+        pos = (zero, zero)
+    else:  # a scalar by a vector: the entry sits where the variable's entry sits
+        pos = (var[0], zero) if ctx.wrt.is_column else (zero, var[0])
+    return pos if ctx.layout == "denominator" else (pos[1], pos[0])
 
 
 # ---------------------------------------------------------------- the steps every proof has
@@ -245,9 +248,10 @@ def _through_named(ctx: Context) -> list[Step]:
     chain = (rf"{frac(y, var_tex)} = \underbrace{{{frac(f_tex, var_tex)}}}_{{{one_by_n}}}"
              rf"\underbrace{{{frac(y, f_tex)}}}_{{{n_by_one}}} = \sum_{{{latex(k)}=1}}^{{{latex(dim(f.rows))}}} "
              rf"{frac(fk, var_tex)}\,{frac(y, fk)}")
-    outer_reason = ("by definition of the gradient" if isinstance(_cut(ctx.output, {f}), Expr) and s_outer.atoms(sp.MatrixSymbol)
-                    and any(str(m.name) in ctx.gradients.values() for m in s_outer.atoms(sp.MatrixSymbol))
-                    else "differentiate the outer expression by one entry of " + f"${f_tex}$")
+    gradient_names = set(ctx.gradients.values())
+    by_definition = any(str(m.name) in gradient_names for m in s_outer.atoms(sp.MatrixSymbol))
+    outer_reason = ("by definition of the gradient" if by_definition
+                    else f"differentiate the outer expression by one entry of ${f_tex}$")
     return [
         Step(chain, f"chain rule in {ctx.layout} layout for one entry ${var_tex}$", kind="chain"),
         Step(f"{fk} = {latex(s_inner)}", f"write one entry of ${f_tex}$ as an index sum", kind="index",
