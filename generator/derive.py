@@ -52,11 +52,25 @@ def derivative(expr: Expr, wrt: Sym, layout: str = "denominator",
 
 
 def _transpose_terms(e: Expr) -> Expr:
-    """The transpose of a result, taken term by term so a sum does not read (…)ᵀ."""
-    flipped = alg.transpose(e)
-    if flipped is e or not isinstance(e, Add):
-        return flipped
-    return alg.add(*(alg.transpose(t) for t in e.terms))
+    """The transpose of a result: term by term for sums of products (bᵀ + xᵀ(A + Aᵀ)), whole for
+    sums of symbols ((x − a)ᵀ), whichever needs fewer transposes otherwise (Aᵀ + Bᵀ → A + B)."""
+    if isinstance(e, Mul) and len(e.chain) == 1 and isinstance(e.chain[0], Add):
+        return alg.mul(*(f for f in e.factors if f.is_scalar), _transpose_terms(e.chain[0]))
+    if not isinstance(e, Add):
+        return alg.transpose(e)
+    split = alg.add(*(_transpose_terms(t) for t in e.terms))
+    whole = alg.transpose(e)
+    if any(_is_product(t) for t in e.terms) or _transposes(split) < _transposes(whole):
+        return split
+    return whole
+
+
+def _is_product(e: Expr) -> bool:
+    return isinstance(e, Mul) and sum(not isinstance(f, Const) for f in e.factors) > 1
+
+
+def _transposes(e: Expr) -> int:
+    return sum(isinstance(n, Transpose) for n in e.walk())
 
 
 def hessian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:
