@@ -75,8 +75,11 @@ def _transposes(e: Expr) -> int:
 
 def hessian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:
     """∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n)."""
-    if not expr.is_scalar or not (wrt.is_vector or wrt.is_scalar):
-        raise NotDerivable("a Hessian needs a scalar expression and a vector variable")
+    if not expr.is_scalar:
+        raise NotDerivable(f"a Hessian needs a scalar expression, but {expr} is {expr.rows}×{expr.cols}")
+    if not (wrt.is_vector or wrt.is_scalar):
+        raise NotDerivable(f"the Hessian of {expr} by the matrix {wrt.name} is a fourth-order tensor; "
+                           "mcgen takes Hessians by a vector")
     grad = derivative(expr, wrt, "denominator", functions).result
     column = grad if grad.is_column or grad.is_scalar else alg.transpose(grad)
     return derivative(column, wrt, "numerator", functions)

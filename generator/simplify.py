@@ -171,11 +171,10 @@ def _common_end(terms: list[Expr], side: int) -> Expr | None:
     return None
 
 
-def _kind(e: Expr) -> tuple[str, frozenset[Expr]]:
-    """What is left of a term once a factor is pulled out: scalars only, or a matrix and its scalars."""
+def _kind(e: Expr) -> tuple[bool, frozenset[Expr]]:
+    """What is left of a term once a factor is pulled out: a matrix or not, and its scalar denominators."""
     scalars, chain = _split(e)
-    return ("matrix" if chain else "scalar",
-            frozenset(f for f in scalars if not isinstance(f, Const)) if chain else frozenset())
+    return bool(chain), frozenset(f for f in scalars if isinstance(f, Power) and f.exponent < 0)
 
 
 def _positive_first(terms: tuple[Expr, ...] | list[Expr]) -> list[Expr]:
