@@ -37,17 +37,19 @@ def derivative(expr: Expr, wrt: Sym, layout: str = "denominator",
                functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:
     """∂expr/∂wrt in the layout asked for: scalar by anything, or vector by vector."""
     expr = normalize(expr)
+    written = frozenset(e for e in expr.walk() if isinstance(e, Add))  # sums kept as the author wrote them
     if expr.is_scalar:
-        back = _Engine(expr, wrt, functions or {}, "gradient").run()
+        back = _Engine(expr, wrt, functions or {}, "gradient").run(written)
     elif expr.is_vector and (wrt.is_vector or wrt.is_scalar):
-        back = _Engine(expr if expr.is_column else alg.transpose(expr), wrt, functions or {}, "jacobian").run()
+        column = expr if expr.is_column else alg.transpose(expr)
+        back = _Engine(column, wrt, functions or {}, "jacobian").run(written)
     elif expr.is_vector:
         raise NotDerivable(f"the derivative of the vector {expr} by the matrix {wrt.name} is a third-order "
                            "tensor; differentiate a scalar of it instead, such as g(z) or c^T z")
     else:
         raise NotDerivable(f"{expr} is a matrix; mcgen differentiates scalars and vectors")
     if layout == "numerator":
-        return Backprop(tidy(_transpose_terms(back.result)), back.trace, back.mode)
+        return Backprop(tidy(_transpose_terms(back.result), written), back.trace, back.mode)
     return back
 
 
@@ -94,12 +96,12 @@ class _Engine:
         self.trace: list[tuple[Expr, Expr]] = []
         self.reached: list[Expr] = []
 
-    def run(self) -> Backprop:
+    def run(self, written: frozenset[Expr] = frozenset()) -> Backprop:
         seed = alg.ONE if self.mode == "gradient" else Identity(self.root.length)
         if self.needs(self.root):
             self.visit(self.root, seed)
         if self.reached:
-            result = tidy(alg.add(*self.reached))
+            result = tidy(alg.add(*self.reached), written)
         elif self.mode == "gradient":
             result = alg.zero(self.wrt.shape)
         else:

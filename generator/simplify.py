@@ -44,22 +44,25 @@ def _diag_times_vector(node: Mul) -> Expr:
     return node
 
 
-def tidy(expr: Expr) -> Expr:
-    """Textbook form: factored sums, σ′/σ = 1 − σ, and (AB)⁻¹ = B⁻¹A⁻¹ where that cancels something."""
-    out = _tidy(expr)
-    split = _tidy(_split_inverses(out))
+def tidy(expr: Expr, keep: frozenset[Expr] = frozenset()) -> Expr:
+    """Textbook form: factored sums, σ′/σ = 1 − σ, and (AB)⁻¹ = B⁻¹A⁻¹ where that cancels something.
+
+    Sums in `keep` (those the author wrote, such as A + XᵀCX) are left as written.
+    """
+    out = _tidy(expr, keep)
+    split = _tidy(_split_inverses(out), keep)
     return split if _size(split) < _size(out) else out
 
 
-def _tidy(expr: Expr) -> Expr:
+def _tidy(expr: Expr, keep: frozenset[Expr]) -> Expr:
     """Bottom-up: rebuild through the smart constructors, factor sums, put positive terms first."""
-    if not expr.args:
+    if not expr.args or expr in keep:
         return expr
-    children = tuple(_tidy(a) for a in expr.args)
+    children = tuple(_tidy(a, keep) for a in expr.args)
     node = expr if children == expr.args else _rebuild(expr, children)
     if isinstance(node, (Mul, Hadamard)):
         return _sigma_identities(node)
-    return _factor(node) if isinstance(node, Add) else node
+    return _factor(node) if isinstance(node, Add) and node not in keep else node
 
 
 def _size(e: Expr) -> int:
@@ -95,8 +98,8 @@ def _sigma_identities(node: Expr) -> Expr:
             if isinstance(g, Power) and g.exponent == -1 and g.arg in (s, one_minus):
                 factors[i] = one_minus if g.arg == s else s
                 del factors[j]
-                build = alg.mul if isinstance(node, Mul) else alg.hadamard
-                return _tidy(build(*factors))
+                built = (alg.mul if isinstance(node, Mul) else alg.hadamard)(*factors)
+                return _sigma_identities(built) if isinstance(built, (Mul, Hadamard)) else built
     return node
 
 
