@@ -357,6 +357,8 @@ def reduce_(op: str, e: Expr) -> Expr:
         return mul(*(f for f in e.factors if f.is_scalar), reduce_(op, mul(*e.chain)))
     if op == "sum" and isinstance(e, Sym) and "probability" in e.props:
         return ONE
+    if op == "tr" and isinstance(e, Diag):
+        return reduce_("sum", e.arg)
     if op == "sum" and isinstance(e, Transpose):
         return reduce_(op, e.arg)
     return Reduce(op, e)

@@ -119,12 +119,21 @@ class _Engine:
         if self.mode == "jacobian" and not (node.is_vector or node.is_scalar):
             raise NotDerivable(f"the vector output depends on {self.wrt.name} through the matrix {node}; "
                                "mcgen's vector-by-vector rules need vector intermediates")
+        if self.mode == "jacobian" and node.is_scalar and self._through_matrix(node):
+            # A scalar such as norm(B x) or tr(X(x)): its gradient, times the 1×r adjoint, is its part.
+            inner = _Engine(node, self.wrt, self.functions, "gradient").run()
+            self.trace.extend(inner.trace[1:])
+            self.reached.append(alg.mul(_column(inner.result), adjoint))
+            return
         rules = GRADIENT if self.mode == "gradient" else JACOBIAN
         rule = rules.get(type(node))
         if rule is None:
             raise NotDerivable(f"no rule to differentiate {node} by {self.wrt.name}")
         for child, child_adjoint in rule(self, node, adjoint):
             self.visit(child, child_adjoint)
+
+    def _through_matrix(self, node: Expr) -> bool:
+        return any(self.needs(c) and not (c.is_vector or c.is_scalar) for c in node.args)
 
     def spec(self, fn: str) -> FunctionSpec:
         return self.functions.get(fn) or FunctionSpec(fn, "scalar")

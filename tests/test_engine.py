@@ -75,6 +75,8 @@ COVERAGE = [
     ("L = tr(X^3)", "X", S, None, '3 X^T X^T', '3 X X'),
     ("L = sum(X)", "X", M, None, '1', '1'),
     ("L = tr(exp(X))", "X", S, None, 'I .* exp(X)', '(I .* exp(X))^T'),
+    ("z = norm(A x) x", "x", V, None, 'norm(A x) I + A^T A x x^T / norm(A x)', 'norm(A x) I + x x^T A^T A / norm(A x)'),
+    ("z = tr(x a^T) b", "x", V, None, 'a b^T', 'b a^T'),
 ]
 
 
@@ -229,6 +231,8 @@ def test_numeric_check_honours_assumptions():
      "u takes a vector, not X"),
     ("f = sum(sigma''(x))", "x", V, None, True, NotDerivable, "derivatives of sigma beyond order 3"),
     ("f = x^T x", "q", V, None, False, GeneratorError, "'q' is not declared"),
+    ("f = det(x x^T)", "x", V, None, False, GeneratorError,
+     "no values at which (x x^T)^-1 is defined: at every sample it was singular"),
 ])
 def test_unsupported_input_is_refused_by_name(expr, wrt, shapes, functions, as_hessian, error, fragment):
     with pytest.raises(error) as caught:
