@@ -235,13 +235,15 @@ def hadamard(*factors: Expr) -> Expr:
     shapes = {f.shape for f in mats}
     if len(shapes) > 1:
         raise ShapeError("element-wise product of " + " and ".join(shape_text(s) for s in sorted(shapes, key=str)))
-    inner: list[Expr] = []
+    powers: dict[Expr, Fraction] = {}  # u ∘ u = u.^2 and u ∘ u.^-1 = 1, as for scalars
     for f in mats:
         for g in _elementwise_factors(f, scalars):
             if isinstance(g, Zero):
                 return g
             if not isinstance(g, Ones):
-                inner.append(g)
+                base, p = (g.arg, g.exponent) if isinstance(g, Power) else (g, Fraction(1))
+                powers[base] = powers.get(base, Fraction(0)) + p
+    inner = [power(b, p) for b, p in powers.items() if p != 0]
     if not inner:
         body: Expr = Ones(shapes.pop())
     elif len(inner) == 1:
