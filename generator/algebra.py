@@ -183,19 +183,15 @@ def _tidy_chain(chain: list[Expr]) -> list[Expr]:
 
 
 def _cancel_inverse(out: list[Expr]) -> None:
-    """(AB)⁻¹AB = I and AB(AB)⁻¹ = I at the end of a chain being built."""
-    last = out[-1]
-    inverted = _inverted_chain(last)
+    """(AB)⁻¹AB = I and AB(AB)⁻¹ = I at the end of a chain being built: both drop out."""
+    inverted = _inverted_chain(out[-1])
     k = len(inverted)
     if k > 1 and len(out) > k and tuple(out[-k - 1:-1]) == inverted:
         del out[-k - 1:]
-        out.append(Identity(last.rows))
         return
     for k in range(2, len(out)):
-        before = out[-k - 1]
-        if _inverted_chain(before) == tuple(out[-k:]):
+        if _inverted_chain(out[-k - 1]) == tuple(out[-k:]):
             del out[-k - 1:]
-            out.append(Identity(before.rows))
             return
 
 
@@ -306,12 +302,13 @@ def inverse(e: Expr) -> Expr:
         return mul(*(power(f, Fraction(-1)) for f in e.factors if f.is_scalar), inverse(e.chain[0]))
     if isinstance(e, Mul):
         flipped = transpose(e)
-        if _transposes(flipped) == 0 < _transposes(e):  # (Bᵀ Xᵀ Aᵀ)⁻¹ reads (A X B)⁻ᵀ
+        if transposes(flipped) == 0 < transposes(e):  # (Bᵀ Xᵀ Aᵀ)⁻¹ reads (A X B)⁻ᵀ
             return Inverse(Transpose(flipped))
     return Inverse(e)
 
 
-def _transposes(e: Expr) -> int:
+def transposes(e: Expr) -> int:
+    """How many transposes an expression shows: what textbook forms keep few of."""
     return sum(isinstance(n, Transpose) for n in e.walk())
 
 

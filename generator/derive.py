@@ -62,7 +62,7 @@ def _transpose_terms(e: Expr) -> Expr:
         return alg.transpose(e)
     split = alg.add(*(_transpose_terms(t) for t in e.terms))
     whole = alg.transpose(e)
-    if any(_is_product(t) for t in e.terms) or _transposes(split) < _transposes(whole):
+    if any(_is_product(t) for t in e.terms) or alg.transposes(split) < alg.transposes(whole):
         return split
     return whole
 
@@ -70,9 +70,6 @@ def _transpose_terms(e: Expr) -> Expr:
 def _is_product(e: Expr) -> bool:
     return isinstance(e, Mul) and sum(not isinstance(f, Const) for f in e.factors) > 1
 
-
-def _transposes(e: Expr) -> int:
-    return sum(isinstance(n, Transpose) for n in e.walk())
 
 
 def hessian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:

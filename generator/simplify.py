@@ -1,7 +1,6 @@
 """Rewrites around the engine: identities before differentiating, textbook form after."""
 from __future__ import annotations
 
-from collections import Counter
 from fractions import Fraction
 
 from . import algebra as alg
@@ -188,8 +187,7 @@ def _positive_first(terms: tuple[Expr, ...] | list[Expr]) -> list[Expr]:
     def key(t: Expr) -> tuple[bool, bool, int, bool]:
         scalars, chain = _split(t)
         led = any(not isinstance(f, Const) for f in scalars) and bool(chain)
-        transposes = sum(isinstance(n, Transpose) for n in t.walk())
-        return alg.split_coeff(t)[0] < 0, _is_lone(t) and not all(lone), transposes, not led
+        return alg.split_coeff(t)[0] < 0, _is_lone(t) and not all(lone), alg.transposes(t), not led
     return sorted(terms, key=key)
 
 
