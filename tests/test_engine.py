@@ -182,18 +182,19 @@ def test_sympy_failures_come_out_right(expr, wrt, shapes, expected):
 
 # ---------------------------------------------------------------- Hessians
 
-@pytest.mark.parametrize("expr, shapes, assume, expected", [
-    ("f = x^T A x", V, None, "A + A^T"),
-    ("f = x^T A x", V, {"A": "symmetric"}, "2 A"),
-    ("f = x^T A x + b^T x", V, None, "A + A^T"),
-    ("f = logsumexp(x)", V, None, "diag(softmax(x)) - softmax(x) softmax(x)^T"),
-    ("f = norm(x)^2", V, None, "2 I"),
-    ("f = sum(exp(x))", V, None, "diag(exp(x))"),
-    ("f = a^T x", V, None, "0"),
-    ("f = norm(A x - b)^2", V, None, "2 A^T A"),
+@pytest.mark.parametrize("expr, shapes, assume, functions, expected", [
+    ("f = x^T A x", V, None, None, "A + A^T"),
+    ("f = x^T A x", V, {"A": "symmetric"}, None, "2 A"),
+    ("f = x^T A x + b^T x", V, None, None, "A + A^T"),
+    ("f = logsumexp(x)", V, None, None, "diag(softmax(x)) - softmax(x) softmax(x)^T"),
+    ("f = norm(x)^2", V, None, None, "2 I"),
+    ("f = sum(exp(x))", V, None, None, "diag(exp(x))"),
+    ("f = a^T x", V, None, None, "0"),
+    ("f = norm(A x - b)^2", V, None, None, "2 A^T A"),
+    ("f = sum(g(x))", V, None, {"g": "elementwise"}, "diag(g''(x))"),
 ])
-def test_hessian_api(expr, shapes, assume, expected):
-    d = hessian(expr, "x", shapes, assume)
+def test_hessian_api(expr, shapes, assume, functions, expected):
+    d = hessian(expr, "x", shapes, assume, functions)
     assert str(d.closed_form) == expected
     assert d.kind == "hessian" and d.shape == ("n", "n")
     assert d.residual <= TOLERANCE["hessian"]
