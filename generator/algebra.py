@@ -199,11 +199,11 @@ def _inverted_chain(e: Expr) -> tuple[Expr, ...]:
     """The factors whose product e inverts: (A, B) for (AB)⁻¹, (Bᵀ, Aᵀ) for (AB)⁻ᵀ; () otherwise."""
     if not isinstance(e, Inverse):
         return ()
-    inner = e.arg.arg if isinstance(e.arg, Transpose) and isinstance(e.arg.arg, Mul) else None
-    if inner is not None:
-        flipped = transpose(inner)
-        return flipped.chain if isinstance(flipped, Mul) else (flipped,)
-    return e.arg.chain if isinstance(e.arg, Mul) and not e.arg.scalars and e.arg.coeff == 1 else ()
+    flip = isinstance(e.arg, Transpose)
+    inner = e.arg.arg if flip else e.arg
+    if not isinstance(inner, Mul) or len(inner.chain) < len(inner.factors):
+        return ()  # a number or scalar factor in (2AB)⁻¹ must not cancel with AB
+    return transpose(inner).chain if flip else inner.chain
 
 
 def _merge_neighbours(a: Expr, b: Expr) -> Expr | None:

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from generator import GeneratorError, derive, hessian
-from generator.errors import NotDerivable
+from generator.errors import NotDerivable, VerificationError
 from generator.model import Scope
 from generator.parse import parse, parse_expr
-from generator.verify import TOLERANCE, residual
+from generator.verify import TOLERANCE, check, residual
 
 V = {"x": ("n", 1), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"), "B": ("m", "n")}
 M = {"X": ("m", "n"), "a": ("m", 1), "b": ("n", 1), "A": ("p", "m"), "B": ("n", "p"), "C": ("p", "p")}
@@ -77,6 +77,9 @@ COVERAGE = [
     ("L = tr(exp(X))", "X", S, None, 'I .* exp(X)', '(I .* exp(X))^T'),
     ("z = norm(A x) x", "x", V, None, 'norm(A x) I + A^T A x x^T / norm(A x)', 'norm(A x) I + x x^T A^T A / norm(A x)'),
     ("z = tr(x a^T) b", "x", V, None, 'a b^T', 'b a^T'),
+    ("L = det(2 A X^-1)", "X", S, None, '-det(2 A X^-1) X^-T', '-det(2 A X^-1) X^-1'),  # the 2 must not cancel
+    ("L = logdet(A X^-1)", "X", S, None, '-X^-T', '-X^-1'),
+    ("L = a^T (2 A X)^-1 A X b", "X", S, None, '0', '0'),
 ]
 
 
@@ -224,6 +227,18 @@ def test_numeric_check_honours_assumptions():
     wrong = residual(parse_expr(expr, general), general.symbols["x"], parse_expr(answer, general),
                      "denominator", general, "gradient")
     assert ok < 1e-6 < wrong
+
+
+@pytest.mark.parametrize("expr, wrong", [
+    ("x^T A x", "A x"),            # off by the transpose term
+    ("x^T A x", "2 A x"),          # right only for symmetric A
+    ("norm(x)^2", "x"),            # off by a factor of 2
+])
+def test_a_wrong_closed_form_is_refused(expr, wrong):
+    scope = Scope.build({"x": ("n", 1), "A": ("n", "n")})
+    with pytest.raises(VerificationError, match="disagrees with finite differences"):
+        check(parse_expr(expr, scope), scope.symbols["x"], parse_expr(wrong, scope), "denominator", scope,
+              "gradient", "d(" + expr + ")/dx")
 
 
 # ---------------------------------------------------------------- refusals
