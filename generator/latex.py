@@ -260,8 +260,9 @@ class MatrixLatexPrinter(LatexPrinter):
         return super()._print_Subs(e)
 
     def _print_Function(self, e: sp.Function, exp: str | None = None) -> str:
-        if isinstance(e, sp.core.function.AppliedUndef):
-            return self.function(type(e).__name__, 0, e.args[0])
+        fn = getattr(type(e), "mcgen_fn", None)
+        if fn is not None:
+            return self.function(fn, type(e).mcgen_order, e.args[0])
         return super()._print_Function(e, exp)
 
 

@@ -84,6 +84,17 @@ def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessi
     )
 
 
+def hessian(
+    expr: str,
+    wrt: str,
+    shapes: Mapping[str, Sequence[Any]],
+    assume: Mapping[str, str] | None = None,
+    functions: Mapping[str, FunctionSpec | Mapping[str, Any] | str] | None = None,
+) -> Derivation:
+    """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x, checked numerically, with its proof."""
+    return derive(expr, wrt, shapes, "denominator", assume, functions, hessian=True)
+
+
 def derive_problem(problem: Problem, layout: str | None = None) -> Derivation:
     """The derivation a problem file asks for (its own layout unless one is given)."""
     return derive(problem.expr, problem.wrt, problem.shapes, layout or problem.layout, problem.assume,

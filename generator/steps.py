@@ -77,8 +77,8 @@ def _body(ctx: Context, elementwise: tuple) -> list[Step]:
     for attempt in (*elementwise, chain_proof):
         try:
             return attempt(ctx)
-        except (ix.NoIndexForm, TooLong, NotDerivable):
-            continue
+        except (ix.NoIndexForm, TooLong, NotDerivable, NotImplementedError):
+            continue  # sympy has no index form for this piece: the next kind of proof
     return []
 
 
