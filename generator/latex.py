@@ -70,6 +70,8 @@ class MatrixLatexPrinter(LatexPrinter):
             return SUM if e < 0 else PRODUCT
         if isinstance(e, (sp.Transpose, sp.Inverse, sp.Pow, sp.HadamardPower)):
             return POSTFIX
+        if isinstance(e, S.AbstractGrad) and not e.args[4].name:
+            return PRODUCT  # a fraction ∂y/∂u: bracketed before ^⊤
         return ATOM
 
     def wrap(self, e: sp.Basic, least: int) -> str:

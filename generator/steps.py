@@ -198,24 +198,30 @@ def _direct(ctx: Context) -> list[Step]:
     shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
     lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output)
     where = _where(var_idx, ctx, out)
-    entry_claim = Claim("entry", raw, ctx.closed, indices=where)
+    entry_claim = Claim("entry", raw, ctx.closed, indices=where) if _checkable(raw, ctx.closed, ctx) else None
     steps = [
         Step(f"{lhs} = {latex(shown_form)}", "write the entry as an index sum", kind="index",
              claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
-                         (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output) else None),
+                         (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output, ctx) else None),
         Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry; "
              r"$\partial x_k/\partial x_j = \delta_{kj}$", kind="differentiate", claim=entry_claim),
     ]
     if reduced != ix.plain_deltas(raw):
         steps.append(Step(f"{frac(lhs, var_tex)} = {latex(shown_reduced)}", "only the terms whose Kronecker "
-                          "deltas equal 1 survive", kind="reduce", claim=replace(entry_claim, lhs=reduced)))
+                          "deltas equal 1 survive", kind="reduce",
+                          claim=replace(entry_claim, lhs=reduced) if entry_claim else None))
     steps.append(_assemble(ctx, shown_reduced, out, var_idx))
     return steps
 
 
-def _checkable(form: sp.Expr, e: Expr) -> bool:
-    """An index form can be checked by numbers unless it holds an abstract function's value."""
-    return not e.is_row and not form.atoms(ix.IndexCall, ix.IndexValue)
+def _checkable(form: sp.Expr, e: Expr, ctx: Context) -> bool:
+    """An index form can be checked by numbers unless it holds an abstract function's value or an
+    unnamed derivative of one (their entries have no numbers a test could look up)."""
+    unnamed = {f"J_{f}" for f in ctx.scope.functions} | {
+        f"d{f}" for f, spec in ctx.scope.functions.items() if not spec.gradient}
+    opaque = form.atoms(ix.IndexCall, ix.IndexValue) or any(
+        str(m.name) in unnamed for m in form.atoms(sp.MatrixSymbol))
+    return not e.is_row and not opaque
 
 
 def _through_named(ctx: Context) -> list[Step]:
