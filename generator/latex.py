@@ -70,6 +70,8 @@ class MatrixLatexPrinter(LatexPrinter):
             return SUM if e < 0 else PRODUCT
         if isinstance(e, (sp.Transpose, sp.Inverse, sp.Pow, sp.HadamardPower)):
             return POSTFIX
+        if isinstance(e, sp.Sum):
+            return PRODUCT  # bracketed inside a product unless it comes last: a_j Σ_k B_ik x_k
         if isinstance(e, S.AbstractGrad) and not e.args[4].name:
             return PRODUCT  # a fraction ∂y/∂u: bracketed before ^⊤
         return ATOM
@@ -134,7 +136,8 @@ class MatrixLatexPrinter(LatexPrinter):
                 numerator.append(f)
         sign = "-" if coeff < 0 else ""
         coeff = abs(coeff)
-        num_parts = [self.wrap(f, POSTFIX if i < len(numerator) - 1 or len(numerator) > 1 else PRODUCT)
+        num_parts = [self.wrap(f, POSTFIX if len(numerator) > 1 else PRODUCT) if not isinstance(f, sp.Sum)
+                     else self.wrap(f, PRODUCT if i == len(numerator) - 1 else POSTFIX)
                      for i, f in enumerate(numerator)]
         den_parts = [self.wrap(f, POSTFIX if len(denominator) > 1 else PRODUCT) for f in denominator]
         if coeff.q != 1:
@@ -166,7 +169,10 @@ class MatrixLatexPrinter(LatexPrinter):
             return rf"\sqrt{{{self._print(e.base)}}}"
         if e.exp.is_negative:
             return self._product((e,))
-        return self.wrap(e.base, ATOM) + f"^{{{self._print(e.exp)}}}"
+        base = self._print(e.base)
+        if self.level(e.base) < ATOM or isinstance(e.base, (sp.Sum, sp.exp, sp.Pow)):
+            base = rf"\left({base}\right)"  # Σ…², e^{x}² and x²² would read wrongly or not compile
+        return base + f"^{{{self._print(e.exp)}}}"
 
     def _print_AsScalar(self, e: S.AsScalar) -> str:
         return self._print(e.args[0])
