@@ -10,7 +10,7 @@ import numpy as np
 
 from . import algebra as alg
 from .errors import GeneratorError, ParseError, ShapeError
-from .expr import Const, Expr, Shape, Zero, shape_text
+from .expr import Const, Expr, Shape, shape_text
 from .model import MISTAKES, Derivation, Verdict
 from .numeric import evaluate, sample_for
 from .parse import ShapeMismatch, UnknownName, parse
@@ -105,7 +105,7 @@ class _Key:
             return "shape", f"The shapes in your answer do not fit: {err}."
         except (GeneratorError, RecursionError, ArithmeticError, ValueError) as err:
             return "parse", _sentence(err) if isinstance(err, ParseError) else "Your answer could not be read."
-        zero = isinstance(expr, Zero) or (isinstance(expr, Const) and expr.value == 0)
+        zero = isinstance(expr, Const) and expr.value == 0  # a bare 0 is the zero matrix of any shape
         shape = self.shape if zero else expr.shape
         if shape != self.shape and shape != self.shape[::-1]:
             return "shape", _shape_feedback(shape, self.shape)

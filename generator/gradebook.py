@@ -186,7 +186,7 @@ def _read_text(path: Path) -> str:
 
 def _read_submissions(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line, {student, variant, answer, extra}) per non-blank row; a broken file is a GeneratorError."""
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None:
