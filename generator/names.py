@@ -95,10 +95,7 @@ def function_name(token: Token) -> tuple[str, int]:
 
 
 def plain(node: Tree) -> Tree | None:
-    """The name or font node a bracketed sum consists of, if it is nothing more: {x}, {\\bm x}, {W_1}."""
-    while node.data in ("sum", "signed", "product", "postfix", "group"):
-        children = [c for c in node.children if isinstance(c, Tree)]
-        if len(node.children) != 1 or len(children) != 1:
-            return None
-        node = children[0]
+    """The name or font node a braced group is, if it is nothing more: {x}, {\\bm x}, {W_1}, {{x}}."""
+    while node.data == "group" and len(node.children) == 1:
+        node = node.children[0]
     return node if node.data in ("name", "font") else None

@@ -224,8 +224,7 @@ class _Builder:
 
     def function_word(self, node: Tree) -> str | None:
         """The function a bare name such as \\sigma or \\exp stands for, when it is not a value."""
-        atom = node.children[0] if node.data == "postfix" and len(node.children) == 1 else None
-        found = self.word(atom) if isinstance(atom, Tree) else None
+        found = self.word(node) if node.data in ("name", "font") else None
         if found is None or self.names.lookup(found[0]) is not None or not self.names.is_function(found[0]):
             return None
         return ALIASES.get(found[0], found[0])
@@ -342,8 +341,8 @@ class _Builder:
         """\\det X, \\log\\det X, \\sqrt{x^T x}: a braced group takes the function, then its postfixes."""
         token, operand = node.children
         fn, order = function_name(token)
-        group, *ops = operand.children
-        if operand.data == "postfix" and isinstance(group, Tree) and group.data == "group" and ops:
+        if operand.data == "postfix" and operand.children[0].data == "group":
+            group, *ops = operand.children
             value = self.apply_to(fn, order, self.resolved(self.build(group), group), token, group)
             for op in ops:
                 value = self.postfix(op, operand, value)

@@ -174,6 +174,12 @@ def test_the_key_and_its_usual_corruptions(name, layout):
         assert f"the question asks for the {layout} layout" in flipped.feedback
 
 
+@pytest.mark.parametrize("name, layout", [(n, layout) for n in PROBLEMS for layout in ("denominator", "numerator")])
+def test_the_keys_own_latex_reads_back_as_right(name, layout):
+    d = problem(name, layout)
+    assert grade(d.latex, d).correct, d.latex
+
+
 @pytest.mark.parametrize("answer, feedback", [
     ("W", "This is the numerator layout; the question asks for the denominator layout."),
     ("-W^T", "Check the sign"),
