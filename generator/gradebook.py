@@ -16,6 +16,7 @@ from .grade import credit_table, grade
 from .model import MISTAKES, Derivation, Verdict
 from .pipeline import derive
 
+STUDENT_COLUMNS = ("student", "student_id", "name", "email")
 VARIANT_COLUMNS = ("variant", "variant_id", "question", "question_id", "id")
 OUTPUT_COLUMNS = ("line", "student", "variant", "question", "answer", "score", "mistake", "feedback", "error")
 GRADED_KINDS = ("closed-form", "shape")
@@ -192,14 +193,13 @@ def _read_submissions(path: Path) -> list[tuple[int, dict[str, Any]]]:
         if header is None:
             raise GeneratorError(f"{path}: line 1: the file is empty; expected the header student,variant,answer")
         names = [h.strip().lower() for h in header]
-        variant = next((c for c in VARIANT_COLUMNS if c in names), None)
-        missing = [c for c, found in (("student", "student"), ("variant", variant), ("answer", "answer"))
-                   if found not in names]
+        columns = {key: next((c for c in options if c in names), None) for key, options in
+                   (("student", STUDENT_COLUMNS), ("variant", VARIANT_COLUMNS), ("answer", ("answer",)))}
+        missing = [key for key, column in columns.items() if column is None]
         if missing:
             raise GeneratorError(f"{path}: line 1: missing column(s) {', '.join(missing)}; expected a header "
                                  "such as student,variant,answer")
-        index = {key: names.index(col) for key, col in (("student", "student"), ("variant", variant),
-                                                       ("answer", "answer"))}
+        index = {key: names.index(str(column)) for key, column in columns.items()}
         rows = []
         for fields in reader:
             if not any(f.strip() for f in fields):
@@ -245,8 +245,14 @@ def _csv_text(columns: tuple[str, ...], rows: list[list[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([[_inert(cell) for cell in row] for row in rows])
     return out.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula (=, +, @, or a DDE call such as -2+cmd|…) gets a leading '."""
+    risky = cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and "|" in cell)
+    return "'" + cell if risky else cell
 
 
 def _write_atomically(files: Mapping[Path, str]) -> None:

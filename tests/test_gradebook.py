@@ -94,11 +94,22 @@ def test_rows_missing_or_splitting_fields_are_kept(tmp_path):
     assert [p.split(": ")[1] for p in summary.problems] == ["line 2", "line 3"]
 
 
-@pytest.mark.parametrize("header", [("Student", "Question", "Answer"), ("student", "variant_id", "answer", "time")])
+@pytest.mark.parametrize("header", [("Student", "Question", "Answer"), ("student", "variant_id", "answer", "time"),
+                                    ("email", "id", "answer")])
 def test_header_names_are_flexible(tmp_path, header):
     rows = [("s1", "wx-1", "W^T") + ("",) * (len(header) - 3)]
     grade_file(write_csv(tmp_path / "s.csv", rows, header), MANIFEST, tmp_path / "g.csv")
     assert read_csv(tmp_path / "g.csv")[0]["score"] == "1"
+
+
+def test_formulas_in_cells_are_made_inert(tmp_path):
+    rows = [("=HYPERLINK(\"http://x\")", "wx-1", "W^T"), ("s2", "wx-1", "@SUM(A1)"), ("s3", "wx-1", "-W^T"),
+            ("s4", "wx-1", "-2+3+cmd|' /C calc'!A0")]
+    grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "g.csv")
+    out = read_csv(tmp_path / "g.csv")
+    assert [r["student"] for r in out][:2] == ["'=HYPERLINK(\"http://x\")", "s2"]
+    assert [r["answer"] for r in out] == ["W^T", "'@SUM(A1)", "-W^T", "'-2+3+cmd|' /C calc'!A0"]
+    assert [r["mistake"] for r in out] == ["", "parse", "sign", "parse"]
 
 
 def test_same_input_gives_identical_files(tmp_path):
@@ -112,7 +123,7 @@ def test_same_input_gives_identical_files(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     (b"", "line 1: the file is empty"),
-    (b"name,answer\ns1,W\n", "line 1: missing column(s) student, variant"),
+    (b"who,answer\ns1,W\n", "line 1: missing column(s) student, variant"),
     (b"student,variant,answer\ns1,wx-1,\"W^T\n", "line 2: unexpected end of data"),
     (b"student,variant,answer\ns1,wx-1,W\ns2,wx-1,\"W\"^T\n", "line 3: ',' expected after '\"'"),
     (b"student,variant,answer\ns1,wx-1,W\n\xff\xfe,x,y\n", "line 3: the file is not UTF-8 text"),
