@@ -1,6 +1,7 @@
 """A student's answer → Verdict: parse it, check its shape, compare numbers at seeded points, name the mistake."""
 from __future__ import annotations
 
+import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -97,9 +98,22 @@ class _Key:
             self.memo.popitem(last=False)
         return found
 
+    def read(self, answer: str) -> Expr:
+        """The answer's expression; `dy/dx = …`, `\\nabla_x y = …` and `y = …` are read after their '='."""
+        try:
+            return parse(answer, self.scope, "answer", self.shape, self.bindings).expr
+        except ParseError as err:
+            if type(err) is not ParseError or "=" not in answer:
+                raise
+            left, right = answer.rsplit("=", 1)
+            if not right.strip():
+                raise
+            blank = re.sub(r"[^\n]", " ", left) + " "  # keeps the columns of the text after '='
+            return parse(blank + right, self.scope, "answer", self.shape, self.bindings).expr
+
     def diagnose(self, answer: str) -> tuple[str | None, str]:
         try:
-            expr = parse(answer, self.scope, "answer", self.shape, self.bindings).expr
+            expr = self.read(answer)
         except UnknownName as err:
             return "unknown-symbol", _sentence(err)
         except ShapeMismatch as err:

@@ -17,15 +17,15 @@ MAX_NESTING = 32
 MAX_DEPTH = 6 * MAX_NESTING  # parse-tree levels: brackets and prefix commands such as \log\log x
 
 COMMAND = re.compile(r"\\([A-Za-z]+)")
-EXPECTED = {  # terminal → words for "expected …"
-    "NAME": "a name", "NUMBER": "a number", "SIGNED_NUMBER": "a number", "OPEN": "'('", "CLOSE": "')'",
-    "LBRACE": "'{'", "RBRACE": "'}'", "PLUS": "'+'", "MINUS": "'-'", "MULOP": "an operator",
-    "TRANSPOSE": "'^T'", "INVERSE_T": "'^-T'", "INVERSE": "'⁻¹'", "CIRCUMFLEX": "'^'",
-    "__ANON_0": "'.^'", "EQUAL": "'='", "SEMICOLON": "';'", "NEWLINE": "a new line", "SLASH": "'/'",
-    "NORM_CLOSE": "a closing '\\|'", "NORM_SUB": "a subscript", "SUBSCRIPT": "a subscript", "$END": "the end",
-}
-# The many ways to start a term (\mathbf, \exp(, \frac, \|, …) read as "a name, a number or '('".
-TERM_STARTS = {"GREEK", "FONT", "CALL", "LCALL", "LFUNC", "FRAC", "FRAC_DIGITS", "NORM_OPEN", "NORM_BAR"}
+# What the parser would have accepted, in a student's words: the dozens of terminals fall in a few kinds.
+KINDS = (
+    ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "CALL", "LCALL", "LFUNC", "FRAC", "FRAC_DIGITS",
+      "NORM_OPEN", "NORM_BAR"}, "a term"),
+    ({"PLUS", "MINUS", "MULOP", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "__ANON_0", "SUBSCRIPT",
+      "NORM_SUB", "SLASH"}, "an operator"),
+    ({"CLOSE"}, "')'"), ({"RBRACE"}, "'}'"), ({"NORM_CLOSE"}, "a closing '\\|'"), ({"EQUAL"}, "'='"),
+    ({"$END"}, "the end"),
+)
 
 
 class _Norms(PostLex):
@@ -83,26 +83,34 @@ def _check_depth(tree: Tree, text: str, source: str) -> None:
 
 
 def _message(err: UnexpectedInput, text: str, source: str) -> str:
+    position = getattr(err, "pos_in_stream", None)
     if isinstance(err, UnexpectedCharacters):
         command = COMMAND.match(text, err.pos_in_stream)
         found = repr(command.group(0)) + " (not a command mcgen reads)" if command else repr(text[err.pos_in_stream])
         expected = err.allowed
     elif isinstance(err, UnexpectedEOF):
-        found, expected = "the end", err.expected
+        found, expected, position = "the end", err.expected, len(text)
     elif isinstance(err, UnexpectedToken):
         found = "the end" if err.token.type == "$END" else repr(str(err.token))
         expected = err.expected
+        position = len(text) if err.token.type == "$END" else err.token.start_pos
     else:  # pragma: no cover - lark has no other kinds
         found, expected = "something else", set()
-    expected = set(expected or ())
-    if expected & TERM_STARTS:
-        expected = (expected - TERM_STARTS) | {"NAME", "NUMBER", "OPEN"}
-    if expected - {"SEMICOLON", "NEWLINE"}:  # blank statements are allowed but never what was meant
-        expected -= {"SEMICOLON", "NEWLINE"}
-    words = sorted({EXPECTED.get(t, repr(t.lower())) for t in expected})
+    expected = set(expected or ()) - _unopened(text[:position if isinstance(position, int) else len(text)])
+    words = [word for terminals, word in KINDS if terminals & expected]
     want = ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else (words or ["nothing"])[0]
+    if "SIGNED_NUMBER" in expected:
+        want = "an exponent such as 2, -1 or {T}"
     return f"{source}: {where(text, getattr(err, 'line', 1), getattr(err, 'column', len(text) + 1))}: " \
            f"expected {want}, found {found}"
+
+
+def _unopened(before: str) -> set[str]:
+    """Closers with nothing open before them: LALR shares states, so lark lists them anyway."""
+    count = lambda chars: sum(before.count(c) for c in chars)  # noqa: E731 - a local shorthand
+    bars = count(("\\|", "||", "‖", "\\Vert")) - count(("\\lVert", "\\rVert"))
+    return ({"CLOSE"} if count("([") <= count(")]") else set()) | ({"RBRACE"} if count("{") <= count("}") else set()) \
+        | ({"NORM_CLOSE"} if bars % 2 == 0 and count(("\\lVert",)) <= count(("\\rVert",)) else set())
 
 
 def where(text: str, line: int, column: int) -> str:

@@ -56,6 +56,13 @@ ANSWERS = [  # (problem, layout, answer, mistake): text and LaTeX, right and wro
     ("Wx", "denominator", r"\mathbf{V}^\top", "unknown-symbol"),
     ("Wx", "denominator", "W^T +", "parse"),
     ("Wx", "denominator", r"\mathbf{W}^{\top", "parse"),
+    ("Wx", "denominator", "dz/dx = W^T", None),  # a left-hand side is read past
+    ("Wx", "denominator", r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}} = \mathbf{W}^\top", None),
+    ("Wx", "denominator", "z = W^T", None),
+    ("Wx", "denominator", "dz/dx = W", "layout"),
+    ("Wx", "denominator", "dz/dx = V", "unknown-symbol"),
+    ("Wx", "denominator", "dz/dx = W^T +", "parse"),
+    ("Wx", "denominator", "dz/dx =", "parse"),
     ("Wx", "numerator", "W", None),
     ("Wx", "numerator", r"\mathbf{W}", None),
     ("Wx", "numerator", "W^T", "layout"),
@@ -151,7 +158,8 @@ ANSWERS = [  # (problem, layout, answer, mistake): text and LaTeX, right and wro
      "layout"),
     ("softmax", "denominator", r"\left(\mathbf{t}-\mathrm{softmax}(W\mathbf{x})\right)\mathbf{x}^{T}", "sign"),
     ("softmax", "denominator", r"\operatorname{softmax}(\mathbf{W}\mathbf{x})\mathbf{x}^\top", "other"),
-    ("softmax", "denominator", r"\left(\operatorname{softmax}(\mathbf{W}\mathbf{x})-\mathbf{t}\right)\mathbf{x}", "shape"),
+    ("softmax", "denominator", r"\left(\operatorname{softmax}(\mathbf{W}\mathbf{x})-\mathbf{t}\right)\mathbf{x}",
+     "shape"),
     ("softmax", "denominator", r"\left(\operatorname{softmax}(\mathbf{W}\mathbf{x}) - \mathbf{t}\right \mathbf{x}^\top",
      "parse"),
     ("sym-quad", "denominator", "a a^T", None),
@@ -227,6 +235,8 @@ def test_the_keys_own_latex_reads_back_as_right(name, layout):
     ("x", "Your answer is m×1, but the derivative is m×n."),
     ("V^T", "unknown name 'V'"),
     ("W^T +", "Column 5: expected"),
+    ("dz/dx = V^T", "Column 9: unknown name 'V'"),
+    ("dz/dx = W^T +", "Column 13: expected"),
     ("x W", "do not fit: column 3: cannot multiply x (m×1) by W (n×m)"),
 ])
 def test_feedback_says_what_is_wrong(answer, feedback):
