@@ -35,6 +35,17 @@ class GradeSummary:
     output: str
     summary: str
 
+    def text(self) -> str:
+        """A few lines for a terminal: where the grades went, the outcomes, and the rows that need a look."""
+        outcomes = ", ".join(f"{tag} {self.by_tag[tag]}" for tag in ("correct", *MISTAKES, "ungraded")
+                             if self.by_tag.get(tag))
+        lines = [f"graded {self.submissions} submission(s) into {self.output} (mean score {self.mean_score:.3f})",
+                 f"outcomes: {outcomes or 'none'}; per question: {self.summary}"]
+        if self.problems:
+            lines.append(f"{len(self.problems)} row(s) need a look:")
+            lines.extend(f"  {p}" for p in self.problems)
+        return "\n".join(lines)
+
 
 def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_csv: str | Path,
                credit: Mapping[str, float] | None = None) -> GradeSummary:

@@ -80,6 +80,12 @@ def test_bad_rows_are_reported_with_file_and_line(graded):
     where = f"{tmp / 'submissions.csv'}: line"
     assert summary.problems == (f"{where} 12: unknown variant 'nope'", f"{where} 13: empty answer",
                                 f"{where} 17: unknown variant 'wx'")
+    text = summary.text().splitlines()
+    mean = sum(float(row[3]) for row in SUBMISSIONS) / len(SUBMISSIONS)
+    output = tmp / "out" / "grades.csv"
+    assert text[0] == f"graded {len(SUBMISSIONS)} submission(s) into {output} (mean score {mean:.3f})"
+    assert text[1].startswith("outcomes: correct 7, layout 2, sign 1, unknown-symbol 1, parse 2, other 1, ungraded 2;")
+    assert text[2:] == ["3 row(s) need a look:", *(f"  {p}" for p in summary.problems)]
 
 
 def test_rows_missing_or_splitting_fields_are_kept(tmp_path):
