@@ -26,6 +26,7 @@ GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΥ
 VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi"}
 FONT_WRAPPER = re.compile(r"\\(?:operatorname\*?|mathrm|text|textrm|rm|mathit)\s*\{\s*([A-Za-z0-9]+)\s*\}")
 COMMAND = re.compile(r"\\([A-Za-z]+)")
+MAX_SPLIT = 24  # Ax is A x; a 2000-letter word is a typo, not a product worth a quadratic search
 
 
 class Names:
@@ -47,13 +48,17 @@ class Names:
         return None
 
     def is_function(self, word: str) -> bool:
+        """Whether `word` names a built-in, an alias (ln, Tr) or one of the problem's functions."""
         return word in BUILTINS or word in ALIASES or word in self.scope.functions
 
     def split(self, word: str) -> list[str] | None:
         """The fewest declared names (or I) that spell `word` one after another, if any do."""
+        if len(word) > MAX_SPLIT:
+            return None
+        longest = max((len(n) for n in (*self.bindings, *self.scope.symbols)), default=1)
         best: dict[int, list[str]] = {0: []}
         for end in range(1, len(word) + 1):
-            for start in range(end):
+            for start in range(max(0, end - longest), end):
                 piece = word[start:end]
                 if start in best and (piece == "I" or self.lookup(piece) is not None):
                     candidate = best[start] + [piece]

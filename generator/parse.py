@@ -161,7 +161,8 @@ class _Builder:
                 value = self.combine("*", "".join(pieces[:k]), value, node, right, piece)
             return value
         known = ", ".join(sorted([*self.scope.symbols, *self.bindings])) or "none"
-        raise self.fail(token, f"unknown name '{name}' (declared: {known})", UnknownName)
+        shown = name if len(name) <= 24 else name[:24] + "…"
+        raise self.fail(token, f"unknown name '{shown}' (declared: {known})", UnknownName)
 
     def _font(self, node: Tree) -> Value:
         if self.word(node) is not None:
