@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping
+from typing import Callable, Mapping
 
 from lark import Token, Tree
 
@@ -13,13 +13,14 @@ from .errors import ParseError, ShapeError
 from .expr import Const, Dim, Expr, Grad, Identity, Shape, shape_text
 from .model import FunctionSpec, Scope, Statement
 from .names import ALIASES, BUILTINS, ELEMENTWISE, Names, function_name, plain, subscript, token_word
-from .syntax import tree_of, where
+from .syntax import first_token, last_token, tree_of, where
 
 MAX_DIGITS = 24  # characters in one number
 MAX_EXPONENT = 64  # |p| in x^p
 MAX_MATRIX_POWER = 16  # X^p is spelled out as p factors
 MAX_NODES = 4000  # nodes of the built tree (shared subtrees once per use): bounds evaluation
 MAX_CONSTANT_BITS = 1024  # exact constants folded by powers: (3^64)^64 would take seconds
+CLOSING_BRACE = re.compile(r"\s*\}")
 MULOPS = {r"\cdot": "*", r"\times": "*", r"\ast": "*", "·": "*", "×": "*", r"\div": "/",
           r"\odot": ".*", r"\circ": ".*", "⊙": ".*", "∘": ".*"}  # \times between matrices is a product
 
@@ -73,12 +74,20 @@ class _Builder:
 
     # -- errors -------------------------------------------------------------------------------
     def fail(self, node: Tree | Token, message: str, kind: type[ParseError] = ParseError) -> ParseError:
-        meta = getattr(node, "meta", node)
-        line, column = getattr(meta, "line", 1), getattr(meta, "column", 1)
-        return kind(f"{self.source}: {where(self.text, line, column)}: {message}")
+        token = first_token(node)
+        return kind(f"{self.source}: {where(self.text, token.line, token.column)}: {message}")
 
-    def snippet(self, node: Tree) -> str:
-        return self.text[node.meta.start_pos:node.meta.end_pos].strip()
+    def span(self, node: Tree | Token) -> tuple[int, int]:
+        """Where a node's text starts and ends; found only when a message needs it (positions cost)."""
+        start, end = first_token(node).start_pos, last_token(node).end_pos
+        depth = self.text.count("{", start, end) - self.text.count("}", start, end)
+        while depth > 0 and (brace := CLOSING_BRACE.match(self.text, end)):  # braces are not tokens
+            end, depth = brace.end(), depth - 1
+        return start, end
+
+    def snippet(self, node: Tree | Token, last: Tree | Token | None = None) -> str:
+        """The text from `node` to `last` (or the end of `node`)."""
+        return self.text[self.span(node)[0]:self.span(last if last is not None else node)[1]].strip()
 
     def size(self, e: Expr) -> int:
         """Nodes of `e` counted as a walk meets them (shared subtrees once per use)."""
@@ -186,8 +195,8 @@ class _Builder:
             right = self.build(right_node)
             if op.type == "MINUS":
                 right = _negate(right)
-            left_text = self.text[items[0].meta.start_pos:op.start_pos].strip()
-            total = self.combine("+", left_text, total, right_node, right)
+            total = self.combine("+", lambda first=items[0], op=op: self.text[self.span(first)[0]:op.start_pos],
+                                 total, right_node, right)
         return total
 
     def _signed(self, node: Tree) -> Value:
@@ -198,7 +207,7 @@ class _Builder:
         return value
 
     def _product(self, node: Tree) -> Value:
-        items, value, start, end, op = node.children, None, 0, 0, "*"
+        items, value, op, previous = node.children, None, "*", None
         i = 0
         while i < len(items):
             item = items[i]
@@ -209,16 +218,15 @@ class _Builder:
             fn = self.function_word(item)
             if fn is not None and i + 1 < len(items) and isinstance(items[i + 1], Tree):
                 # \sigma \mathbf{x}: a function name followed by an operand applies to it
-                argument = items[i + 1]
-                right = self.apply_to(fn, 0, self.resolved(self.build(argument), argument), item, argument)
                 i += 1
+                right = self.apply_to(fn, 0, self.resolved(self.build(items[i]), items[i]), item, items[i])
             else:
                 right = self.build(item)
             if value is None:
-                value, start = right, item.meta.start_pos
+                value = right
             else:
-                value = self.combine(op, self.text[start:end].strip(), value, item, right)
-            end, op = items[i].meta.end_pos, "*"
+                value = self.combine(op, lambda last=previous: self.snippet(items[0], last), value, item, right)
+            op, previous = "*", items[i]
             i += 1
         assert value is not None
         return value
@@ -230,9 +238,12 @@ class _Builder:
             return None
         return ALIASES.get(found[0], found[0])
 
-    def combine(self, op: str, left_text: str, left: Value, rn: Tree, right: Value,
+    def combine(self, op: str, left_text: str | Callable[[], str], left: Value, rn: Tree, right: Value,
                 right_text: str | None = None) -> Value:
-        """left op right for op in + * / .* ; a bare I takes its size from the other side."""
+        """left op right for op in + * / .* ; a bare I takes its size from the other side.
+
+        `left_text` may be a function: the text is only needed for an error message.
+        """
         if isinstance(left, _Eye) or isinstance(right, _Eye):
             eye = _combine_identity(op, left, right)
             if eye is not None:
@@ -241,22 +252,27 @@ class _Builder:
                 left = left.sized(right.rows)
             else:
                 right = right.sized(left.cols if op == "*" else left.rows)
-        lhs = f"{left_text} ({shape_text(left.shape)})"
-        rhs = f"{right_text or self.snippet(rn)} ({shape_text(right.shape)})"
+        def lhs() -> str:
+            return f"{(left_text if isinstance(left_text, str) else left_text()).strip()} ({shape_text(left.shape)})"
+
+        def rhs() -> str:
+            return f"{right_text or self.snippet(rn)} ({shape_text(right.shape)})"
+
+        fits = left.is_scalar or right.is_scalar
         if op == "+":
-            if left.shape != right.shape and not (left.is_scalar or right.is_scalar):
-                raise self.fail(rn, f"cannot add {lhs} and {rhs}", ShapeMismatch)
+            if left.shape != right.shape and not fits:
+                raise self.fail(rn, f"cannot add {lhs()} and {rhs()}", ShapeMismatch)
             return alg.add(left, right)
         if op == "/":
             if not right.is_scalar:
-                raise self.fail(rn, f"can only divide by a scalar, but {rhs} is not 1×1", ShapeMismatch)
+                raise self.fail(rn, f"can only divide by a scalar, but {rhs()} is not 1×1", ShapeMismatch)
             return alg.mul(left, alg.power(right, -1))
         if op == ".*":
-            if left.shape != right.shape and not (left.is_scalar or right.is_scalar):
-                raise self.fail(rn, f"cannot multiply element-wise {lhs} and {rhs}", ShapeMismatch)
+            if left.shape != right.shape and not fits:
+                raise self.fail(rn, f"cannot multiply element-wise {lhs()} and {rhs()}", ShapeMismatch)
             return alg.hadamard(left, right)
-        if not (left.is_scalar or right.is_scalar) and left.cols != right.rows:
-            raise self.fail(rn, f"cannot multiply {lhs} by {rhs}: inner dimensions {left.cols} and "
+        if not fits and left.cols != right.rows:
+            raise self.fail(rn, f"cannot multiply {lhs()} by {rhs()}: inner dimensions {left.cols} and "
                                 f"{right.rows} differ", ShapeMismatch)
         return alg.mul(left, right)
 

@@ -49,7 +49,8 @@ class _Norms(PostLex):
 @cache
 def _parser() -> Lark:
     grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, postlex=_Norms())
+    # Positions are read off the tokens when a message needs them: propagating them costs a third.
+    return Lark(grammar, parser="lalr", propagate_positions=False, postlex=_Norms())
 
 
 def tree_of(text: str, source: str) -> Tree:
@@ -77,7 +78,8 @@ def _check_depth(tree: Tree, text: str, source: str) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ParseError(f"{source}: {where(text, node.meta.line, node.meta.column)}: "
+            token = first_token(node)
+            raise ParseError(f"{source}: {where(text, token.line, token.column)}: "
                              "the expression is nested too deeply")
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
@@ -111,6 +113,20 @@ def _unopened(before: str) -> set[str]:
     bars = count(("\\|", "||", "‖", "\\Vert")) - count(("\\lVert", "\\rVert"))
     return ({"CLOSE"} if count("([") <= count(")]") else set()) | ({"RBRACE"} if count("{") <= count("}") else set()) \
         | ({"NORM_CLOSE"} if bars % 2 == 0 and count(("\\lVert",)) <= count(("\\rVert",)) else set())
+
+
+def first_token(node: Tree | Token) -> Token:
+    """The first token under a node (the node itself if it is one)."""
+    while isinstance(node, Tree):
+        node = node.children[0]
+    return node
+
+
+def last_token(node: Tree | Token) -> Token:
+    """The last token under a node."""
+    while isinstance(node, Tree):
+        node = node.children[-1]
+    return node
 
 
 def where(text: str, line: int, column: int) -> str:
