@@ -21,6 +21,7 @@ POINTS = 3  # seeded random points per derivation: a wrong answer agreeing at al
 TOLERANCE = 1e-7  # relative (Frobenius) gap, so a derivative of size 1e-6 or 1e6 is judged alike
 KEYS_KEPT = 256  # derivations whose sample points stay cached
 MEMO_KEPT = 4096  # answers remembered per derivation: a class sends the same text many times
+MEMO_LONGEST = 256  # longer answers are rare and not worth the memory
 
 SYMMETRIC = frozenset({"symmetric", "spd"})
 
@@ -93,9 +94,10 @@ class _Key:
             found = self.diagnose(answer)
         except Exception:  # noqa: BLE001 - a verdict for every string is the contract
             found = ("parse", "Your answer could not be read.")
-        self.memo[answer] = found
-        if len(self.memo) > MEMO_KEPT:
-            self.memo.popitem(last=False)
+        if len(answer) <= MEMO_LONGEST:
+            self.memo[answer] = found
+            if len(self.memo) > MEMO_KEPT:
+                self.memo.popitem(last=False)
         return found
 
     def read(self, answer: str) -> Expr:
