@@ -99,6 +99,25 @@ def function_name(token: Token) -> tuple[str, int]:
     return VARIANTS.get(word, word), order
 
 
+def spelling(node: Tree) -> tuple[str, Token] | None:
+    """The name a `name` or `font` node spells (subscripts joined by '_') and its token, if it spells one."""
+    if node.data == "font":
+        inner = node.children[1]
+        if isinstance(inner, Token):
+            found = (token_word(inner), inner)
+        else:
+            only = plain(inner)
+            found = spelling(only) if only is not None else None
+    elif node.data == "name":
+        found = (token_word(node.children[0]), node.children[0])
+    else:
+        return None
+    if found is None:
+        return None
+    subscripts = [c for c in node.children if isinstance(c, Token) and c.type == "SUBSCRIPT"]
+    return found[0] + "".join("_" + subscript(s) for s in subscripts), found[1]
+
+
 def plain(node: Tree) -> Tree | None:
     """The name or font node a braced group is, if it is nothing more: {x}, {\\bm x}, {W_1}, {{x}}."""
     while node.data == "group" and len(node.children) == 1:

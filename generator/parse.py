@@ -12,15 +12,14 @@ from . import algebra as alg
 from .errors import ParseError, ShapeError
 from .expr import Const, Dim, Expr, Grad, Identity, Shape, shape_text
 from .model import FunctionSpec, Scope, Statement
-from .names import ALIASES, BUILTINS, ELEMENTWISE, Names, function_name, plain, subscript, token_word
-from .syntax import first_token, last_token, tree_of, where
+from .names import ALIASES, BUILTINS, ELEMENTWISE, Names, function_name, spelling
+from .syntax import first_token, span, tree_of, where
 
 MAX_DIGITS = 24  # characters in one number
 MAX_EXPONENT = 64  # |p| in x^p
 MAX_MATRIX_POWER = 16  # X^p is spelled out as p factors
 MAX_NODES = 4000  # nodes of the built tree (shared subtrees once per use): bounds evaluation
 MAX_CONSTANT_BITS = 1024  # exact constants folded by powers: (3^64)^64 would take seconds
-CLOSING_BRACE = re.compile(r"\s*\}")
 MULOPS = {r"\cdot": "*", r"\times": "*", r"\ast": "*", "·": "*", "×": "*", r"\div": "/",
           r"\odot": ".*", r"\circ": ".*", "⊙": ".*", "∘": ".*"}  # \times between matrices is a product
 
@@ -77,17 +76,9 @@ class _Builder:
         token = first_token(node)
         return kind(f"{self.source}: {where(self.text, token.line, token.column)}: {message}")
 
-    def span(self, node: Tree | Token) -> tuple[int, int]:
-        """Where a node's text starts and ends; found only when a message needs it (positions cost)."""
-        start, end = first_token(node).start_pos, last_token(node).end_pos
-        depth = self.text.count("{", start, end) - self.text.count("}", start, end)
-        while depth > 0 and (brace := CLOSING_BRACE.match(self.text, end)):  # braces are not tokens
-            end, depth = brace.end(), depth - 1
-        return start, end
-
     def snippet(self, node: Tree | Token, last: Tree | Token | None = None) -> str:
         """The text from `node` to `last` (or the end of `node`)."""
-        return self.text[self.span(node)[0]:self.span(last if last is not None else node)[1]].strip()
+        return self.text[span(self.text, node)[0]:span(self.text, last if last is not None else node)[1]].strip()
 
     def size(self, e: Expr) -> int:
         """Nodes of `e` counted as a walk meets them (shared subtrees once per use)."""
@@ -129,27 +120,8 @@ class _Builder:
         raise self.fail(node, "cannot tell the size of I here; write it next to a matrix", ShapeMismatch)
 
     # -- names --------------------------------------------------------------------------------
-    def word(self, node: Tree) -> tuple[str, Token] | None:
-        """The name a `name` or `font` node spells (base and subscript joined by '_'), if it is one."""
-        if node.data == "font":
-            inner = node.children[1]
-            if isinstance(inner, Token):
-                found = (token_word(inner), inner)
-            else:
-                only = plain(inner)
-                found = self.word(only) if only is not None else None
-        elif node.data == "name":
-            found = (token_word(node.children[0]), node.children[0])
-        else:
-            return None
-        if found is None:
-            return None
-        subscripts = [c for c in node.children if isinstance(c, Token) and c.type == "SUBSCRIPT"]
-        word = found[0] + "".join("_" + subscript(s) for s in subscripts)
-        return word, found[1]
-
     def _name(self, node: Tree) -> Value:
-        found = self.word(node)
+        found = spelling(node)
         assert found is not None
         name, token = found
         value = self.names.lookup(name)
@@ -174,7 +146,7 @@ class _Builder:
         raise self.fail(token, f"unknown name '{shown}' (declared: {known})", UnknownName)
 
     def _font(self, node: Tree) -> Value:
-        if self.word(node) is not None:
+        if spelling(node) is not None:
             return self._name(node)
         inner = node.children[1]
         if any(isinstance(c, Token) and c.type == "SUBSCRIPT" for c in node.children):
@@ -195,7 +167,7 @@ class _Builder:
             right = self.build(right_node)
             if op.type == "MINUS":
                 right = _negate(right)
-            total = self.combine("+", lambda first=items[0], op=op: self.text[self.span(first)[0]:op.start_pos],
+            total = self.combine("+", lambda op=op: self.text[span(self.text, items[0])[0]:op.start_pos],
                                  total, right_node, right)
         return total
 
@@ -233,7 +205,7 @@ class _Builder:
 
     def function_word(self, node: Tree) -> str | None:
         """The function a bare name such as \\sigma or \\exp stands for, when it is not a value."""
-        found = self.word(node) if node.data in ("name", "font") else None
+        found = spelling(node) if node.data in ("name", "font") else None
         if found is None or self.names.lookup(found[0]) is not None or not self.names.is_function(found[0]):
             return None
         return ALIASES.get(found[0], found[0])

@@ -17,6 +17,7 @@ MAX_NESTING = 32
 MAX_DEPTH = 6 * MAX_NESTING  # parse-tree levels: brackets and prefix commands such as \log\log x
 
 COMMAND = re.compile(r"\\([A-Za-z]+)")
+CLOSING_BRACE = re.compile(r"\s*\}")
 # What the parser would have accepted, in a student's words: the dozens of terminals fall in a few kinds.
 KINDS = (
     ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "CALL", "LCALL", "LFUNC", "FRAC", "FRAC_DIGITS",
@@ -127,6 +128,15 @@ def last_token(node: Tree | Token) -> Token:
     while isinstance(node, Tree):
         node = node.children[-1]
     return node
+
+
+def span(text: str, node: Tree | Token) -> tuple[int, int]:
+    """Where a node's text starts and ends, read off its tokens (only messages need it: positions cost)."""
+    start, end = first_token(node).start_pos, last_token(node).end_pos
+    depth = text.count("{", start, end) - text.count("}", start, end)
+    while depth > 0 and (brace := CLOSING_BRACE.match(text, end)):  # braces are not tokens: take them back
+        end, depth = brace.end(), depth - 1
+    return start, end
 
 
 def where(text: str, line: int, column: int) -> str:
