@@ -265,7 +265,7 @@ class _Builder:
                 return alg.inverse(value)
             if op.data == "inverse_transpose":
                 return alg.inverse(alg.transpose(value))
-            p = self.exponent(op.children[0])
+            p = self.exponent(next(c for c in op.children if isinstance(c, Tree)))
             if op.data == "elementwise_power" or value.is_scalar:
                 bits = max((max(c.value.numerator.bit_length(), c.value.denominator.bit_length())
                             for c in value.walk() if isinstance(c, Const)), default=0)

@@ -43,6 +43,9 @@ def read(text: str, expect=None):
     (r"X^{-\top}", "X^-T"),
     (r"\left(X^{-1}\right)^\top", "X^-T"),
     ("X⁻¹", "X^-1"),
+    (r"\mathbf{x}^{\circ 2}", "x.^2"),
+    (r"x^{\odot -1}", "x.^-1"),
+    (r"x^{\circ 1/2}", "x.^(1/2)"),
     # brackets and operators
     (r"\left( W x \right)^\top", "(W x)^T"),
     (r"\left[ W x \right]", "W x"),
