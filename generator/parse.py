@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Mapping
 
@@ -10,9 +9,10 @@ from lark import Token, Tree
 
 from . import algebra as alg
 from .errors import ParseError, ShapeError
-from .expr import Const, Dim, Expr, Grad, Identity, Shape, shape_text
+from .expr import Const, Expr, Grad, Identity, Shape, shape_text
 from .model import FunctionSpec, Scope, Statement
 from .names import ALIASES, BUILTINS, ELEMENTWISE, Names, function_name, spelling
+from .pending import Pending, Value, combine as combine_pending, negate
 from .syntax import first_token, span, tree_of, where
 
 MAX_DIGITS = 24  # characters in one number
@@ -46,19 +46,6 @@ def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None
 def parse_expr(text: str, scope: Scope, source: str = "<input>") -> Expr:
     """Parse one expression and return its tree."""
     return parse(text, scope, source).expr
-
-
-@dataclass(frozen=True)
-class _Eye:
-    """c·I before a neighbour tells its size."""
-
-    coeff: Expr = alg.ONE
-
-    def sized(self, n: Dim) -> Expr:
-        return alg.mul(self.coeff, Identity(n))
-
-
-Value = Expr | _Eye
 
 
 class _Builder:
@@ -113,11 +100,13 @@ class _Builder:
         return Statement(expr, output, tuple(definitions), self.text, dict(self.bindings))
 
     def resolved(self, value: Value, node: Tree, last: bool = False) -> Expr:
-        if not isinstance(value, _Eye):
+        if not isinstance(value, Pending):
             return value
-        if last and self.expect is not None and self.expect[0] == self.expect[1]:
-            return value.sized(self.expect[0])
-        raise self.fail(node, "cannot tell the size of I here; write it next to a matrix", ShapeMismatch)
+        sized = value.expected(self.expect) if last and self.expect is not None else None
+        if sized is None:
+            raise self.fail(node, f"cannot tell the size of {value.kind} here; write it next to a matrix",
+                            ShapeMismatch)
+        return sized
 
     # -- names --------------------------------------------------------------------------------
     def _name(self, node: Tree) -> Value:
@@ -129,16 +118,16 @@ class _Builder:
             return value
         if name == "I" or name.startswith("I_"):  # I, I_n, I_{3}
             size = self.names.dimension(name[2:])
-            return _Eye() if size is None else Identity(size)
-        if token.type == "NUMBER":  # \mathbf{0}, \mathbf 1
-            return self._number_token(token)
+            return Pending() if size is None else Identity(size)
+        if token.type == "NUMBER":  # \mathbf 0, \mathbf 1 (the all-ones vector)
+            return Pending("1") if str(token) == "1" else self._number_token(token)
         if self.names.is_function(name):
             raise self.fail(node, f"{name} is a function: write {name}(…)")
         pieces = self.names.split(name) if len(name) > 1 else None
         if pieces:  # Ax, \mathbf{Ax}: the declared names it spells, multiplied
-            value: Value = _Eye() if pieces[0] == "I" else self.names.lookup(pieces[0])
+            value: Value = Pending() if pieces[0] == "I" else self.names.lookup(pieces[0])
             for k, piece in enumerate(pieces[1:], 1):
-                right = _Eye() if piece == "I" else self.names.lookup(piece)
+                right = Pending() if piece == "I" else self.names.lookup(piece)
                 value = self.combine("*", "".join(pieces[:k]), value, node, right, piece)
             return value
         known = ", ".join(sorted([*self.scope.symbols, *self.bindings])) or "none"
@@ -151,7 +140,8 @@ class _Builder:
         inner = node.children[1]
         if any(isinstance(c, Token) and c.type == "SUBSCRIPT" for c in node.children):
             raise self.fail(node, "a subscript belongs to a name, such as W_{1}")
-        return self.build(inner) if isinstance(inner, Tree) else self._number_token(inner)
+        value = self.build(inner) if isinstance(inner, Tree) else self._number_token(inner)
+        return Pending("1") if value == alg.ONE else value  # \mathbf{1} is the all-ones vector
 
     # -- the tree -----------------------------------------------------------------------------
     def build(self, node: Tree) -> Value:
@@ -166,7 +156,7 @@ class _Builder:
         for op, right_node in zip(items[1::2], items[2::2]):
             right = self.build(right_node)
             if op.type == "MINUS":
-                right = _negate(right)
+                right = negate(right)
             total = self.combine("+", lambda op=op: self.text[span(self.text, items[0])[0]:op.start_pos],
                                  total, right_node, right)
         return total
@@ -175,7 +165,7 @@ class _Builder:
         *signs, product = node.children
         value = self.build(product)
         if sum(1 for s in signs if s.type == "MINUS") % 2:
-            value = _negate(value)
+            value = negate(value)
         return value
 
     def _product(self, node: Tree) -> Value:
@@ -216,14 +206,15 @@ class _Builder:
 
         `left_text` may be a function: the text is only needed for an error message.
         """
-        if isinstance(left, _Eye) or isinstance(right, _Eye):
-            eye = _combine_identity(op, left, right)
-            if eye is not None:
-                return eye
-            if isinstance(left, _Eye):
-                left = left.sized(right.rows)
-            else:
-                right = right.sized(left.cols if op == "*" else left.rows)
+        if isinstance(left, Pending) or isinstance(right, Pending):
+            pending = combine_pending(op, left, right)
+            if pending is not None:
+                return pending
+            sized = (None if isinstance(right, Pending) else left.beside(right, op, True)) \
+                if isinstance(left, Pending) else right.beside(left, op, False)
+            if sized is None:
+                raise self.fail(rn, "cannot tell the size of I or 1 here; write it next to a matrix", ShapeMismatch)
+            left, right = (sized, right) if isinstance(left, Pending) else (left, sized)
         def lhs() -> str:
             return f"{(left_text if isinstance(left_text, str) else left_text()).strip()} ({shape_text(left.shape)})"
 
@@ -252,7 +243,8 @@ class _Builder:
         atom, *ops = node.children
         value = self.build(atom)
         for op in ops:
-            if isinstance(value, _Eye) and op.data == "transpose":
+            if isinstance(value, Pending) and op.data == "transpose":
+                value = value.transposed()
                 continue
             value = self.postfix(op, node, self.resolved(value, node))
         return value
@@ -376,20 +368,3 @@ class _Builder:
             self.bindings[spec.gradient] = grad
         shape: Shape = (1, 1) if spec.kind == "scalar" else (spec.shape or (1, 1))
         return alg.call(spec.name, arg, shape)
-
-
-def _negate(value: Value) -> Value:
-    return _Eye(alg.neg(value.coeff)) if isinstance(value, _Eye) else alg.neg(value)
-
-
-def _combine_identity(op: str, left: Value, right: Value) -> _Eye | None:
-    """The combinations that leave the size of I open: c·I, I/c, I + I, I·I."""
-    lc = left.coeff if isinstance(left, _Eye) else left
-    rc = right.coeff if isinstance(right, _Eye) else right
-    if isinstance(left, _Eye) and isinstance(right, _Eye):
-        return _Eye(alg.add(lc, rc) if op == "+" else alg.mul(lc, rc)) if op != "/" else None
-    if isinstance(left, _Eye) and rc.is_scalar and op in ("*", "/"):
-        return _Eye(alg.mul(lc, alg.power(rc, -1) if op == "/" else rc))
-    if isinstance(right, _Eye) and lc.is_scalar and op == "*":
-        return _Eye(alg.mul(lc, rc))
-    return None

@@ -22,8 +22,8 @@ CLOSING_BRACE = re.compile(r"\s*\}")
 KINDS = (
     ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "CALL", "LCALL", "LFUNC", "FRAC", "FRAC_DIGITS",
       "NORM_OPEN", "NORM_BAR"}, "a term"),
-    ({"PLUS", "MINUS", "MULOP", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "__ANON_0", "SUBSCRIPT", "HADAMARD_POWER",
-      "NORM_SUB", "SLASH"}, "an operator"),
+    ({"PLUS", "MINUS", "MULOP", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "__ANON_0", "SUBSCRIPT",
+      "HADAMARD_POWER", "NORM_SUB", "SLASH"}, "an operator"),
     ({"CLOSE"}, "')'"), ({"RBRACE"}, "'}'"), ({"NORM_CLOSE"}, "a closing '\\|'"), ({"EQUAL"}, "'='"),
     ({"$END"}, "the end"),
 )

@@ -122,6 +122,13 @@ def test_latex_reads_as_text(latex, text):
 
 @pytest.mark.parametrize("latex, expect, shape", [
     (r"\mathbf{I}", ("m", "m"), ("m", "m")),
+    (r"W^\top \mathbf{1}", None, ("m", 1)),  # \mathbf{1} is the all-ones vector, sized by its neighbour
+    (r"\mathbf{1}^\top W", None, (1, "m")),
+    (r"\mathbf{1} W", None, (1, "m")),  # as the engine's own LaTeX prints 1ᵀW
+    (r"\mathbf 1 - x", None, ("m", 1)),
+    (r"\mathbf{1}", ("n", 1), ("n", 1)),
+    (r"2\,\mathbf{1}", ("n", "m"), ("n", "m")),
+    (r"\mathbf{1}^\top", (1, "n"), (1, "n")),
     ("I_m + A", None, ("m", "m")),
     ("I_{n}", None, ("n", "n")),
     (r"2\,\mathbf{I} + \mathbf{A}", None, ("m", "m")),
@@ -167,6 +174,9 @@ def test_subscripts_find_the_declared_name(declared, typed, meant):
     ("a1 = X X; a2 = a1 a1; a3 = a2 a2; a4 = a3 a3; a5 = a4 a4; a6 = a5 a5; a7 = a6 a6; "
      "a8 = a7 a7; a9 = a8 a8; a10 = a9 a9; a11 = a10 a10; a12 = a11 a11; a12", ParseError, "expands to more than"),
     ("f = x", ParseError, "f is already defined"),
+    (r"\mathbf{1} x^\top", ShapeMismatch, "cannot tell the size of I or 1"),
+    (r"\sigma(\mathbf{1})", ShapeMismatch, "cannot tell the size of 1"),
+    ("I / I", ShapeMismatch, "cannot tell the size of I or 1"),
 ])
 def test_latex_refusals_name_the_position(latex, kind, message):
     with pytest.raises(kind) as err:

