@@ -130,3 +130,17 @@ class Derivation:
         from .numeric import evaluate
 
         return evaluate(self.closed_form, values, self.scope)
+
+
+MISTAKES = ("layout", "sign", "scale", "shape", "unknown-symbol", "parse", "other")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A graded answer: right or not, the mistake's tag (one of MISTAKES), feedback and a score in 0..1."""
+
+    correct: bool
+    mistake: str | None
+    feedback: str
+    score: float
+    answer: str = ""
