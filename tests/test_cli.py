@@ -13,8 +13,8 @@ from generator.render import tex_escape
 from conftest import BAD, DATA
 
 ROOT = DATA.parent.parent
-WX = str(ROOT / "problems" / "lecture-wx.toml")
-XTW = str(ROOT / "problems" / "lecture-xtw.toml")
+WX = str(ROOT / "problems" / "lecture-1-wx.toml")
+XTW = str(ROOT / "problems" / "lecture-2-xtw.toml")
 BILINEAR = ["y = a^T X b", "--wrt", "X", "--shape", "a=m,1", "--shape", "X=m,n", "--shape", "b=n,1"]
 
 
