@@ -72,8 +72,6 @@ class MatrixLatexPrinter(LatexPrinter):
             return POSTFIX
         if isinstance(e, sp.Sum):
             return PRODUCT  # bracketed inside a product unless it comes last: a_j Σ_k B_ik x_k
-        if isinstance(e, S.AbstractGrad) and not e.args[4].name:
-            return PRODUCT  # a fraction ∂y/∂u: bracketed before ^⊤
         return ATOM
 
     def wrap(self, e: sp.Basic, least: int) -> str:
@@ -154,6 +152,8 @@ class MatrixLatexPrinter(LatexPrinter):
 
     # -- postfix --------------------------------------------------------------------------------
     def _print_Transpose(self, e: sp.Transpose) -> str:
+        if isinstance(e.arg, S.AbstractGrad) and not e.arg.args[4].name:
+            return rf"\left({self._print(e.arg)}\right)^{{\top}}"  # a fraction ∂y/∂u, transposed
         return self.wrap(e.arg, ATOM) + r"^{\top}"
 
     def _print_Inverse(self, e: sp.Inverse) -> str:

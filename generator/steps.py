@@ -15,7 +15,7 @@ from . import index as ix
 from .differentiate import Backprop, derivative
 from .simplify import normalize
 from .errors import NotDerivable
-from .expr import Expr, Named, Sym, shape_text
+from .expr import Call, Expr, Named, Sym, shape_text
 from .latex import entry_name, latex, name_latex
 from .model import Claim, Scope, Statement, Step
 from .symbolic import dim, to_sympy
@@ -187,6 +187,8 @@ def _budget(*exprs: sp.Expr) -> None:
 
 def _direct(ctx: Context) -> list[Step]:
     """Index sum of one entry, derivative by one entry of the variable, deltas reduced, assembly."""
+    if any(isinstance(n, Call) and not n.is_scalar for n in ctx.output.walk()):
+        raise TooLong("abstract vector functions are proved with the chain rule, as in the lecture")
     i, j, *_ = ctx.letters(4)
     out = None if ctx.output.is_scalar else i
     var_index = [j] if out is not None else [i, j]
