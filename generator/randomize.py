@@ -1,4 +1,4 @@
-"""Seeded variants of a problem: its [variation] table checked, the space enumerated, sampled without replacement."""
+"""Seeded variants of a problem: the space its [variation] table allows, enumerated and sampled without replacement."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,16 +6,14 @@ import hashlib
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
-from . import problems as pf
 from .errors import GeneratorError
 from .expr import Apply, Call, Dim, Expr, Grad, Identity, Ones, Shape, Sym, Zero
-from .model import KINDS, LAYOUTS, Choice, Derivation, FunctionSpec, Problem, Scope, Statement, Variant, Variation
-from .parse import BUILTINS, ELEMENTWISE, parse
+from .model import Choice, Derivation, Problem, Scope, Statement, Variant, Variation
+from .parse import parse
+from .variation import declared_dims, variation_from
 
-KEYS = ("names", "dims", "functions", "structures", "layouts", "kinds")
-INDEX_LETTERS = ("i", "j", "k", "l")  # the proofs' index letters: never a symbol's or a dimension's name
 NUMERIC_SIZES = (2, 3, 4, 5)  # sizes a symbolic dimension takes in a numeric exercise
 MAX_CHOICES = 100_000  # per axis (names, dims, functions): a pool product beyond this is a typo, not a plan
 FILL_STEPS = ("index", "differentiate", "reduce", "chain")  # the proof steps a student may be asked to fill
@@ -48,137 +46,6 @@ def permute(index: int, size: int, key: int) -> int:
         x = (left << half) | right
         if x < size:
             return x
-
-
-# ---------------------------------------------------------------- the [variation] table
-
-def _pools(value: Any, where: str, item: str) -> list[tuple[str, list[Any]]]:
-    if not isinstance(value, Mapping):
-        raise GeneratorError(f"{where}: expected a table such as {item}")
-    out = []
-    for key, pool in value.items():
-        if isinstance(pool, (str, bytes)) or not isinstance(pool, Sequence) or not pool:
-            raise GeneratorError(f"{where}.{key}: expected a non-empty list such as {item}")
-        for k, entry in enumerate(pool):
-            if entry in pool[:k]:
-                raise GeneratorError(f"{where}.{key}[{k}]: {entry!r} is listed twice")
-        out.append((key, list(pool)))
-    return out
-
-
-def _options(value: Any, allowed: Sequence[str], where: str) -> tuple[str, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
-        raise GeneratorError(f"{where}: expected a non-empty list of {', '.join(allowed)}")
-    for k, entry in enumerate(value):
-        if entry not in allowed:
-            raise GeneratorError(f"{where}[{k}]: expected one of {', '.join(allowed)}, found {entry!r}")
-        if entry in value[:k]:
-            raise GeneratorError(f"{where}[{k}]: {entry!r} is listed twice")
-    return tuple(value)
-
-
-def _declared_dims(problem: Problem) -> set[str]:
-    shapes = [*problem.shapes.values(), *(f.shape for f in problem.functions.values() if f.shape)]
-    return {d for shape in shapes for d in shape if isinstance(d, str)}
-
-
-def _clash(name: str, taken: Mapping[str, str]) -> str | None:
-    if name in INDEX_LETTERS:
-        return "an index letter of the proofs (i, j, k, l)"
-    if name in BUILTINS or name == "I":
-        return "a built-in name of the expression language"
-    return taken.get(name)
-
-
-def variation_from(problem: Problem) -> Variation:
-    """The problem's [variation] table, checked; a mistake is a one-line error naming the file and the key."""
-    where = f"{problem.source}: variation"
-    table = problem.extra.get("variation", {})
-    if not isinstance(table, Mapping):
-        raise GeneratorError(f"{where}: expected a table ([variation])")
-    unknown = sorted(set(table) - set(KEYS))
-    if unknown:
-        raise GeneratorError(f"{where}.{unknown[0]}: unknown key; expected {', '.join(KEYS)}")
-    raw = table.get("structures", [problem.expr])
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence) or not raw or not all(
-            isinstance(s, str) and s.strip() for s in raw):
-        raise GeneratorError(f'{where}.structures: expected a non-empty list of expressions such as ["y = a^T X b"]')
-    structures = tuple(raw)
-    statements = [_statement(problem, text, f"{where}.structures[{k}]") for k, text in enumerate(structures)]
-    names = _pools(table.get("names", {}), f"{where}.names", 'W = ["W", "A", "B"]')
-    dims = _pools(table.get("dims", {}), f"{where}.dims", 'n = ["n", "m", 3]')
-    functions = _pools(table.get("functions", {}), f"{where}.functions", 'sigma = ["sigma", "tanh"]')
-    dims = [(d, [pf.dim_from(v, f"{where}.dims.{d}[{k}]") for k, v in enumerate(pool)]) for d, pool in dims]
-    _check_names(problem, statements, names, dims, where)
-    _check_functions(problem, statements, functions, where)
-    if problem.hessian and "layouts" in table:
-        raise GeneratorError(f"{where}.layouts: a Hessian is always given in one layout; remove the key")
-    layouts = _options(table.get("layouts", [problem.layout]), LAYOUTS, f"{where}.layouts")
-    kinds = _options(table.get("kinds", ["closed-form"]), KINDS, f"{where}.kinds")
-    return Variation(tuple((k, tuple(p)) for k, p in names), tuple((k, tuple(p)) for k, p in dims),
-                     tuple((k, tuple(p)) for k, p in functions), structures, layouts, kinds)
-
-
-def _statement(problem: Problem, text: str, where: str) -> Statement:
-    scope = Scope.build(problem.shapes, problem.assume, problem.functions)
-    statement = parse(text, scope, where)
-    if problem.wrt not in {s.name for s in statement.expr.walk() if isinstance(s, Sym)}:
-        raise GeneratorError(f"{where}: the expression does not depend on {problem.wrt}")
-    return statement
-
-
-def _check_names(problem: Problem, statements: list[Statement], names: list[tuple[str, list[Any]]],
-                 dims: list[tuple[str, list[Dim]]], where: str) -> None:
-    declared = _declared_dims(problem)
-    varied = {key for key, _ in names}
-    taken: dict[str, str] = {}
-    for s in statements:
-        taken.update({n: f"the intermediate {n}" for n, _ in s.definitions})
-        taken.update({s.output: f"the output {s.output}"} if s.output else {})
-    for spec in problem.functions.values():
-        taken[spec.name] = f"the function {spec.name}"
-        if spec.gradient:
-            taken[spec.gradient] = f"the gradient name {spec.gradient}"
-    symbol_names = dict(taken)
-    symbol_names.update({n: f"the symbol {n}" for n in problem.shapes if n not in varied})
-    dim_names = dict(taken)
-    dim_names.update({n: f"the symbol {n}" for n in problem.shapes})
-    for key, pool in names:
-        if key not in problem.shapes:
-            raise GeneratorError(f"{where}.names.{key}: {key} is not declared under shapes")
-        dim_names.update({v: f"a name in the pool of {key}" for v in pool if isinstance(v, str)})
-    for d, pool in dims:
-        if d not in declared:
-            raise GeneratorError(f"{where}.dims.{d}: {d} is not a dimension of any shape "
-                                 f"(dimensions: {', '.join(sorted(declared)) or 'none'})")
-        for k, value in enumerate(pool):
-            clash = _clash(value, dim_names) if isinstance(value, str) else None
-            if clash:
-                raise GeneratorError(f"{where}.dims.{d}[{k}]: {value!r} collides with {clash}")
-            if value == 1:
-                raise GeneratorError(f"{where}.dims.{d}[{k}]: a size of 1 would turn a matrix into a vector; use 2 or more")
-    symbol_names.update({v: f"the dimension {v}" for v in declared})
-    symbol_names.update({v: f"the dimension {v}" for _, pool in dims for v in pool if isinstance(v, str)})
-    for key, pool in names:
-        for k, value in enumerate(pool):
-            if not isinstance(value, str) or not pf.DIM_NAME.fullmatch(value):
-                raise GeneratorError(f"{where}.names.{key}[{k}]: expected a name such as \"W\", found {value!r}")
-            clash = _clash(value, symbol_names)
-            if clash:
-                raise GeneratorError(f"{where}.names.{key}[{k}]: {value!r} collides with {clash}")
-
-
-def _check_functions(problem: Problem, statements: list[Statement], functions: list[tuple[str, list[Any]]],
-                     where: str) -> None:
-    applied = {e.fn for s in statements for e in s.expr.walk() if isinstance(e, Apply)}
-    elementwise = set(ELEMENTWISE) | {f for f, spec in problem.functions.items() if spec.kind == "elementwise"}
-    for key, pool in functions:
-        if key not in applied:
-            raise GeneratorError(f"{where}.functions.{key}: the expression applies no element-wise function {key}")
-        for k, value in enumerate(pool):
-            if value not in elementwise:
-                raise GeneratorError(f"{where}.functions.{key}[{k}]: expected an element-wise function "
-                                     f"({', '.join(sorted(elementwise))}), found {value!r}")
 
 
 # ---------------------------------------------------------------- the space of variants
@@ -250,10 +117,14 @@ class Space:
                 raise GeneratorError(message if message.startswith(where) else f"{where}: {message}") from None
         return self.probes[key]
 
-    def choice(self, index: int) -> Choice:
-        """The index-th variant of the space, 0 ≤ index < size."""
+    def kind_size(self, kind: str) -> int:
+        """How many distinct variants of one kind the space holds."""
+        return sum(len(self.names) * len(b.dims) * len(self.variation.layouts) for b in self.blocks if b.kind == kind)
+
+    def choice(self, kind: str, index: int) -> Choice:
+        """The index-th variant of one kind, 0 ≤ index < kind_size(kind)."""
         layouts = self.variation.layouts
-        for block in self.blocks:
+        for block in (b for b in self.blocks if b.kind == kind):
             count = len(self.names) * len(block.dims) * len(layouts)
             if index < count:
                 rest, layout = divmod(index, len(layouts))
@@ -338,27 +209,53 @@ def renamed_text(statement: Statement, names: Mapping[str, str], dims: Mapping[s
     return "; ".join(lines)
 
 
-def variant(space: Space, seed: int, number: int) -> Variant:
-    """Variant `number` (1, 2, …) of the problem: a pure function of the problem, the seed and the number."""
+def _key(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("\0".join(map(str, ("mcgen sheet", *parts))).encode()).digest()[:8], "big")
+
+
+def schedule(space: Space, seed: int, count: int) -> list[Choice]:
+    """The choices of variants 1…count: kinds take turns (so a sheet mixes them evenly), a kind whose
+    variants are used up gives its turn to the next, and inside a kind a keyed permutation samples
+    without replacement. Variant k depends on the problem, the seed and k only, never on count."""
+    kinds = [k for k in space.variation.kinds if space.kind_size(k)]
+    shift = _key(space.problem.name, seed) % len(kinds)
+    kinds = kinds[shift:] + kinds[:shift]
+    sizes = {k: space.kind_size(k) for k in kinds}
+    used = dict.fromkeys(kinds, 0)
+    out, turn = [], 0
+    for _ in range(count):
+        if all(used[k] >= sizes[k] for k in kinds):
+            used = dict.fromkeys(kinds, 0)  # every variant has been given once: start again (they repeat)
+        while used[kinds[turn % len(kinds)]] >= sizes[kinds[turn % len(kinds)]]:
+            turn += 1
+        kind = kinds[turn % len(kinds)]
+        out.append(space.choice(kind, permute(used[kind], sizes[kind], _key(space.problem.name, seed, kind))))
+        used[kind] += 1
+        turn += 1
+    return out
+
+
+def variant(space: Space, seed: int, number: int, choice: Choice) -> Variant:
+    """Variant `number` (1, 2, …) of the problem made from its choice (see `schedule`)."""
     p = space.problem
-    key = int.from_bytes(hashlib.sha256(f"mcgen sheet\0{p.name}\0{seed}".encode()).digest()[:8], "big")
-    choice = space.choice(permute((number - 1) % space.size, space.size, key))
     names, dims, fns = dict(choice.names), dict(choice.dims), dict(choice.functions)
     if choice.kind == "numeric":
-        dims = dict(concrete(tuple((d, dims.get(d, d)) for d in sorted(_declared_dims(p)))))
+        dims = dict(concrete(tuple((d, dims.get(d, d)) for d in sorted(declared_dims(p)))))
 
     def shape(s: Shape) -> Shape:
         return tuple(dims.get(d, d) if isinstance(d, str) else d for d in s)  # type: ignore[return-value]
 
     functions = {n: dataclasses.replace(f, shape=shape(f.shape) if f.shape else None) for n, f in p.functions.items()}
+    statement = space.statements[choice.structure]
+    used = {e.name for e in statement.expr.walk() if isinstance(e, Sym)}  # a structure may leave one out
     return Variant(
         id=f"{p.name}-{number}", problem=p.name, number=number, seed=variant_seed(p.name, seed, number),
         kind=choice.kind, title=p.title,
-        expr=renamed_text(space.statements[choice.structure], names, dims, fns),
+        expr=renamed_text(statement, names, dims, fns),
         wrt=names.get(p.wrt, p.wrt),
-        shapes={names.get(n, n): shape(s) for n, s in p.shapes.items()},
+        shapes={names.get(n, n): shape(s) for n, s in p.shapes.items() if n in used},
         layout="numerator" if p.hessian else choice.layout,
-        assume={names.get(n, n): a for n, a in p.assume.items()},
+        assume={names.get(n, n): a for n, a in p.assume.items() if n in used},
         functions=functions, hessian=p.hessian, choice=choice, source=p.source)
 
 
@@ -368,7 +265,8 @@ def variants(problem: Problem, seed: int, count: int) -> tuple[tuple[Variant, ..
     note = None
     if count > space.size:
         note = f"{problem.source}: only {space.size} distinct variant{'s' * (space.size != 1)}; some repeat"
-    return tuple(variant(space, seed, k) for k in range(1, count + 1)), note
+    choices = schedule(space, seed, count)
+    return tuple(variant(space, seed, k, c) for k, c in enumerate(choices, 1)), note
 
 
 def numeric_data(v: Variant, attempt: int) -> dict[str, tuple[tuple[Fraction, ...], ...]]:
