@@ -121,7 +121,9 @@ def numeric(v: Variant, d: Derivation) -> tuple[dict[str, Fraction2D], Fraction2
     for attempt in range(DATA_ATTEMPTS):
         data = randomize.numeric_data(v, attempt)
         value = exact_value(d.closed_form, data)
-        if value is not None and _defined(d.statement.expr, data, d.scope):
+        if value is None or _zero(value) or any(_zero(rows) for rows in data.values()):
+            continue  # undefined there, or a zero that makes the exercise trivial
+        if _defined(d.statement.expr, data, d.scope):
             return data, value
     raise GeneratorError(f"{v.id}: found no integer values at which {v.expr} and its derivative are defined")
 
@@ -147,6 +149,10 @@ def exact_value(closed_form: Expr, data: Mapping[str, Fraction2D]) -> Fraction2D
     if not all(x.is_Rational for x in matrix):
         return None
     return tuple(tuple(Fraction(int(x.p), int(x.q)) for x in matrix.row(r)) for r in range(matrix.rows))
+
+
+def _zero(rows: Fraction2D) -> bool:
+    return all(x == 0 for row in rows for x in row)
 
 
 def _floats(data: Mapping[str, Fraction2D]) -> dict[str, np.ndarray]:
@@ -304,11 +310,11 @@ def exercise_view(ex: Exercise) -> ExerciseView:
         residual=residual_latex(ex.residual), space=SPACE[v.kind])
 
 
-def pages(p: Plan, exercises: Sequence[Exercise]) -> tuple[PageView, ...]:
-    """The exercises grouped by sheet variant, in the plan's order."""
+def pages(p: Plan, exercises: Sequence[Exercise], views: Sequence[ExerciseView]) -> tuple[PageView, ...]:
+    """The exercise views grouped by sheet variant, in the plan's order."""
     by_number: dict[int, list[ExerciseView]] = {}
-    for ex in exercises:
-        by_number.setdefault(ex.variant.number, []).append(exercise_view(ex))
+    for ex, view in zip(exercises, views):
+        by_number.setdefault(ex.variant.number, []).append(view)
     out = []
     for number, views in sorted(by_number.items()):
         student = p.student(number)
@@ -356,10 +362,10 @@ def manifest_entry(p: Plan, ex: Exercise, view: ExerciseView) -> dict[str, Any]:
     return entry
 
 
-def manifest(p: Plan, exercises: Sequence[Exercise]) -> str:
+def manifest(p: Plan, exercises: Sequence[Exercise], views: Sequence[ExerciseView]) -> str:
     """manifest.json: sorted keys, two-space indent, one trailing newline (byte-stable for a seed)."""
     data = {"version": VERSION, "seed": p.seed, "problems": [q.name for q in p.problems],
-            "variants": [manifest_entry(p, ex, exercise_view(ex)) for ex in exercises]}
+            "variants": [manifest_entry(p, ex, view) for ex, view in zip(exercises, views)]}
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -384,11 +390,12 @@ def publish(p: Plan, exercises: Sequence[Exercise], out_dir: str | Path, pdf: bo
     out_dir = Path(out_dir)
     check_writable(out_dir)
     checked = [check_key(ex) for ex in progress(list(exercises), "checking keys")]
-    views = pages(p, checked)
-    sources = {"sheet": render("sheet.tex", title=title, pages=views),
-               "key": render("key.tex", title=title, pages=views, seed=p.seed)}
+    views = [exercise_view(ex) for ex in checked]
+    grouped = pages(p, checked, views)
+    sources = {"sheet": render("sheet.tex", title=title, pages=grouped),
+               "key": render("key.tex", title=title, pages=grouped, seed=p.seed)}
     contents = {f"{name}.tex": tex.encode("utf-8") for name, tex in sources.items()}
-    contents["manifest.json"] = manifest(p, checked).encode("utf-8")
+    contents["manifest.json"] = manifest(p, checked, views).encode("utf-8")
     overfull = {}
     if pdf:
         for name, tex in sources.items():
