@@ -52,17 +52,27 @@ def add(*terms: Expr) -> Expr:
         raise ShapeError("cannot add " + " and ".join(shape_text(s) for s in sorted(shapes, key=str)))
     shape = shapes.pop() if shapes else SCALAR
     collected: dict[Expr, Fraction] = {}
+    bodies: dict[Expr, Expr] = {}
     for t in flat:
         if shape != SCALAR and t.is_scalar:
             t = mul(t, Ones(shape))
         if is_zero(t):
             continue
         c, body = split_coeff(t)
-        collected[body] = collected.get(body, Fraction(0)) + c
-    kept = [mul(Const(c), body) for body, c in collected.items() if c != 0]
+        key = _like(body)
+        bodies.setdefault(key, body)
+        collected[key] = collected.get(key, Fraction(0)) + c
+    kept = [mul(Const(c), bodies[key]) for key, c in collected.items() if c != 0]
     if not kept:
         return zero(shape)
     return kept[0] if len(kept) == 1 else Add(tuple(kept))
+
+
+def _like(e: Expr) -> Expr:
+    """The key like terms are collected under: element-wise products commute (y∘σ = σ∘y)."""
+    if isinstance(e, Hadamard):
+        return Hadamard(tuple(sorted(e.factors, key=str)))
+    return e
 
 
 def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
@@ -166,9 +176,34 @@ def _tidy_chain(chain: list[Expr]) -> list[Expr]:
         if isinstance(f, Identity) and len(chain) > 1:
             continue
         out.append(f)
+        _cancel_inverse(out)
     if chain and chain[0].rows != 1 and all(f.is_scalar for f in out):
         out.append(Identity(chain[0].rows))  # everything cancelled: I or A⁻¹A
     return out
+
+
+def _cancel_inverse(out: list[Expr]) -> None:
+    """(AB)⁻¹AB = I and AB(AB)⁻¹ = I at the end of a chain being built: both drop out."""
+    inverted = _inverted_chain(out[-1])
+    k = len(inverted)
+    if k > 1 and len(out) > k and tuple(out[-k - 1:-1]) == inverted:
+        del out[-k - 1:]
+        return
+    for k in range(2, len(out)):
+        if _inverted_chain(out[-k - 1]) == tuple(out[-k:]):
+            del out[-k - 1:]
+            return
+
+
+def _inverted_chain(e: Expr) -> tuple[Expr, ...]:
+    """The factors whose product e inverts: (A, B) for (AB)⁻¹, (Bᵀ, Aᵀ) for (AB)⁻ᵀ; () otherwise."""
+    if not isinstance(e, Inverse):
+        return ()
+    flip = isinstance(e.arg, Transpose)
+    inner = e.arg.arg if flip else e.arg
+    if not isinstance(inner, Mul) or len(inner.chain) < len(inner.factors):
+        return ()  # a number or scalar factor in (2AB)⁻¹ must not cancel with AB
+    return transpose(inner).chain if flip else inner.chain
 
 
 def _merge_neighbours(a: Expr, b: Expr) -> Expr | None:
@@ -196,21 +231,36 @@ def hadamard(*factors: Expr) -> Expr:
     shapes = {f.shape for f in mats}
     if len(shapes) > 1:
         raise ShapeError("element-wise product of " + " and ".join(shape_text(s) for s in sorted(shapes, key=str)))
-    inner: list[Expr] = []
+    powers: dict[Expr, Fraction] = {}  # u ∘ u = u.^2 and u ∘ u.^-1 = 1, as for scalars
     for f in mats:
-        for g in (f.factors if isinstance(f, Hadamard) else (f,)):
-            if isinstance(g, Mul) and len(g.chain) < len(g.factors):
-                scalars.extend(x for x in g.factors if x.is_scalar)
-                g = mul(*g.chain)
+        for g in _elementwise_factors(f, scalars):
             if isinstance(g, Zero):
                 return g
             if not isinstance(g, Ones):
-                inner.append(g)
+                base, p = (g.arg, g.exponent) if isinstance(g, Power) else (g, Fraction(1))
+                powers[base] = powers.get(base, Fraction(0)) + p
+    inner = [power(b, p) for b, p in powers.items() if p != 0]
     if not inner:
         body: Expr = Ones(shapes.pop())
+    elif len(inner) == 1:
+        body = inner[0]
+    elif all(isinstance(g, Transpose) for g in inner):
+        body = Transpose(Hadamard(tuple(g.arg for g in inner)))  # aᵀ∘bᵀ reads (a∘b)ᵀ
     else:
-        body = inner[0] if len(inner) == 1 else Hadamard(tuple(inner))
+        body = Hadamard(tuple(inner))
     return mul(*scalars, body)
+
+
+def _elementwise_factors(f: Expr, scalars: list[Expr]) -> list[Expr]:
+    """The factors of an element-wise product, flattened; scalar factors are moved to `scalars`."""
+    if isinstance(f, Mul) and len(f.chain) < len(f.factors):
+        scalars.extend(x for x in f.factors if x.is_scalar)
+        f = mul(*f.chain)
+    if isinstance(f, Hadamard):
+        return [g for h in f.factors for g in _elementwise_factors(h, scalars)]
+    if isinstance(f, Transpose) and isinstance(f.arg, Hadamard):
+        return [transpose(g) for g in f.arg.factors]
+    return [f]
 
 
 # ---------------------------------------------------------------- unary
@@ -250,7 +300,16 @@ def inverse(e: Expr) -> Expr:
         return e
     if isinstance(e, Mul) and len(e.chain) == 1:
         return mul(*(power(f, Fraction(-1)) for f in e.factors if f.is_scalar), inverse(e.chain[0]))
+    if isinstance(e, Mul):
+        flipped = transpose(e)
+        if transposes(flipped) == 0 < transposes(e):  # (Bᵀ Xᵀ Aᵀ)⁻¹ reads (A X B)⁻ᵀ
+            return Inverse(Transpose(flipped))
     return Inverse(e)
+
+
+def transposes(e: Expr) -> int:
+    """How many transposes an expression shows: what textbook forms keep few of."""
+    return sum(isinstance(n, Transpose) for n in e.walk())
 
 
 def power(e: Expr, p: Fraction | int) -> Expr:
@@ -297,6 +356,8 @@ def reduce_(op: str, e: Expr) -> Expr:
         return mul(*(f for f in e.factors if f.is_scalar), reduce_(op, mul(*e.chain)))
     if op == "sum" and isinstance(e, Sym) and "probability" in e.props:
         return ONE
+    if op == "tr" and isinstance(e, Diag):
+        return reduce_("sum", e.arg)
     if op == "sum" and isinstance(e, Transpose):
         return reduce_(op, e.arg)
     return Reduce(op, e)
@@ -313,6 +374,10 @@ def diag(e: Expr) -> Expr:
     """diag(v) for a vector, diag(A) (its diagonal as a column) for a square matrix."""
     if e.is_scalar:
         return e
+    if isinstance(e, Mul) and e.is_vector and len(e.chain) < len(e.factors):
+        return mul(*(f for f in e.factors if f.is_scalar), diag(mul(*e.chain)))  # diag(2x) = 2 diag(x)
+    if isinstance(e, Ones) and e.is_vector:
+        return Identity(e.length)
     if e.is_vector:
         return Diag(e if e.is_column else transpose(e))
     if e.rows == e.cols:

@@ -52,12 +52,15 @@ def chain_proof(ctx: Context) -> list[Step]:
     above: Expr = ctx.output
     y = symbol_latex(ctx.name, ctx.output)
     for k, cut in enumerate(cuts):
-        seed = _seed(ctx) if k == 0 else Grad(ctx.name, _named(above, names), _adjoint_shape(ctx, above))
+        # The adjoint from the step before is a fresh symbol, so it transposes like any matrix;
+        # it is shown as ∂y/∂(cut above) and replaced by its full expression for the claim.
+        seed = _seed(ctx) if k == 0 else Sym(f"_adjoint{k}", _adjoint_shape(ctx, above))
+        shown_seed = seed if k == 0 else Grad(ctx.name, _named(above, names), seed.shape)
         u = cut if cut == ctx.wrt else Sym(f"_cut{k}", cut.shape)
         local = pullback(_replace(above, cut, u), u, seed, mode, ctx.scope.functions)
-        full = _replace(_replace(local, seed, full), u, cut)
+        full = _replace(_replace(local, seed, full), u, cut) if k else _replace(local, u, cut)
         target = symbol_latex(names[cut], cut)
-        text = rf"{frac(y, target)} = {show(_replace(local, u, _named(cut, names)))}"
+        text = rf"{frac(y, target)} = {show(_replace(_replace(local, seed, shown_seed), u, _named(cut, names)))}"
         claim = Claim("derivative", _replace(ctx.output, cut, u), full, u, at=None if cut == ctx.wrt else cut)
         steps.append(Step(text, _reason(above, cut), kind="chain", claim=claim))
         above = cut

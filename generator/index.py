@@ -59,17 +59,24 @@ class IndexValue(sp.Expr):
         return sp.Sum(jac._entry(l, i) * sp.diff(expand(entry), s), (l, 0, n - 1))
 
 
+def value_entry(m: S.AbstractValue, i: sp.Expr, j: sp.Expr) -> IndexValue:
+    """u_i(f): one entry of an abstract vector function, with its Jacobian's name for the derivative."""
+    fn, arg = m.args[0].name, m.args[1]
+    length = arg.shape[0] if arg.shape[1] == 1 else arg.shape[1]
+    jac = sp.MatrixSymbol(f"J_{fn}", length, m.shape[0] * m.shape[1])
+    return IndexValue(fn, arg, jac, i if m.shape[1] == 1 else j)
+
+
 # ---------------------------------------------------------------- index forms
 
 def entry(m: sp.Basic, i: sp.Expr, j: sp.Expr) -> sp.Expr:
     """The (i, j) entry of a sympy matrix expression, as an index expression."""
     if not isinstance(m, MatrixExpr):
         return expand(m)
-    if isinstance(m, S.AbstractValue):
-        fn, arg = m.args[0].name, m.args[1]
-        jac = sp.MatrixSymbol(f"J_{fn}", arg.shape[0] if arg.shape[1] == 1 else arg.shape[1], m.shape[0] * m.shape[1])
-        return IndexValue(fn, arg, jac, i if m.shape[1] == 1 else j)
-    return expand(m._entry(i, j))
+    out = m._entry(i, j)
+    if isinstance(out, MatrixElement) and out.parent == m:
+        return out  # an opaque entry, e.g. of (X + A)⁻¹
+    return expand(out)
 
 
 def expand(e: sp.Basic) -> sp.Expr:

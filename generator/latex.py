@@ -70,6 +70,10 @@ class MatrixLatexPrinter(LatexPrinter):
             return SUM if e < 0 else PRODUCT
         if isinstance(e, (sp.Transpose, sp.Inverse, sp.Pow, sp.HadamardPower)):
             return POSTFIX
+        if isinstance(e, sp.Sum):
+            return PRODUCT  # bracketed inside a product unless it comes last: a_j Σ_k B_ik x_k
+        if isinstance(e, S.AbstractGrad) and not e.args[4].name:
+            return PRODUCT  # a fraction ∂y/∂u: bracketed before ^⊤
         return ATOM
 
     def wrap(self, e: sp.Basic, least: int) -> str:
@@ -132,7 +136,8 @@ class MatrixLatexPrinter(LatexPrinter):
                 numerator.append(f)
         sign = "-" if coeff < 0 else ""
         coeff = abs(coeff)
-        num_parts = [self.wrap(f, POSTFIX if i < len(numerator) - 1 or len(numerator) > 1 else PRODUCT)
+        num_parts = [self.wrap(f, POSTFIX if len(numerator) > 1 else PRODUCT) if not isinstance(f, sp.Sum)
+                     else self.wrap(f, PRODUCT if i == len(numerator) - 1 else POSTFIX)
                      for i, f in enumerate(numerator)]
         den_parts = [self.wrap(f, POSTFIX if len(denominator) > 1 else PRODUCT) for f in denominator]
         if coeff.q != 1:
@@ -164,7 +169,10 @@ class MatrixLatexPrinter(LatexPrinter):
             return rf"\sqrt{{{self._print(e.base)}}}"
         if e.exp.is_negative:
             return self._product((e,))
-        return self.wrap(e.base, ATOM) + f"^{{{self._print(e.exp)}}}"
+        base = self._print(e.base)
+        if self.level(e.base) < ATOM or isinstance(e.base, (sp.Sum, sp.exp, sp.Pow)):
+            base = rf"\left({base}\right)"  # Σ…², e^{x}² and x²² would read wrongly or not compile
+        return base + f"^{{{self._print(e.exp)}}}"
 
     def _print_AsScalar(self, e: S.AsScalar) -> str:
         return self._print(e.args[0])
@@ -260,8 +268,9 @@ class MatrixLatexPrinter(LatexPrinter):
         return super()._print_Subs(e)
 
     def _print_Function(self, e: sp.Function, exp: str | None = None) -> str:
-        if isinstance(e, sp.core.function.AppliedUndef):
-            return self.function(type(e).__name__, 0, e.args[0])
+        fn = getattr(type(e), "mcgen_fn", None)
+        if fn is not None:
+            return self.function(fn, type(e).mcgen_order, e.args[0])
         return super()._print_Function(e, exp)
 
 

@@ -260,22 +260,27 @@ def sample_for(exprs: Iterable[Expr], scope: Scope, seed: int, sizes: Mapping[Di
     """Seeded values at which every expression is finite and every inverse well conditioned."""
     sizes = sizes_for(scope, sizes)
     exprs = list(exprs)
+    culprit: Expr = exprs[0]
     for attempt in range(attempts):
         rng = np.random.default_rng([seed, attempt])
         values = sample(scope, sizes, rng, positive=attempt % 2 == 1)
-        if all(_healthy(e, values, scope, sizes) for e in exprs):
+        failing = next((c for c in (_culprit(e, values, scope, sizes) for e in exprs) if c is not None), None)
+        if failing is None:
             return values, sizes
-    raise GeneratorError("found no values at which the expression is defined "
-                         "(every sample hit a log of a negative number, a singular matrix or similar)")
+        culprit = failing
+    raise GeneratorError(f"found no values at which {culprit} is defined: at every sample it was singular, "
+                         "infinite or the log of a negative number")
 
 
-def _healthy(e: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int]) -> bool:
+def _culprit(e: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int]) -> Expr | None:
+    """None when `e` is finite at `values` with well-conditioned inverses; else the part that is not."""
     try:
         with np.errstate(all="ignore"):
-            out = evaluate(e, values, scope, sizes)
             for node in e.walk():
                 if isinstance(node, Inverse) and np.linalg.cond(evaluate(node.arg, values, scope, sizes)) > 1e6:
-                    return False
+                    return node
+            out = evaluate(e, values, scope, sizes)
     except (np.linalg.LinAlgError, OverflowError, ZeroDivisionError):
-        return False
-    return bool(np.all(np.isfinite(out))) and float(np.abs(out).max(initial=0)) < 1e8
+        return e
+    healthy = bool(np.all(np.isfinite(out))) and float(np.abs(out).max(initial=0)) < 1e8
+    return None if healthy else e

@@ -77,8 +77,8 @@ def _body(ctx: Context, elementwise: tuple) -> list[Step]:
     for attempt in (*elementwise, chain_proof):
         try:
             return attempt(ctx)
-        except (ix.NoIndexForm, TooLong, NotDerivable):
-            continue
+        except (ix.NoIndexForm, TooLong, NotDerivable, NotImplementedError):
+            continue  # sympy has no index form for this piece: the next kind of proof
     return []
 
 
@@ -109,15 +109,18 @@ def _variable_entry(ctx: Context, idx: list[sp.Symbol]) -> tuple[sp.Basic, str, 
     return m[idx[0], idx[1]], entry_latex(w.name, idx[0], idx[1]), (idx[0], idx[1])
 
 
-def _where(indices: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) -> tuple[sp.Expr, sp.Expr]:
+def _where(var: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) -> tuple[sp.Expr, sp.Expr]:
     """(row, column) of the closed form that holds ∂out/∂var for these indices, in ctx.layout."""
-    var = indices if indices else ()
-    if out is None:  # scalar output: the entry sits where the variable's entry sits
-        zero = sp.Integer(0)
-        pos = (var[0], var[1]) if len(var) == 2 else ((var[0], zero) if ctx.wrt.is_column else (zero, var[0])) if var else (zero, zero)
-        return pos if ctx.layout == "denominator" else (pos[1], pos[0])
-    v = var[0] if var else sp.Integer(0)
-    return (v, out) if ctx.layout == "denominator" else (out, v)
+    zero = sp.Integer(0)
+    if out is not None:
+        pos = (var[0] if var else zero, out)
+    elif len(var) == 2:
+        pos = (var[0], var[1])
+    elif not var:
+        pos = (zero, zero)
+    else:  # a scalar by a vector: the entry sits where the variable's entry sits
+        pos = (var[0], zero) if ctx.wrt.is_column else (zero, var[0])
+    return pos if ctx.layout == "denominator" else (pos[1], pos[0])
 
 
 # ---------------------------------------------------------------- the steps every proof has
@@ -195,24 +198,30 @@ def _direct(ctx: Context) -> list[Step]:
     shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
     lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output)
     where = _where(var_idx, ctx, out)
-    entry_claim = Claim("entry", raw, ctx.closed, indices=where)
+    entry_claim = Claim("entry", raw, ctx.closed, indices=where) if _checkable(raw, ctx.closed, ctx) else None
     steps = [
         Step(f"{lhs} = {latex(shown_form)}", "write the entry as an index sum", kind="index",
              claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
-                         (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output) else None),
+                         (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output, ctx) else None),
         Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry; "
              r"$\partial x_k/\partial x_j = \delta_{kj}$", kind="differentiate", claim=entry_claim),
     ]
     if reduced != ix.plain_deltas(raw):
         steps.append(Step(f"{frac(lhs, var_tex)} = {latex(shown_reduced)}", "only the terms whose Kronecker "
-                          "deltas equal 1 survive", kind="reduce", claim=replace(entry_claim, lhs=reduced)))
+                          "deltas equal 1 survive", kind="reduce",
+                          claim=replace(entry_claim, lhs=reduced) if entry_claim else None))
     steps.append(_assemble(ctx, shown_reduced, out, var_idx))
     return steps
 
 
-def _checkable(form: sp.Expr, e: Expr) -> bool:
-    """An index form can be checked by numbers unless it holds an abstract function's value."""
-    return not e.is_row and not form.atoms(ix.IndexCall, ix.IndexValue)
+def _checkable(form: sp.Expr, e: Expr, ctx: Context) -> bool:
+    """An index form can be checked by numbers unless it holds an abstract function's value or an
+    unnamed derivative of one (their entries have no numbers a test could look up)."""
+    unnamed = {f"J_{f}" for f in ctx.scope.functions} | {
+        f"d{f}" for f, spec in ctx.scope.functions.items() if not spec.gradient}
+    opaque = form.atoms(ix.IndexCall, ix.IndexValue) or any(
+        str(m.name) in unnamed for m in form.atoms(sp.MatrixSymbol))
+    return not e.is_row and not opaque
 
 
 def _through_named(ctx: Context) -> list[Step]:
@@ -245,9 +254,10 @@ def _through_named(ctx: Context) -> list[Step]:
     chain = (rf"{frac(y, var_tex)} = \underbrace{{{frac(f_tex, var_tex)}}}_{{{one_by_n}}}"
              rf"\underbrace{{{frac(y, f_tex)}}}_{{{n_by_one}}} = \sum_{{{latex(k)}=1}}^{{{latex(dim(f.rows))}}} "
              rf"{frac(fk, var_tex)}\,{frac(y, fk)}")
-    outer_reason = ("by definition of the gradient" if isinstance(_cut(ctx.output, {f}), Expr) and s_outer.atoms(sp.MatrixSymbol)
-                    and any(str(m.name) in ctx.gradients.values() for m in s_outer.atoms(sp.MatrixSymbol))
-                    else "differentiate the outer expression by one entry of " + f"${f_tex}$")
+    gradient_names = set(ctx.gradients.values())
+    by_definition = any(str(m.name) in gradient_names for m in s_outer.atoms(sp.MatrixSymbol))
+    outer_reason = ("by definition of the gradient" if by_definition
+                    else f"differentiate the outer expression by one entry of ${f_tex}$")
     return [
         Step(chain, f"chain rule in {ctx.layout} layout for one entry ${var_tex}$", kind="chain"),
         Step(f"{fk} = {latex(s_inner)}", f"write one entry of ${f_tex}$ as an index sum", kind="index",

@@ -23,18 +23,30 @@ def dim(d: Dim) -> sp.Expr:
     return sp.Integer(d) if isinstance(d, int) else sp.Symbol(d, integer=True, positive=True)
 
 
+KNOWN = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+         "sqrt": sp.sqrt}
+
+
 @cache
-def scalar_function(fn: str) -> type[sp.Function]:
-    """The sympy function an entry is mapped through: sympy's own, or an undefined one (σ, g)."""
-    known = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sin": sp.sin, "cos": sp.cos,
-             "tan": sp.tan, "sqrt": sp.sqrt}
-    return known.get(fn) or sp.Function(fn, real=True)
+def scalar_function(fn: str, order: int = 0) -> type[sp.Function]:
+    """The sympy function fn⁽ᵒʳᵈᵉʳ⁾ an entry is mapped through: sympy's own (exp, tanh, …) or one
+    of ours (σ, an abstract g) whose derivative is the next prime, so σ′(xᵢ) stays σ′(xᵢ)."""
+    if fn in KNOWN and order == 0:
+        return KNOWN[fn]
+
+    def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
+        return scalar_function(fn, order + 1)(self.args[0])
+
+    return type(fn + "'" * order, (sp.Function,), {"fdiff": fdiff, "nargs": 1, "is_real": True,
+                                                   "mcgen_fn": fn, "mcgen_order": order})
 
 
 def apply_entry(fn: str, order: int, x: sp.Expr) -> sp.Expr:
     """fn⁽ᵒʳᵈᵉʳ⁾(x) for one entry x."""
-    f = scalar_function(fn)(x)
-    return f if order == 0 else sp.diff(f, x, order)
+    if fn in KNOWN:
+        f = KNOWN[fn](x)
+        return f if order == 0 else sp.diff(f, x, order)
+    return scalar_function(fn, order)(x)
 
 
 def _str(x: str | Str) -> Str:
@@ -152,6 +164,11 @@ class AbstractValue(MatrixExpr):
     @property
     def shape(self):
         return (self.args[2], self.args[3])
+
+    def _entry(self, i, j, **kwargs):
+        from .index import value_entry  # index builds on this module
+
+        return value_entry(self, i, j)
 
 
 class AbstractGrad(MatrixExpr):

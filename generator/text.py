@@ -87,6 +87,8 @@ def _product(e: Mul) -> tuple[str, int]:
     coeff = e.coeff
     sign = "-" if coeff < 0 else ""
     coeff = abs(coeff)
+    if sign and coeff == 1 and len(numerator) == 1 and not denominator:
+        numerator = [_wrap(e.factors[-1], PRODUCT)]  # -a .* b, not -(a .* b): the sign binds looser
     if coeff.numerator != 1 or not numerator:
         numerator.insert(0, str(coeff.numerator))
     if coeff.denominator != 1:

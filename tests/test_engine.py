@@ -1,0 +1,267 @@
+"""The engine through the public API: every operation of the language, both layouts, textbook form,
+independent finite differences, the cases SymPy gets wrong, Hessians, and loud refusals."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generator import GeneratorError, derive, hessian
+from generator.errors import NotDerivable, VerificationError
+from generator.model import Scope
+from generator.parse import parse, parse_expr
+from generator.verify import TOLERANCE, check, residual
+
+V = {"x": ("n", 1), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"), "B": ("m", "n")}
+M = {"X": ("m", "n"), "a": ("m", 1), "b": ("n", 1), "A": ("p", "m"), "B": ("n", "p"), "C": ("p", "p")}
+S = {"X": ("n", "n"), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"), "B": ("n", "n")}
+NET = {"W1": ("h", "n"), "W2": ("k", "h"), "x": ("n", 1), "y": ("k", 1)}
+SM = {"W": ("k", "n"), "x": ("n", 1), "y": ("k", 1), "c": ("k", 1)}
+
+# (expression, variable, shapes, assumptions, denominator layout, numerator layout)
+COVERAGE = [
+    ("L = a^T x + b^T x", "x", V, None, 'a + b', '(a + b)^T'),
+    ("z = A x + B^T b2", "x", {**V, "b2": ("m",1)}, None, 'A^T', 'A'),
+    ("z = 3 x - 2 A x", "x", V, None, '3 I - 2 A^T', '3 I - 2 A'),
+    ("L = a^T X b", "X", M, None, 'a b^T', 'b a^T'),
+    ("L = b^T X^T a", "X", M, None, 'a b^T', 'b a^T'),
+    ("L = (X b)^T a", "X", M, None, 'a b^T', 'b a^T'),
+    ("L = tr(A X B)", "X", M, None, 'A^T B^T', 'B A'),
+    ("L = tr(B^T X^T A^T)", "X", M, None, 'A^T B^T', 'B A'),
+    ("L = a^T X^-1 b", "X", S, None, '-X^-T a b^T X^-T', '-X^-1 b a^T X^-1'),
+    ("L = tr(A X^-1 B)", "X", S, None, '-X^-T A^T B^T X^-T', '-X^-1 B A X^-1'),
+    ("L = tr(X^-1)", "X", S, None, '-X^-T X^-T', '-X^-1 X^-1'),
+    ("L = tr((A X B + C)(A X B + C)^T)", "X", M, None, '2 A^T (A X B + C) B^T', '2 B (A X B + C)^T A'),
+    ("L = det(X)", "X", S, None, 'det(X) X^-T', 'det(X) X^-1'),
+    ("L = logdet(X)", "X", S, None, 'X^-T', 'X^-1'),
+    ("L = log(det(X))", "X", S, None, 'X^-T', 'X^-1'),
+    ("L = exp(tr(X))", "X", S, None, 'exp(tr(X)) I', 'exp(tr(X)) I'),
+    ("L = x^T A x", "x", V, None, '(A + A^T) x', 'x^T (A + A^T)'),
+    ("L = x^T A x", "x", V, {"A": "symmetric"}, '2 A x', '2 x^T A'),
+    ("L = x^T A x", "A", V, None, 'x x^T', 'x x^T'),
+    ("L = a^T A b", "A", V, None, 'a b^T', 'b a^T'),
+    ("L = norm(x)", "x", V, None, 'x / norm(x)', 'x^T / norm(x)'),
+    ("L = norm(x)^2", "x", V, None, '2 x', '2 x^T'),
+    ("L = norm(X)", "X", M, None, 'X / norm(X)', 'X^T / norm(X)'),
+    ("L = norm(X)^2", "X", M, None, '2 X', '2 X^T'),
+    ("L = norm(A X B)^2", "X", M, None, '2 A^T A X B B^T', '2 B B^T X^T A^T A'),
+    ("L = sqrt(x^T A x)", "x", V, None, '(A + A^T) x / (2 sqrt(x^T A x))', 'x^T (A + A^T) / (2 sqrt(x^T A x))'),
+    ("L = sqrt(a^T x) + sum(sqrt(x))", "x", V, None, '(sqrt(x).^-1 + a / sqrt(a^T x)) / 2', '((sqrt(x).^-1)^T + a^T / sqrt(a^T x)) / 2'),
+    ("L = c^T tanh(W^T a)", "W", {"W": ("m", "n"), "a": ("m", 1), "c": ("n", 1)}, None, "a (c .* tanh'(W^T a))^T", "(c .* tanh'(W^T a)) a^T"),
+    ("L = a^T sin(A X B) b", "X", {"X": ("m", "n"), "A": ("p", "m"), "B": ("n", "q"), "a": ("p", 1), "b": ("q", 1)}, None, 'A^T ((a b^T) .* cos(A X B)) B^T', 'B ((a b^T) .* cos(A X B))^T A'),
+    ("z = exp(A x)", "x", V, None, 'A^T diag(exp(A x))', 'diag(exp(A x)) A'),
+    ("L = sum(X .* A)", "X", {"X": ("m","n"), "A": ("m","n")}, None, 'A', 'A^T'),
+    ("L = a^T (x .* x)", "x", V, None, '2 (a .* x)', '2 (a .* x)^T'),
+    ("z = x .* (A x)", "x", V, None, 'diag(A x) + A^T diag(x)', 'diag(A x) + diag(x) A'),
+    ("z = exp(x) .* sin(x)", "x", V, None, 'diag(exp(x) .* (sin(x) + cos(x)))', 'diag(exp(x) .* (sin(x) + cos(x)))'),
+    ("z = softmax(W x)", "x", SM, None, 'W^T (diag(softmax(W x)) - softmax(W x) softmax(W x)^T)', '(diag(softmax(W x)) - softmax(W x) softmax(W x)^T) W'),
+    ("L = c^T softmax(W x)", "W", SM, None, '(diag(softmax(W x)) - softmax(W x) softmax(W x)^T) c x^T', 'x c^T (diag(softmax(W x)) - softmax(W x) softmax(W x)^T)'),
+    ("L = logsumexp(W x)", "W", SM, None, 'softmax(W x) x^T', 'x softmax(W x)^T'),
+    ("L = -y^T log(softmax(W x))", "W", SM, {"y": "probability"}, '(softmax(W x) - y) x^T', 'x (softmax(W x) - y)^T'),
+    ("L = -y^T log(softmax(W x))", "W", SM, None, '(sum(y) softmax(W x) - y) x^T', 'x (sum(y) softmax(W x) - y)^T'),
+    ("L = (x^T A x) / (x^T x)", "x", V, None, '(A + A^T) x / (x^T x) - 2 (x^T A x) x / (x^T x)^2', 'x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2'),
+    ("L = (x^T A x) / (x^T x)", "x", V, {"A": "symmetric"}, '2 (A x / (x^T x) - (x^T A x) x / (x^T x)^2)', '2 (x^T A / (x^T x) - (x^T A x) x^T / (x^T x)^2)'),
+    ("z = (a^T x) (A x)", "x", V, None, '(a^T x) A^T + a x^T A^T', '(a^T x) A + A x a^T'),
+    ("z = x / norm(x)", "x", V, None, 'I / norm(x) - x x^T / norm(x)^3', 'I / norm(x) - x x^T / norm(x)^3'),
+    ("L = norm(sigma(W2 sigma(W1 x)) - y)^2", "W1", NET, None, "2 ((W2^T ((sigma(W2 sigma(W1 x)) - y) .* sigma'(W2 sigma(W1 x)))) .* sigma'(W1 x)) x^T", "2 x ((W2^T ((sigma(W2 sigma(W1 x)) - y) .* sigma'(W2 sigma(W1 x)))) .* sigma'(W1 x))^T"),
+    ("L = norm(sigma(W2 sigma(W1 x)) - y)^2", "W2", NET, None, "2 ((sigma(W2 sigma(W1 x)) - y) .* sigma'(W2 sigma(W1 x))) sigma(W1 x)^T", "2 sigma(W1 x) ((sigma(W2 sigma(W1 x)) - y) .* sigma'(W2 sigma(W1 x)))^T"),
+    ("L = log(sigma(a^T x))", "x", V, None, '(1 - sigma(a^T x)) a', '(1 - sigma(a^T x)) a^T'),
+    ("L = sum(log(1 - sigma(x)))", "x", V, None, '-sigma(x)', '-sigma(x)^T'),
+    ("L = logdet(X)", "X", S, {"X": "spd"}, 'X^-1', 'X^-1'),
+    ("L = tr(A X)", "X", S, {"X": "symmetric"}, 'A^T', 'A'),
+    ("L = a^T diag(x) b", "x", V, None, 'b .* a', '(b .* a)^T'),
+    ("z = diag(x) A x", "x", V, None, 'diag(A x) + A^T diag(x)', 'diag(A x) + diag(x) A'),
+    ("L = x^T x", "x", V, None, '2 x', '2 x^T'),
+    ("L = det(A X B)", "X", S, None, 'det(A X B) X^-T', 'det(A X B) X^-1'),
+    ("L = tr(X^3)", "X", S, None, '3 X^T X^T', '3 X X'),
+    ("L = sum(X)", "X", M, None, '1', '1'),
+    ("L = tr(exp(X))", "X", S, None, 'I .* exp(X)', '(I .* exp(X))^T'),
+    ("z = norm(A x) x", "x", V, None, 'norm(A x) I + A^T A x x^T / norm(A x)', 'norm(A x) I + x x^T A^T A / norm(A x)'),
+    ("z = tr(x a^T) b", "x", V, None, 'a b^T', 'b a^T'),
+    ("L = det(2 A X^-1)", "X", S, None, '-det(2 A X^-1) X^-T', '-det(2 A X^-1) X^-1'),  # the 2 must not cancel
+    ("L = logdet(A X^-1)", "X", S, None, '-X^-T', '-X^-1'),
+    ("L = a^T (2 A X)^-1 A X b", "X", S, None, '0', '0'),
+]
+
+
+@pytest.mark.parametrize("expr, wrt, shapes, assume, denominator, numerator", COVERAGE)
+def test_closed_form_in_both_layouts(expr, wrt, shapes, assume, denominator, numerator):
+    den = derive(expr, wrt, shapes, "denominator", assume)
+    num = derive(expr, wrt, shapes, "numerator", assume)
+    assert (str(den.closed_form), str(num.closed_form)) == (denominator, numerator)
+    assert den.residual <= TOLERANCE[den.kind] and num.residual <= TOLERANCE[num.kind]
+    assert num.shape == (den.shape[1], den.shape[0])
+
+
+@pytest.mark.parametrize("expr, wrt, shapes, assume", [
+    (e, w, s, a) for e, w, s, a, den, _ in COVERAGE if den not in ("0", "1")  # no syntax for a 0 or 1 matrix
+])
+def test_closed_form_text_parses_back_to_the_same_tree(expr, wrt, shapes, assume):
+    for layout in ("denominator", "numerator"):
+        d = derive(expr, wrt, shapes, layout, assume)
+        assert parse(str(d.closed_form), d.scope, expect=d.shape).expr == d.closed_form
+
+
+# ---------------------------------------------------------------- independent finite differences
+
+RNG = np.random.default_rng(7)
+SIZES = {"n": 4, "m": 3, "k": 3, "h": 5, "p": 2}
+
+
+def _value(shape, kind=None):
+    rows, cols = (SIZES.get(d, d) for d in shape)
+    if kind == "probability":
+        return RNG.dirichlet(np.ones(rows)).reshape(rows, cols)
+    if kind == "invertible":
+        return np.eye(rows) + 0.3 * RNG.standard_normal((rows, cols))
+    return RNG.standard_normal((rows, cols))
+
+
+def _sigma(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _differences(f, x0, h=1e-6):
+    """Central differences: the gradient (shape of x0) of a scalar f, the n×r Jacobian of a vector f."""
+    rows = []
+    for idx in np.ndindex(x0.shape):
+        plus, minus = x0.copy(), x0.copy()
+        plus[idx] += h
+        minus[idx] -= h
+        rows.append((np.atleast_1d(f(plus)) - np.atleast_1d(f(minus))).ravel() / (2 * h))
+    table = np.array(rows)
+    return table.reshape(x0.shape) if table.shape[1] == 1 else table
+
+
+# (expression, variable, shapes, assumptions, special values, the function written with numpy)
+NUMPY = [
+    ("L = a^T X^-1 b", "X", S, None, {"X": "invertible"},
+     lambda v, X: (v["a"].T @ np.linalg.inv(X) @ v["b"]).item()),
+    ("L = log(det(X))", "X", S, None, {"X": "invertible"}, lambda v, X: np.log(np.linalg.det(X))),
+    ("L = exp(tr(X))", "X", S, None, {}, lambda v, X: np.exp(np.trace(X))),
+    ("L = tr((A X B + C)(A X B + C)^T)", "X", M, None, {},
+     lambda v, X: np.trace((v["A"] @ X @ v["B"] + v["C"]) @ (v["A"] @ X @ v["B"] + v["C"]).T)),
+    ("L = -y^T log(softmax(W x))", "W", SM, {"y": "probability"}, {"y": "probability"},
+     lambda v, W: -(v["y"].T @ np.log(_softmax(W @ v["x"]))).item()),
+    ("L = norm(sigma(W2 sigma(W1 x)) - y)^2", "W1", NET, None, {},
+     lambda v, W1: np.sum((_sigma(v["W2"] @ _sigma(W1 @ v["x"])) - v["y"]) ** 2)),
+    ("L = (x^T A x) / (x^T x)", "x", V, None, {}, lambda v, x: (x.T @ v["A"] @ x).item() / (x.T @ x).item()),
+    ("z = softmax(W x)", "x", SM, None, {}, lambda v, x: _softmax(v["W"] @ x)),
+    ("z = (a^T x) (A x)", "x", V, None, {}, lambda v, x: (v["a"].T @ x).item() * (v["A"] @ x)),
+    ("L = c^T tanh(W^T a)", "W", {"W": ("m", "n"), "a": ("m", 1), "c": ("n", 1)}, None, {},
+     lambda v, W: (v["c"].T @ np.tanh(W.T @ v["a"])).item()),
+]
+
+
+@pytest.mark.parametrize("expr, wrt, shapes, assume, special, f", NUMPY)
+def test_numeric_agrees_with_independent_differences(expr, wrt, shapes, assume, special, f):
+    values = {name: _value(shape, special.get(name)) for name, shape in shapes.items()}
+    expected = _differences(lambda w: f(values, w), values[wrt])
+    den = derive(expr, wrt, shapes, "denominator", assume)
+    num = derive(expr, wrt, shapes, "numerator", assume)
+    assert np.allclose(den.numeric(values), expected, atol=1e-6, rtol=1e-5)
+    assert np.allclose(num.numeric(values), expected.T, atol=1e-6, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- what SymPy's MatrixExpr.diff gets wrong
+
+@pytest.mark.parametrize("expr, wrt, shapes, expected", [
+    ("L = log(det(X))", "X", S, "X^-T"),            # SymPy: 0
+    ("L = exp(tr(X))", "X", S, "exp(tr(X)) I"),     # SymPy: 0
+    ("L = a^T W c", "W", {"a": ("m", 1), "W": ("m", "n"), "c": ("n", 1)}, "a c^T"),  # SymPy: a rank-4 array
+])
+def test_sympy_failures_come_out_right(expr, wrt, shapes, expected):
+    d = derive(expr, wrt, shapes)
+    assert str(d.closed_form) == expected
+    assert d.shape == shapes[wrt]  # a matrix of the variable's shape, not a 4-index array
+    assert len(d.result.shape) == 2
+    values = {name: _value(shape, "invertible" if name == "X" else None) for name, shape in shapes.items()}
+    assert np.abs(d.numeric(values)).max() > 1e-3  # not the zero SymPy returns
+
+
+# ---------------------------------------------------------------- Hessians
+
+@pytest.mark.parametrize("expr, shapes, assume, functions, expected", [
+    ("f = x^T A x", V, None, None, "A + A^T"),
+    ("f = x^T A x", V, {"A": "symmetric"}, None, "2 A"),
+    ("f = x^T A x + b^T x", V, None, None, "A + A^T"),
+    ("f = logsumexp(x)", V, None, None, "diag(softmax(x)) - softmax(x) softmax(x)^T"),
+    ("f = norm(x)^2", V, None, None, "2 I"),
+    ("f = sum(exp(x))", V, None, None, "diag(exp(x))"),
+    ("f = a^T x", V, None, None, "0"),
+    ("f = norm(A x - b)^2", V, None, None, "2 A^T A"),
+    ("f = sum(g(x))", V, None, {"g": "elementwise"}, "diag(g''(x))"),
+])
+def test_hessian_api(expr, shapes, assume, functions, expected):
+    d = hessian(expr, "x", shapes, assume, functions)
+    assert str(d.closed_form) == expected
+    assert d.kind == "hessian" and d.shape == ("n", "n")
+    assert d.residual <= TOLERANCE["hessian"]
+
+
+def test_hessian_of_logsumexp_agrees_with_independent_differences():
+    x = _value(("n", 1))
+    d = hessian("f = logsumexp(x)", "x", {"x": ("n", 1)})
+
+    def gradient(z):
+        return _softmax(z)  # the gradient of logsumexp, differentiated once more below
+
+    assert np.allclose(d.numeric({"x": x}), _differences(gradient, x), atol=1e-6)
+    p = _softmax(x)
+    assert np.allclose(d.numeric({"x": x}), np.diag(p.ravel()) - p @ p.T, atol=1e-12)
+
+
+# ---------------------------------------------------------------- assumptions
+
+def test_numeric_check_honours_assumptions():
+    shapes = {"x": ("n", 1), "A": ("n", "n")}
+    symmetric = Scope.build(shapes, {"A": "symmetric"})
+    general = Scope.build(shapes)
+    expr, answer = "x^T A x", "2 A x"
+    ok = residual(parse_expr(expr, symmetric), symmetric.symbols["x"], parse_expr(answer, symmetric),
+                  "denominator", symmetric, "gradient")
+    wrong = residual(parse_expr(expr, general), general.symbols["x"], parse_expr(answer, general),
+                     "denominator", general, "gradient")
+    assert ok < 1e-6 < wrong
+
+
+@pytest.mark.parametrize("expr, wrong", [
+    ("x^T A x", "A x"),            # off by the transpose term
+    ("x^T A x", "2 A x"),          # right only for symmetric A
+    ("norm(x)^2", "x"),            # off by a factor of 2
+])
+def test_a_wrong_closed_form_is_refused(expr, wrong):
+    scope = Scope.build({"x": ("n", 1), "A": ("n", "n")})
+    with pytest.raises(VerificationError, match="disagrees with finite differences"):
+        check(parse_expr(expr, scope), scope.symbols["x"], parse_expr(wrong, scope), "denominator", scope,
+              "gradient", "d(" + expr + ")/dx")
+
+
+# ---------------------------------------------------------------- refusals
+
+@pytest.mark.parametrize("expr, wrt, shapes, functions, as_hessian, error, fragment", [
+    ("z = W x", "W", {"W": ("n", "m"), "x": ("m", 1)}, None, False, NotDerivable,
+     "the vector W x by the matrix W is a third-order tensor"),
+    ("Z = x a^T", "x", V, None, False, NotDerivable, "x a^T is a matrix"),
+    ("z = (A + x a^T) b", "x", V, None, False, NotDerivable, "through the matrix A + x a^T"),
+    ("f = g(x)", "x", V, {"g": {"kind": "scalar", "gradient": "delta"}}, True, NotDerivable,
+     "second derivative of the abstract function g"),
+    ("f = tr(X)", "X", S, None, True, NotDerivable, "Hessian of tr(X) by the matrix X"),
+    ("z = A x", "x", V, None, True, NotDerivable, "needs a scalar expression, but A x is n×1"),
+    ("f = sum(u(X))", "X", S, {"u": {"kind": "vector", "shape": ["r", 1]}}, False, NotDerivable,
+     "u takes a vector, not X"),
+    ("f = sum(sigma''(x))", "x", V, None, True, NotDerivable, "derivatives of sigma beyond order 3"),
+    ("f = x^T x", "q", V, None, False, GeneratorError, "'q' is not declared"),
+    ("f = det(x x^T)", "x", V, None, False, GeneratorError,
+     "no values at which (x x^T)^-1 is defined: at every sample it was singular"),
+])
+def test_unsupported_input_is_refused_by_name(expr, wrt, shapes, functions, as_hessian, error, fragment):
+    with pytest.raises(error) as caught:
+        derive(expr, wrt, shapes, functions=functions, hessian=as_hessian)
+    message = str(caught.value)
+    assert fragment in message
+    assert "\n" not in message

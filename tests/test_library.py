@@ -1,0 +1,146 @@
+"""Every shipped problem loads, derives, verifies numerically in both layouts and reads in textbook form."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator import derive_problem, load
+from generator.verify import TOLERANCE
+
+PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
+
+# (file stem, denominator layout, numerator layout); a Hessian has one form (numerator is None).
+EXPECTED = [
+    ('cookbook-049-det', 'det(X) X^-T', 'det(X) X^-1'),
+    ('cookbook-051-det-axb', 'det(A X B) X^-T', 'det(A X B) X^-1'),
+    ('cookbook-052-det-xtax-square', '2 det(X^T A X) X^-T', '2 det(X^T A X) X^-1'),
+    ('cookbook-053-det-xtax-symmetric', '2 det(X^T A X) A X (X^T A X)^-1', '2 det(X^T A X) (X^T A X)^-1 X^T A'),
+    ('cookbook-054-det-xtax', 'det(X^T A X) (A X (X^T A X)^-1 + A^T X (X^T A^T X)^-1)', 'det(X^T A X) ((X^T A X)^-1 X^T A + (X^T A^T X)^-1 X^T A^T)'),
+    ('cookbook-055-logdet-xtx', '2 X (X^T X)^-1', '2 (X^T X)^-1 X^T'),
+    ('cookbook-057-logdet', 'X^-T', 'X^-1'),
+    ('cookbook-058-det-power', '3 det(X X X) X^-T', '3 det(X X X) X^-1'),
+    ('cookbook-061-inverse-bilinear', '-X^-T a b^T X^-T', '-X^-1 b a^T X^-1'),
+    ('cookbook-062-det-inverse', '-det(X^-1) X^-T', '-det(X^-1) X^-1'),
+    ('cookbook-063-trace-inverse', '-X^-T A^T B^T X^-T', '-X^-1 B A X^-1'),
+    ('cookbook-064-trace-inverse-sum', '-(X + A)^-T (X + A)^-T', '-(X + A)^-1 (X + A)^-1'),
+    ('cookbook-069-linear', 'a', 'a^T'),
+    ('cookbook-070-bilinear', 'a b^T', 'b a^T'),
+    ('cookbook-071-bilinear-transpose', 'b a^T', 'a b^T'),
+    ('cookbook-072-bilinear-same', 'a a^T', 'a a^T'),
+    ('cookbook-077-btxtxc', 'X (c b^T + b c^T)', '(c b^T + b c^T) X^T'),
+    ('cookbook-078-affine-bilinear', 'B^T C (D x + d) + D^T C^T (B x + b)', '(B x + b)^T C D + (D x + d)^T C^T B'),
+    ('cookbook-081-quadratic', '(B + B^T) x', 'x^T (B + B^T)'),
+    ('cookbook-082-btxtdxc', 'D X c b^T + D^T X b c^T', 'c b^T X^T D + b c^T X^T D^T'),
+    ('cookbook-083-affine-quadratic', '(D + D^T) (X b + c) b^T', 'b (X b + c)^T (D + D^T)'),
+    ('cookbook-084-weighted-by-s', '-2 A^T W (x - A s)', '-2 (x - A s)^T W A'),
+    ('cookbook-085-weighted-distance-by-x', '2 W (x - s)', '2 (x - s)^T W'),
+    ('cookbook-086-weighted-distance-by-s', '-2 W (x - s)', '-2 (x - s)^T W'),
+    ('cookbook-087-weighted-by-x', '2 W (x - A s)', '2 (x - A s)^T W'),
+    ('cookbook-088-weighted-by-a', '-2 W (x - A s) s^T', '-2 s (x - A s)^T W'),
+    ('cookbook-093-function-bilinear', 'ds/d(x) A r(x) + dr/d(x) A^T s(x)', 's(x)^T A dr/d(x) + r(x)^T A^T ds/d(x)'),
+    ('cookbook-094-ratio', '2 (A^T A x / (x^T B^T B x) - (x^T A^T A x) B^T B x / (x^T B^T B x)^2)', '2 (x^T A^T A / (x^T B^T B x) - (x^T A^T A x) x^T B^T B / (x^T B^T B x)^2)'),
+    ('cookbook-097-gradient', '(A + A^T) x + b', 'x^T (A + A^T) + b^T'),
+    ('cookbook-098-hessian', 'A + A^T', None),
+    ('cookbook-099-trace', 'I', 'I'),
+    ('cookbook-100-trace-xa', 'A^T', 'A'),
+    ('cookbook-101-trace-axb', 'A^T B^T', 'B A'),
+    ('cookbook-102-trace-axtb', 'B A', 'A^T B^T'),
+    ('cookbook-103-trace-xta', 'A', 'A^T'),
+    ('cookbook-104-trace-axt', 'A', 'A^T'),
+    ('cookbook-106-trace-square', '2 X^T', '2 X'),
+    ('cookbook-107-trace-x2b', 'B^T X^T + X^T B^T', 'X B + B X'),
+    ('cookbook-108-trace-xtbx', '(B + B^T) X', 'X^T (B + B^T)'),
+    ('cookbook-109-trace-bxxt', '(B + B^T) X', 'X^T (B + B^T)'),
+    ('cookbook-110-trace-xxtb', '(B + B^T) X', 'X^T (B + B^T)'),
+    ('cookbook-111-trace-xbxt', 'X (B + B^T)', '(B + B^T) X^T'),
+    ('cookbook-112-trace-bxtx', 'X (B + B^T)', '(B + B^T) X^T'),
+    ('cookbook-113-trace-xtxb', 'X (B + B^T)', '(B + B^T) X^T'),
+    ('cookbook-114-trace-axbx', 'A^T X^T B^T + B^T X^T A^T', 'B X A + A X B'),
+    ('cookbook-115-trace-xtx', '2 X', '2 X^T'),
+    ('cookbook-116-trace-btxtcxb', '(C + C^T) X B B^T', 'B B^T X^T (C + C^T)'),
+    ('cookbook-117-trace-xtbxc', 'B X C + B^T X C^T', 'C X^T B + C^T X^T B^T'),
+    ('cookbook-118-trace-axbxtc', 'C A X B + A^T C^T X B^T', 'B X^T C A + B^T X^T A^T C^T'),
+    ('cookbook-119-trace-residual', '2 A^T (A X B + C) B^T', '2 B (A X B + C)^T A'),
+    ('cookbook-120-trace-kronecker', '2 tr(X) I', '2 tr(X) I'),
+    ('cookbook-121-trace-power', '3 X^T X^T', '3 X X'),
+    ('cookbook-122-trace-a-power', 'A^T X^T + X^T A^T', 'X A + A X'),
+    ('cookbook-123-trace-quartic', 'C X B B^T X^T C X + C^T X B B^T X^T C^T X + (C X X^T C + C^T X X^T C^T) X B B^T', 'B B^T X^T (C X X^T C + C^T X X^T C^T) + X^T (C X B B^T X^T C + C^T X B B^T X^T C^T)'),
+    ('cookbook-124-trace-inverse', '-X^-T A^T B^T X^-T', '-X^-1 B A X^-1'),
+    ('cookbook-125-trace-inverse-quadratic', '-C X (X^T C X)^-1 (A + A^T) (X^T C X)^-1', '-(X^T C X)^-1 (A + A^T) (X^T C X)^-1 X^T C'),
+    ('cookbook-126-trace-inverse-ratio', '2 (B - C X (X^T C X)^-1 X^T B) X (X^T C X)^-1', '2 (X^T C X)^-1 X^T (B - C X (X^T C X)^-1 X^T B)^T'),
+    ('cookbook-127-trace-regularized-ratio', '2 (B - C X (A + X^T C X)^-1 X^T B) X (A + X^T C X)^-1', '2 (A + X^T C X)^-1 X^T (B - C X (A + X^T C X)^-1 X^T B)^T'),
+    ('cookbook-129-distance', '(x - a) / norm(x - a)', '(x - a)^T / norm(x - a)'),
+    ('cookbook-130-unit-vector', 'I / norm(x - a) - (x - a) (x - a)^T / norm(x - a)^3', 'I / norm(x - a) - (x - a) (x - a)^T / norm(x - a)^3'),
+    ('cookbook-131-squared-norm', '2 x', '2 x^T'),
+    ('cookbook-132-frobenius', '2 X', '2 X^T'),
+    ('lecture-chain-rule', 'df/d(x) dg/d(f(x))', 'dg/d(f(x)) df/d(x)'),
+    ('lecture-elementwise-g', "diag(g'(x))", "diag(g'(x))"),
+    ('lecture-elementwise-sigma', "diag(sigma'(x))", "diag(sigma'(x))"),
+    ('lecture-elementwise-tanh', "diag(tanh'(x))", "diag(tanh'(x))"),
+    ('lecture-g-of-f', 'a delta^T', 'delta a^T'),
+    ('lecture-wx', 'W^T', 'W'),
+    ('lecture-xtw', 'W', 'W^T'),
+    ('model-hessian-logsumexp', 'diag(softmax(x)) - softmax(x) softmax(x)^T', None),
+    ('model-hessian-quadratic', 'A + A^T', None),
+    ('model-least-squares', '2 A^T (A x - b)', '2 (A x - b)^T A'),
+    ('model-logistic-regression', '(sigma(w^T x) - y) x', '(sigma(w^T x) - y) x^T'),
+    ('model-softmax-cross-entropy', '(softmax(W x) - y) x^T', 'x (softmax(W x) - y)^T'),
+    ('model-two-layer-w1', "2 ((W2^T ((p - y) .* sigma'(z2))) .* sigma'(z1)) x^T", "2 x ((W2^T ((p - y) .* sigma'(z2))) .* sigma'(z1))^T"),
+    ('model-two-layer-w2', "2 ((p - y) .* sigma'(z2)) h^T", "2 h ((p - y) .* sigma'(z2))^T"),
+    ('table-01-constant', '0', '0'),
+    ('table-02-identity', 'I', 'I'),
+    ('table-03-ax', 'A^T', 'A'),
+    ('table-04-xta', 'A', 'A^T'),
+    ('table-05-scalar-times-u', 'a du/d(x)', 'a du/d(x)'),
+    ('table-06-v-times-a', 'dv/d(x) a^T', 'a dv/d(x)'),
+    ('table-07-v-times-u', 'v(x) du/d(x) + dv/d(x) u(x)^T', 'v(x) du/d(x) + u(x) dv/d(x)'),
+    ('table-08-a-times-u', 'du/d(x) A^T', 'A du/d(x)'),
+    ('table-09-sum', 'du/d(x) + dv/d(x)', 'du/d(x) + dv/d(x)'),
+    ('table-10-g-of-u', 'du/d(x) dg/d(u(x))', 'dg/d(u(x)) du/d(x)'),
+    ('table-11-f-of-g-of-u', 'du/d(x) dg/d(u(x)) df/d(g(u(x)))', 'df/d(g(u(x))) dg/d(u(x)) du/d(x)'),
+]
+BY_NAME = {name: (den, num) for name, den, num in EXPECTED}
+
+
+def test_every_problem_file_has_an_expected_form():
+    shipped = sorted(p.stem for p in PROBLEMS.glob("*.toml"))
+    assert shipped == sorted(BY_NAME)
+
+
+@pytest.mark.parametrize("name, denominator, numerator", EXPECTED)
+def test_problem_derives_in_both_layouts(name, denominator, numerator):
+    problem = load(PROBLEMS / f"{name}.toml")
+    assert problem.hessian == (numerator is None)
+    d = derive_problem(problem, "denominator")
+    assert str(d.closed_form) == denominator
+    assert d.residual <= TOLERANCE[d.kind]
+    if numerator is None:
+        assert d.kind == "hessian"
+        return
+    n = derive_problem(problem, "numerator")
+    assert str(n.closed_form) == numerator
+    assert n.residual <= TOLERANCE[n.kind]
+    assert n.shape == (d.shape[1], d.shape[0])
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in EXPECTED if n.startswith("cookbook-")])
+def test_cookbook_problem_cites_its_equation(name):
+    problem = load(PROBLEMS / f"{name}.toml")
+    assert re.fullmatch(r"\(\d+\)(-\(\d+\))?", problem.extra["equation"])
+    assert problem.extra["equation"].lstrip("(").startswith(str(int(name.split("-")[1])))
+    assert re.fullmatch(r"cookbook-2\.[1-7]", problem.extra["table"])
+    assert problem.notes.startswith("Matrix Cookbook 2.")
+
+
+def test_vector_by_vector_table_has_every_lecture_row_once():
+    rows = {}
+    for path in PROBLEMS.glob("table-*.toml"):
+        problem = load(path)
+        assert problem.extra["table"] == "vector-by-vector"
+        assert isinstance(problem.extra["condition"], str)
+        assert problem.extra["row"] not in rows
+        rows[problem.extra["row"]] = problem
+        assert derive_problem(problem).kind == "jacobian"  # each row is a vector-by-vector derivative
+    assert sorted(rows) == list(range(1, 12))
