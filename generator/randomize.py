@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Mapping
 
+from . import rename
 from .errors import GeneratorError
-from .expr import Apply, Call, Dim, Expr, Grad, Identity, Ones, Shape, Sym, Zero
+from .expr import (
+    Add, Apply, Const, Diag, DiagPart, Dim, Expr, Hadamard, Identity, Inverse, Mul, Named, Ones, Power, Reduce,
+    Shape, Sym, Transpose, Zero,
+)
 from .model import Choice, Derivation, Problem, Scope, Statement, Variant, Variation
 from .parse import parse
 from .variation import declared_dims, variation_from
@@ -80,17 +84,14 @@ class Space:
                                  "rational at integer data, fill-step a proof with index or chain steps")
 
     def _blocks(self, dims: list[tuple[tuple[str, Dim], ...]]) -> Iterable[Block]:
-        # Numbers become sizes in numeric exercises; proofs by index sums need names (a sum to 4 is
-        # written out term by term), so closed-form and fill-step keep to names where the pools offer them.
-        per_kind = {"numeric": tuple(dict.fromkeys(concrete(d) for d in dims)), "shape": tuple(dims)}
-        named = tuple(d for d in dims if all(isinstance(v, str) for _, v in d)) or tuple(dims)
+        numeric = tuple(dict.fromkeys(concrete(d) for d in dims))  # numeric exercises need numbers
         fn_pools = self.variation.functions
         for s in range(len(self.statements)):
             for fns in itertools.product(*(pool for _, pool in fn_pools)):
                 functions = tuple(zip((key for key, _ in fn_pools), fns))
                 for kind in self.variation.kinds:
                     if self.offers(s, functions, kind):
-                        yield Block(s, functions, kind, per_kind.get(kind, named))
+                        yield Block(s, functions, kind, numeric if kind == "numeric" else tuple(dims))
 
     def offers(self, structure: int, functions: tuple[tuple[str, str], ...], kind: str) -> bool:
         """Whether a kind of exercise suits the structure with these functions (decided on one derivation)."""
@@ -165,8 +166,6 @@ def concrete(dims: tuple[tuple[str, Dim], ...]) -> tuple[tuple[str, Dim], ...]:
 def is_rational(e: Expr) -> bool:
     """Whether the closed form is rational at rational data: sums, products, transposes, inverses, integer
     powers, tr, det, sum and diag; no element-wise or abstract functions, norms, logs or softmax."""
-    from .expr import Add, Const, Diag, DiagPart, Hadamard, Inverse, Mul, Named, Power, Reduce, Transpose
-
     plain = (Sym, Const, Identity, Zero, Ones, Add, Mul, Transpose, Inverse, Hadamard, Diag, DiagPart, Named)
     for node in e.walk():
         if isinstance(node, Power) and node.exponent.denominator == 1:
@@ -180,33 +179,20 @@ def is_rational(e: Expr) -> bool:
 
 # ---------------------------------------------------------------- renaming through the tree
 
-def rename(e: Expr, names: Mapping[str, str], dims: Mapping[str, Dim], functions: Mapping[str, str]) -> Expr:
-    """The tree with symbols, dimensions and element-wise functions renamed (nodes rebuilt raw, no rewriting)."""
-    def shape(s: Shape) -> Shape:
-        return (dims.get(s[0], s[0]) if isinstance(s[0], str) else s[0],
-                dims.get(s[1], s[1]) if isinstance(s[1], str) else s[1])
-
-    if isinstance(e, Sym):
-        return Sym(names.get(e.name, e.name), shape(e.shape), e.props)
-    if isinstance(e, Identity):
-        return Identity(shape((e.n, e.n))[0])
-    if isinstance(e, (Zero, Ones)):
-        return type(e)(shape(e.shape))
-    node = e.with_args(tuple(rename(a, names, dims, functions) for a in e.args)) if e.args else e
-    if isinstance(node, Apply):
-        return dataclasses.replace(node, fn=functions.get(node.fn, node.fn))
-    if isinstance(node, (Call, Grad)):
-        return dataclasses.replace(node, shape=shape(node.shape))
-    return node
+def swap_functions(e: Expr, functions: Mapping[str, str]) -> Expr:
+    """The tree with element-wise functions swapped (sigma → tanh), nodes rebuilt raw."""
+    if not functions or not e.args:
+        return e
+    node = e.with_args(tuple(swap_functions(a, functions) for a in e.args))
+    return dataclasses.replace(node, fn=functions.get(node.fn, node.fn)) if isinstance(node, Apply) else node
 
 
-def renamed_text(statement: Statement, names: Mapping[str, str], dims: Mapping[str, Dim],
+def renamed_text(st: Statement, names: Mapping[str, str], dims: Mapping[str, Dim],
                  functions: Mapping[str, str]) -> str:
-    """A statement in the expression language after renaming: `f = …; y = …`."""
-    lines = [f"{n} = {rename(e.args[0], names, dims, functions)}" for n, e in statement.definitions]
-    last = str(rename(statement.expr, names, dims, functions))
-    lines.append(f"{statement.output} = {last}" if statement.output else last)
-    return "; ".join(lines)
+    """A statement in the expression language after renaming symbols, sizes and functions in its tree."""
+    swapped = Statement(swap_functions(st.expr, functions), st.output,
+                        tuple((n, swap_functions(e, functions)) for n, e in st.definitions), st.text)
+    return rename.text(rename.statement(swapped, rename.Renaming(names, dims)))
 
 
 def _key(*parts: object) -> int:

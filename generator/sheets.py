@@ -246,6 +246,7 @@ class ExerciseView:
     task: str  # LaTeX text with inline maths
     data: tuple[str, ...]  # numeric: W = [[…]]
     steps: tuple[StepLine, ...]
+    answer: str  # LaTeX of the closed form
     result: str  # asked = closed form
     shape: str
     value: str  # numeric: asked = [[…]]
@@ -293,6 +294,7 @@ def exercise_view(ex: Exercise) -> ExerciseView:
     from .render import symbol_latex
 
     v, d = ex.variant, ex.derivation
+    answer = latex(d.closed_form)  # of the closed form the check passed, never a stale copy
     steps = []
     for k, step in enumerate(d.steps):
         lhs, _ = split_equation(step.latex)
@@ -305,7 +307,7 @@ def exercise_view(ex: Exercise) -> ExerciseView:
     return ExerciseView(
         id=v.id, title=v.title, kind=v.kind, statement=statement_lines(d), shapes=shape_lines(d),
         givens=given_lines(d), task=task, data=data, steps=tuple(steps),
-        result=f"{derivative_latex(d)} = {latex(d.closed_form)}", shape=shape_latex(d.shape),
+        answer=answer, result=f"{derivative_latex(d)} = {answer}", shape=shape_latex(d.shape),
         value=f"{derivative_latex(d)} = {matrix_latex(ex.value)}" if ex.value else "",
         residual=residual_latex(ex.residual), space=SPACE[v.kind])
 
@@ -345,7 +347,7 @@ def manifest_entry(p: Plan, ex: Exercise, view: ExerciseView) -> dict[str, Any]:
         "title": v.title, "question": view.question, "expr": v.expr, "wrt": v.wrt,
         "shapes": {n: list(s) for n, s in v.shapes.items()}, "layout": v.layout, "assume": dict(v.assume),
         "functions": {n: _function_spec(f) for n, f in v.functions.items()},
-        "answer": str(d.closed_form), "answer_latex": latex(d.closed_form), "shape": list(d.shape),
+        "answer": str(d.closed_form), "answer_latex": view.answer, "shape": list(d.shape),
         "residual": float(f"{ex.residual:.3g}"),
     }
     if v.hessian:

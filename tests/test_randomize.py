@@ -132,7 +132,7 @@ def test_no_variation_table_is_one_variant_and_says_so():
     ({}, 1),
     ({"names": {"a": ["a", "u"], "b": ["b", "u"]}}, 3),  # (u, u) is not allowed
     ({"dims": {"m": ["m", 3], "n": ["n", 3]}, "kinds": ["shape"]}, 3),  # (3, 3) is not allowed
-    ({"dims": {"m": ["m", 3], "n": ["n", 3]}}, 1),  # proofs keep to names: sums to 3 would be written out
+    ({"dims": {"m": ["m", 3], "n": ["n", 3]}}, 3),
     ({"layouts": ["denominator", "numerator"], "kinds": ["closed-form", "shape"]}, 4),
     ({"structures": ["y = a^T X b", "y = b^T X^T a"], "names": {"X": ["X", "W", "M"]}}, 6),
     # numeric keeps one concrete size per dimension: m and n become 2 and 3 whatever their names
