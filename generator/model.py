@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .expr import Dim, Expr, Shape, Sym
@@ -190,7 +191,7 @@ class Student:
     name: str
 
 
-Fraction2D = tuple[tuple[Any, ...], ...]  # rows of fractions.Fraction
+Fraction2D = tuple[tuple[Fraction, ...], ...]  # rows of exact numbers
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from .expr import (
     Add, Apply, Const, Diag, DiagPart, Dim, Expr, Hadamard, Identity, Inverse, Mul, Named, Ones, Power, Reduce,
     Shape, Sym, Transpose, Zero,
 )
-from .model import Choice, Derivation, Problem, Scope, Statement, Variant, Variation
+from .model import Choice, Derivation, Fraction2D, Problem, Scope, Statement, Variant, Variation
 from .parse import parse
+from .pipeline import derive
 from .variation import declared_dims, variation_from
 
 NUMERIC_SIZES = (2, 3, 4, 5)  # sizes a symbolic dimension takes in a numeric exercise
@@ -65,7 +66,8 @@ class Block:
 
 
 class Space:
-    """Every distinct variant a problem allows, in a fixed order; `choice(k)` is the k-th."""
+    """Every distinct variant a problem allows, in a fixed order: blocks of (structure, functions, kind),
+    inside each names × sizes × layouts; `choice(kind, k)` is the k-th variant of a kind."""
 
     def __init__(self, problem: Problem, variation: Variation | None = None):
         self.problem = problem
@@ -104,8 +106,6 @@ class Space:
 
     def probe(self, structure: int, functions: tuple[tuple[str, str], ...]) -> Derivation:
         """The derivation of a structure, with these functions and the problem's own names and sizes."""
-        from .pipeline import derive  # deferred: the pipeline is the heavy import, needed only for probes
-
         key = (structure, functions)
         if key not in self.probes:
             p, where = self.problem, f"{self.where}.structures[{structure}]"
@@ -255,7 +255,7 @@ def variants(problem: Problem, seed: int, count: int) -> tuple[tuple[Variant, ..
     return tuple(variant(space, seed, k, c) for k, c in enumerate(choices, 1)), note
 
 
-def numeric_data(v: Variant, attempt: int) -> dict[str, tuple[tuple[Fraction, ...], ...]]:
+def numeric_data(v: Variant, attempt: int) -> dict[str, Fraction2D]:
     """Small integer values for every symbol (seeded by the variant and the attempt), honouring assumptions."""
     out = {}
     for position, name in enumerate(sorted(v.shapes)):

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -14,10 +15,10 @@ import sympy as sp
 from . import randomize
 from .build import Built, check_writable, compile_tex, write_all
 from .errors import GeneratorError, VerificationError
-from .expr import Expr
+from .expr import Expr, Inverse
 from .latex import latex
 from .model import Derivation, Exercise, Fraction2D, FunctionSpec, Problem, Scope, Student, Variant
-from .numeric import sizes_for
+from .numeric import evaluate, sizes_for
 from .parse import parse
 from .pipeline import derive
 from .steps import inline
@@ -26,6 +27,7 @@ from .verify import TOLERANCE, check, gap_at
 
 VERSION = 1
 DATA_ATTEMPTS = 24  # integer data sets tried before a numeric variant gives up (singular matrices, 0/0)
+MAX_CONDITION = 1e3  # integer matrices to invert are kept this well conditioned
 ID_COLUMNS = ("id", "student", "student id", "student_id")
 
 
@@ -76,15 +78,16 @@ def read_roster(path: str | Path) -> tuple[Student, ...]:
         raise GeneratorError(f"{path}: cannot read the roster ({err.strerror})") from None
     except UnicodeDecodeError:
         raise GeneratorError(f"{path}: the roster is not UTF-8 text") from None
-    rows = list(csv.reader(text.splitlines()))
-    header = [h.strip().lower() for h in rows[0]] if rows else []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = [(reader.line_num, row) for row in reader]  # line_num: a quoted name may span lines
+    header = [h.strip().lower() for h in rows[0][1]] if rows else []
     id_col = next((header.index(h) for h in ID_COLUMNS if h in header), None)
     if id_col is None or "name" not in header:
         raise GeneratorError(f"{path}: line 1: expected a header with the columns id and name")
     name_col = header.index("name")
     students: list[Student] = []
     first: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], 2):
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         sid = row[id_col].strip() if id_col < len(row) else ""
@@ -123,7 +126,7 @@ def numeric(v: Variant, d: Derivation) -> tuple[dict[str, Fraction2D], Fraction2
         value = exact_value(d.closed_form, data)
         if value is None or _zero(value) or any(_zero(rows) for rows in data.values()):
             continue  # undefined there, or a zero that makes the exercise trivial
-        if _defined(d.statement.expr, data, d.scope):
+        if _defined(d.statement.expr, d.closed_form, data, d.scope):
             return data, value
     raise GeneratorError(f"{v.id}: found no integer values at which {v.expr} and its derivative are defined")
 
@@ -159,15 +162,17 @@ def _floats(data: Mapping[str, Fraction2D]) -> dict[str, np.ndarray]:
     return {name: np.array([[float(x) for x in row] for row in rows]) for name, rows in data.items()}
 
 
-def _defined(expr: Expr, data: Mapping[str, Fraction2D], scope: Scope) -> bool:
-    from .numeric import evaluate
-
+def _defined(expr: Expr, closed: Expr, data: Mapping[str, Fraction2D], scope: Scope) -> bool:
+    """Finite there, and every inverse well conditioned, so finite differences at the data are conclusive."""
+    values = _floats(data)
     with np.errstate(all="ignore"):
         try:
-            out = evaluate(expr, _floats(data), scope)
+            if not np.all(np.isfinite(evaluate(expr, values, scope))):
+                return False
+            inverses = [n.arg for e in (expr, closed) for n in e.walk() if isinstance(n, Inverse)]
+            return all(np.linalg.cond(evaluate(arg, values, scope)) <= MAX_CONDITION for arg in inverses)
         except np.linalg.LinAlgError:
             return False
-    return bool(np.all(np.isfinite(out)))
 
 
 # ---------------------------------------------------------------- the key check
@@ -199,8 +204,6 @@ def _check_value(ex: Exercise, original: Expr, scope: Scope, what: str) -> float
     values = _floats(ex.data)
     sizes = sizes_for(scope)
     gap = gap_at(original, scope.symbols[v.wrt], closed, v.layout, scope, ex.derivation.kind, values, sizes)
-    from .numeric import evaluate
-
     exact = np.array([[float(x) for x in row] for row in ex.value])
     approx = evaluate(closed, values, scope, sizes)
     gap = max(gap, float(np.abs(exact - approx).max(initial=0)) / max(1.0, float(np.abs(approx).max(initial=0))))
@@ -376,12 +379,15 @@ def manifest(p: Plan, exercises: Sequence[Exercise], views: Sequence[ExerciseVie
 TITLE = "Exercises in matrix calculus"
 
 
+Progress = Callable[[Sequence[Any], str], Iterable[Any]]  # wraps a list of work items, e.g. in a bar
+
+
 def _quiet(items: Sequence[Any], label: str) -> Iterable[Any]:
     return items
 
 
 def publish(p: Plan, exercises: Sequence[Exercise], out_dir: str | Path, pdf: bool = True,
-            title: str = TITLE, progress=_quiet) -> Built:
+            title: str = TITLE, progress: Progress = _quiet) -> Built:
     """Check every key, render sheet and key, compile them, then write all five files together.
 
     A failed check or compile raises before anything is written; `progress(items, label)` may wrap
@@ -400,7 +406,7 @@ def publish(p: Plan, exercises: Sequence[Exercise], out_dir: str | Path, pdf: bo
     contents["manifest.json"] = manifest(p, checked, views).encode("utf-8")
     overfull = {}
     if pdf:
-        for name, tex in sources.items():
-            compiled = compile_tex(tex, name)
+        for name in progress(list(sources), "compiling"):
+            compiled = compile_tex(sources[name], name)
             contents[f"{name}.pdf"], overfull[name] = compiled.pdf, compiled.overfull
     return Built(write_all(out_dir, contents), overfull)
