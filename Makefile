@@ -5,7 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk
-PROBLEMS := $(sort $(wildcard problems/*.toml))
+# The deck follows the course: the lecture's examples, the model gradients, the lecture's identity
+# table, then the Matrix Cookbook; anything else in problems/ comes last.
+ORDER := lecture model table cookbook
+ORDERED := $(foreach group,$(ORDER),$(sort $(wildcard problems/$(group)-*.toml)))
+PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml)))
 # Problem files that are rows of an identity table (a top-level `table = "…"` key).
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 

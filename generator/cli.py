@@ -12,6 +12,7 @@ import click
 from . import sheets
 from .build import build, check_writable
 from .errors import GeneratorError
+from .gradebook import grade_file
 from .expr import Dim
 from .model import LAYOUTS, Derivation, Problem
 from .pipeline import derive as derive_expr
@@ -253,3 +254,25 @@ def sheet(files: tuple[Path, ...], out_dir: Path, count: int | None, seed: int, 
     exercises = [sheets.exercise(v) for v in progress(plan.variants, "deriving")]
     built = sheets.publish(plan, exercises, out_dir, pdf=not no_pdf, title=title, progress=progress)
     _report(built.files, dict(built.overfull))
+
+
+# -- mcgen grade ----------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(path_type=Path), required=True,
+              help="The manifest.json written by `mcgen sheet`.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("out/grades.csv"),
+              show_default=True, help="Grades CSV; a per-question summary is written beside it.")
+@click.option("--credit", "credits", multiple=True, metavar="MISTAKE=SCORE",
+              help="Partial credit for a kind of mistake, e.g. --credit layout=0.5.")
+def grade(submissions: Path, manifest: Path, output: Path, credits: tuple[str, ...]) -> None:
+    """Grade SUBMISSIONS (CSV: student, variant, answer) against the sheet's manifest."""
+    credit = {}
+    for item in credits:
+        name, value = _pair(item, "--credit", "MISTAKE=SCORE such as layout=0.5")
+        try:
+            credit[name] = float(value)
+        except ValueError:
+            raise GeneratorError(f"--credit {item!r}: the score must be a number between 0 and 1") from None
+    click.echo(grade_file(submissions, manifest, output, credit or None).text())

@@ -204,3 +204,17 @@ class Exercise:
     value: Fraction2D = ()  # numeric kind: the exact derivative at `data`
     blank: int | None = None  # fill-step kind: index of the blanked step in derivation.steps
     residual: float = float("nan")  # set by the key check, before anything is written
+
+
+MISTAKES = ("layout", "sign", "scale", "shape", "unknown-symbol", "parse", "other")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A graded answer: right or not, the mistake's tag (one of MISTAKES), feedback and a score in 0..1."""
+
+    correct: bool
+    mistake: str | None
+    feedback: str
+    score: float
+    answer: str = ""

@@ -192,9 +192,11 @@ def _direct(ctx: Context) -> list[Step]:
     var_index = [j] if out is not None else [i, j]
     var, var_tex, var_idx = _variable_entry(ctx, var_index)
     form = _index_form(inline(ctx.output), ctx, out)
+    _budget(form)  # before differentiating: sympy's diff is the expensive part
     raw = sp.diff(form, var)
+    _budget(raw)
     reduced = ix.reduce_deltas(raw)
-    _budget(form, raw, reduced)
+    _budget(reduced)
     shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
     lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output)
     where = _where(var_idx, ctx, out)
@@ -240,6 +242,7 @@ def _through_named(ctx: Context) -> list[Step]:
     f_tex, fk = symbol_latex(f.name, f), entry_latex(f.name, k)
     # inner: f_k as an index sum, differentiated by the variable's entry
     inner = _index_form(inline(f.arg), ctx, k)
+    _budget(inner)
     inner_raw = sp.diff(inner, var)
     inner_red = ix.reduce_deltas(inner_raw)
     # outer: y as a function of f, differentiated by f_k

@@ -40,12 +40,12 @@ def _text(e: Expr) -> tuple[str, int]:
         return "I", ATOM
     if isinstance(e, Zero):
         return "0", ATOM
-    if isinstance(e, Ones):
-        return "1", ATOM
+    if isinstance(e, Ones):  # a plain 1 is a number; \mathbf{1} is the all-ones vector, sized by context
+        return (r"\mathbf{1}^T", POSTFIX) if e.is_row else (r"\mathbf{1}", ATOM)
     if isinstance(e, Add):
-        out = _wrap(e.terms[0], SUM)
+        out = _term(e.terms[0])
         for t in e.terms[1:]:
-            text = _wrap(t, SUM)
+            text = _term(t)
             out += f" - {text[1:].lstrip()}" if text.startswith("-") else f" + {text}"
         return out, SUM
     if isinstance(e, Mul):
@@ -74,6 +74,16 @@ def _text(e: Expr) -> tuple[str, int]:
     if isinstance(e, Grad):
         return (e.name, ATOM) if e.name else (f"d{e.fn}/d({to_text(e.arg)})", ATOM)
     raise TypeError(f"no text form for {type(e).__name__}")
+
+
+def _term(t: Expr) -> str:
+    """A term of a sum; a number times the ones matrix is written as the number, which broadcasts."""
+    if isinstance(t, Ones):
+        return "1"
+    if isinstance(t, Mul) and len(t.chain) == 1 and isinstance(t.chain[0], Ones):
+        scalars = t.factors[:-1]
+        return _wrap(scalars[0] if len(scalars) == 1 else Mul(scalars), SUM)
+    return _wrap(t, SUM)
 
 
 def _product(e: Mul) -> tuple[str, int]:

@@ -13,8 +13,8 @@ from generator.render import tex_escape
 from conftest import BAD, DATA
 
 ROOT = DATA.parent.parent
-WX = str(ROOT / "problems" / "lecture-wx.toml")
-XTW = str(ROOT / "problems" / "lecture-xtw.toml")
+WX = str(ROOT / "problems" / "lecture-1-wx.toml")
+XTW = str(ROOT / "problems" / "lecture-2-xtw.toml")
 BILINEAR = ["y = a^T X b", "--wrt", "X", "--shape", "a=m,1", "--shape", "X=m,n", "--shape", "b=n,1"]
 
 
@@ -170,3 +170,30 @@ def test_existing_output_is_untouched_when_a_build_fails(tmp_path):
     assert result.exit_code == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["slides.tex"]
     assert (tmp_path / "slides.tex").read_bytes() == before
+
+
+MANIFEST = ROOT / "tests" / "fixtures" / "manifest.json"
+
+
+def test_grade_writes_grades_and_a_summary(tmp_path):
+    subs = tmp_path / "submissions.csv"
+    subs.write_text("student,variant,answer\nada,wx-1,W^T\nbob,wx-1,W\ncy,nope,W^T\n", encoding="utf-8")
+    out = tmp_path / "grades.csv"
+    result = run("grade", str(subs), "--manifest", str(MANIFEST), "-o", str(out), "--credit", "layout=0.25")
+    assert result.exit_code == 0, result.output
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 4  # header + every submission, the bad row kept
+    assert "layout" in rows[2] and "0.25" in rows[2]
+    assert "unknown variant" in result.output and (tmp_path / "grades-summary.csv").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grade", "missing.csv", "--manifest", str(MANIFEST)], "missing.csv"),
+    (["grade", str(MANIFEST), "--manifest", "nowhere.json"], "nowhere.json"),
+    (["grade", str(MANIFEST), "--manifest", str(MANIFEST), "--credit", "layout=lots"], "between 0 and 1"),
+])
+def test_grade_refuses_bad_input_in_one_line(tmp_path, args, message):
+    result = run(*args, "-o", str(tmp_path / "g.csv")) if "-o" not in args else run(*args)
+    assert result.exit_code == 1
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "g.csv").exists()
