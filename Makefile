@@ -1,4 +1,5 @@
-# mcgen: `make slides` builds out/slides.pdf, `make test` runs the tests. Both set up what they need.
+# mcgen: `make slides` builds out/slides.pdf, `make sheets` the demo exercise sheets, `make test` runs the tests.
+# Each sets up what it needs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,13 +13,25 @@ PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml
 # Problem files that are rows of an identity table (a top-level `table = "…"` key).
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
-.PHONY: slides test tex venv clean picture
+.PHONY: slides sheets test tex venv clean picture sheet-picture
 
 slides: venv tex
 	$(BIN)/mcgen slides $(PROBLEMS) -o out/
 ifneq ($(TABLE_PROBLEMS),)
 	$(BIN)/mcgen table $(TABLE_PROBLEMS) -o out/
 endif
+
+# Demo exercise sheets: SHEET_VARIANTS variants of every problems/sheets/*.toml, a fixed seed.
+SHEET_PROBLEMS := $(sort $(wildcard problems/sheets/*.toml))
+SHEET_VARIANTS ?= 6
+SHEET_SEED ?= 2024
+sheets: venv tex
+	$(BIN)/mcgen sheet $(SHEET_PROBLEMS) --variants $(SHEET_VARIANTS) --seed $(SHEET_SEED) -o out/
+
+# The README's picture of a sheet: page SHEET_PAGE of the real out/sheet.pdf.
+SHEET_PAGE ?= 1
+sheet-picture: sheets
+	pdftoppm -png -r 80 -f $(SHEET_PAGE) -l $(SHEET_PAGE) -singlefile out/sheet.pdf docs/sheet
 
 # The README's picture: one page of the real deck (SLIDE_PAGE), rendered by poppler's pdftoppm.
 SLIDE_PAGE ?= 4

@@ -5,10 +5,11 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import Any, Iterator, NoReturn, Sequence
 
 import click
 
+from . import sheets
 from .build import build, check_writable
 from .errors import GeneratorError
 from .gradebook import grade_file
@@ -219,6 +220,40 @@ def derive(source: str, wrt: str | None, shapes: tuple[str, ...], layout: str | 
     """Differentiate an expression (or a problem file), verify it and print the result."""
     d = _derivation(source, wrt, shapes, layout, assume, functions, hessian)
     click.echo(format_derivation(d, fmt, steps))
+
+
+# -- mcgen sheet ----------------------------------------------------------------------------------
+
+@main.command()
+@FILES
+@OUTPUT
+@click.option("--variants", "count", type=int, default=None, metavar="N",
+              help="Variants of every problem (default 1, or one per student of the roster).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same sheets.")
+@click.option("--roster", type=click.Path(path_type=Path), default=None,
+              help="CSV with columns id and name: one variant per student, named on the page.")
+@NO_PDF
+@click.option("--title", default=sheets.TITLE, show_default=True, help="Title of the sheet.")
+def sheet(files: tuple[Path, ...], out_dir: Path, count: int | None, seed: int, roster: Path | None,
+          no_pdf: bool, title: str) -> None:
+    """Randomized exercise sheets: OUT/sheet.pdf, OUT/key.pdf (worked, verified), their .tex and OUT/manifest.json."""
+    check_writable(out_dir)
+    problems = _load_all(files)
+    plan = sheets.plan(problems, count, seed, sheets.read_roster(roster) if roster else ())
+    for note in plan.notes:
+        click.echo(f"mcgen: warning: {note}", err=True)
+
+    def progress(items: Sequence[Any], label: str) -> Iterator[Any]:
+        # A bar only on a terminal (logs and tests stay quiet); items are handed out as the work goes.
+        if not sys.stderr.isatty():
+            yield from items
+            return
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+            yield from bar
+
+    exercises = [sheets.exercise(v) for v in progress(plan.variants, "deriving")]
+    built = sheets.publish(plan, exercises, out_dir, pdf=not no_pdf, title=title, progress=progress)
+    _report(built.files, dict(built.overfull))
 
 
 # -- mcgen grade ----------------------------------------------------------------------------------
