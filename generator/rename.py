@@ -124,17 +124,29 @@ def message(msg: str, back: Renaming) -> str:
 
 def derivation(d: Derivation, back: Renaming, st: Statement, real: Scope) -> Derivation:
     """A canonical derivation with the caller's names and sizes (residual left for the caller)."""
-    subs = _sympy_map(back)
     steps = tuple(Step(latex_text(s.latex, back), latex_text(s.reason, back), s.kind,
-                       _claim(s.claim, back, subs)) for s in d.steps)
+                       None if s.claim is None else _LazyClaim(s.claim, back)) for s in d.steps)
     closed = tree(d.closed_form, back)
     return replace(d, statement=st, wrt=real.symbols[back.names[d.wrt.name]], closed_form=closed,
                    result=to_sympy(closed), latex=latex(closed), steps=steps, scope=real)
 
 
-def _claim(c: Claim | None, back: Renaming, subs: dict) -> Claim | None:
-    if c is None:
-        return None
+class _LazyClaim:
+    """A claim renamed when first read. Only tests read claims, and renaming their sympy index
+    expressions is most of the cost of a cache hit, so sheets of hundreds of variants skip it."""
+
+    def __init__(self, claim: Claim, back: Renaming):
+        self._source, self._back, self._claim = claim, back, None
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._claim is None:
+            self._claim = _claim(self._source, self._back, _sympy_map(self._back))
+        return getattr(self._claim, name)
+
+
+def _claim(c: Claim, back: Renaming, subs: dict) -> Claim:
     values = {}
     for f in fields(c):
         v = getattr(c, f.name)
