@@ -34,7 +34,7 @@ sheet-picture: sheets
 	pdftoppm -png -r 80 -f $(SHEET_PAGE) -l $(SHEET_PAGE) -singlefile out/sheet.pdf docs/sheet
 
 # The README's picture: one page of the real deck (SLIDE_PAGE), rendered by poppler's pdftoppm.
-SLIDE_PAGE ?= 4
+SLIDE_PAGE ?= 42
 picture: slides
 	pdftoppm -png -r 80 -f $(SLIDE_PAGE) -l $(SLIDE_PAGE) -singlefile out/slides.pdf docs/slide
 
