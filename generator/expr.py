@@ -1,10 +1,10 @@
 """The expression tree of mcgen's matrix language: frozen nodes that know their shape."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 Dim = int | str
 Shape = tuple[Dim, Dim]
@@ -71,6 +71,34 @@ class Expr:
         return to_text(self)
 
 
+class OneArg(Expr):
+    """A node over one expression, held in its field `arg`."""
+
+    __slots__ = ()
+    arg: Expr
+
+    @property
+    def args(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+    def with_args(self, args: tuple[Expr, ...]) -> Expr:
+        return replace(self, arg=args[0])  # type: ignore[type-var]
+
+
+class ManyArgs(Expr):
+    """A node over a tuple of expressions, held in the field named by FIELD."""
+
+    __slots__ = ()
+    FIELD: ClassVar[str]
+
+    @property
+    def args(self) -> tuple[Expr, ...]:
+        return getattr(self, self.FIELD)
+
+    def with_args(self, args: tuple[Expr, ...]) -> Expr:
+        return replace(self, **{self.FIELD: tuple(args)})  # type: ignore[type-var]
+
+
 @dataclass(frozen=True, eq=True)
 class Sym(Expr):
     """A declared symbol: matrix, vector or scalar. `props` holds assumptions such as 'symmetric'."""
@@ -114,17 +142,12 @@ class Ones(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Add(Expr):
+class Add(ManyArgs):
     """A sum of terms of equal shape."""
 
+    FIELD: ClassVar[str] = "terms"
+
     terms: tuple[Expr, ...]
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return self.terms
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Add(tuple(args))
 
     @property
     def shape(self) -> Shape:
@@ -132,17 +155,12 @@ class Add(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Mul(Expr):
+class Mul(ManyArgs):
     """A product: an optional Const first, then 1×1 factors (they commute), then a matrix chain."""
 
+    FIELD: ClassVar[str] = "factors"
+
     factors: tuple[Expr, ...]
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return self.factors
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Mul(tuple(args))
 
     @cached_property
     def coeff(self) -> Fraction:
@@ -164,17 +182,10 @@ class Mul(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Transpose(Expr):
-    """Aᵀ (kept only on atoms: symbols, names, abstract functions)."""
+class Transpose(OneArg):
+    """Aᵀ; `algebra.transpose` pushes it through products, so it rests on atoms, sums and functions."""
 
     arg: Expr
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Transpose(args[0])
 
     @property
     def shape(self) -> Shape:
@@ -182,17 +193,10 @@ class Transpose(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Inverse(Expr):
+class Inverse(OneArg):
     """A⁻¹ of a square matrix."""
 
     arg: Expr
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Inverse(args[0])
 
     @property
     def shape(self) -> Shape:
@@ -200,17 +204,12 @@ class Inverse(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Hadamard(Expr):
+class Hadamard(ManyArgs):
     """The element-wise product A ∘ B ∘ …"""
 
+    FIELD: ClassVar[str] = "factors"
+
     factors: tuple[Expr, ...]
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return self.factors
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Hadamard(tuple(args))
 
     @property
     def shape(self) -> Shape:
@@ -218,18 +217,11 @@ class Hadamard(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Power(Expr):
+class Power(OneArg):
     """The element-wise power A^∘p; for a 1×1 base, the ordinary power."""
 
     arg: Expr
     exponent: Fraction
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Power(args[0], self.exponent)
 
     @property
     def shape(self) -> Shape:
@@ -237,7 +229,7 @@ class Power(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Apply(Expr):
+class Apply(OneArg):
     """A scalar function applied entry by entry; `order` counts derivatives (σ′ has order 1)."""
 
     fn: str
@@ -245,45 +237,25 @@ class Apply(Expr):
     order: int = 0
 
     @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Apply(self.fn, args[0], self.order)
-
-    @property
     def shape(self) -> Shape:
         return self.arg.shape
 
 
 @dataclass(frozen=True, eq=True)
-class Reduce(Expr):
+class Reduce(OneArg):
     """A scalar made from a matrix: tr, det, logdet, sum, norm, logsumexp."""
 
     op: str
     arg: Expr
     shape = SCALAR
 
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Reduce(self.op, args[0])
 
 
 @dataclass(frozen=True, eq=True)
-class Softmax(Expr):
+class Softmax(OneArg):
     """softmax of a vector."""
 
     arg: Expr
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Softmax(args[0])
 
     @property
     def shape(self) -> Shape:
@@ -291,17 +263,10 @@ class Softmax(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Diag(Expr):
+class Diag(OneArg):
     """diag(v): the square matrix with the vector v on its diagonal."""
 
     arg: Expr
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Diag(args[0])
 
     @property
     def shape(self) -> Shape:
@@ -309,17 +274,10 @@ class Diag(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class DiagPart(Expr):
+class DiagPart(OneArg):
     """diag(A) of a square matrix: the column of its diagonal entries."""
 
     arg: Expr
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return DiagPart(args[0])
 
     @property
     def shape(self) -> Shape:
@@ -327,18 +285,11 @@ class DiagPart(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Named(Expr):
+class Named(OneArg):
     """An intermediate the author named (`f = W^T a`): transparent to maths, printed by name."""
 
     name: str
     arg: Expr
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Named(self.name, args[0])
 
     @property
     def shape(self) -> Shape:
@@ -346,23 +297,17 @@ class Named(Expr):
 
 
 @dataclass(frozen=True, eq=True)
-class Call(Expr):
+class Call(OneArg):
     """An abstract function of a vector, g(f): scalar-valued or vector-valued."""
 
     fn: str
     arg: Expr
     shape: Shape
 
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Call(self.fn, args[0], self.shape)
 
 
 @dataclass(frozen=True, eq=True)
-class Grad(Expr):
+class Grad(OneArg):
     """∂fn/∂arg of an abstract function at arg, in the given layout; `name` is its display name (δ)."""
 
     fn: str
@@ -371,12 +316,6 @@ class Grad(Expr):
     name: str | None = None
     layout: str = "denominator"
 
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
-
-    def with_args(self, args: tuple[Expr, ...]) -> Expr:
-        return Grad(self.fn, args[0], self.shape, self.name, self.layout)
 
 
 def symbols_in(expr: Expr) -> frozenset[Sym]:
