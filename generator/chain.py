@@ -14,9 +14,9 @@ from .expr import (
     Add, Apply, Call, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named, Power, Reduce, Softmax, Sym,
     Transpose, shape_text,
 )
-from .latex import latex
 from .model import Claim, Step
-from .steps import Context, frac, symbol_latex
+from .latex import latex, symbol_latex
+from .steps import Context, frac
 
 NONLINEAR = (Apply, Softmax, Call, Power, Inverse, Hadamard)
 LINEAR_REDUCTIONS = {"tr", "sum"}
@@ -42,7 +42,7 @@ def chain_proof(ctx: Context) -> list[Step]:
     names = _names(cuts, ctx)
     show = _Display(cuts, names)
     steps: list[Step] = []
-    lets = [rf"{symbol_latex(names[c], c)} = {show(c, skip=c)}" for c in cuts[:-1] if not isinstance(c, Named)]
+    lets = [rf"{symbol_latex(names[c], c.shape)} = {show(c, skip=c)}" for c in cuts[:-1] if not isinstance(c, Named)]
     if lets:
         steps.append(Step(r",\quad ".join(lets), "name the inner functions", kind="define"))
     if len(cuts) > 1 and all(c.is_vector or c.is_scalar for c in cuts):
@@ -50,7 +50,7 @@ def chain_proof(ctx: Context) -> list[Step]:
     mode = _mode(ctx)
     full: Expr = _seed(ctx)
     above: Expr = ctx.output
-    y = symbol_latex(ctx.name, ctx.output)
+    y = symbol_latex(ctx.name, ctx.output.shape)
     for k, cut in enumerate(cuts):
         # The adjoint from the step before is a fresh symbol, so it transposes like any matrix;
         # it is shown as ∂y/∂(cut above) and replaced by its full expression for the claim.
@@ -59,7 +59,7 @@ def chain_proof(ctx: Context) -> list[Step]:
         u = cut if cut == ctx.wrt else Sym(f"_cut{k}", cut.shape)
         local = pullback(_replace(above, cut, u), u, seed, mode, ctx.scope.functions)
         full = _replace(_replace(local, seed, full), u, cut) if k else _replace(local, u, cut)
-        target = symbol_latex(names[cut], cut)
+        target = symbol_latex(names[cut], cut.shape)
         text = rf"{frac(y, target)} = {show(_replace(_replace(local, seed, shown_seed), u, _named(cut, names)))}"
         claim = Claim("derivative", _replace(ctx.output, cut, u), full, u, at=None if cut == ctx.wrt else cut)
         steps.append(Step(text, _reason(above, cut), kind="chain", claim=claim))
@@ -72,8 +72,8 @@ def product_rule(ctx: Context) -> list[Step]:
     paths = list(_occurrences(ctx.output, ctx.wrt))
     if len(paths) < 2:
         raise NotDerivable("no product rule to apply")
-    mode, y = _mode(ctx), symbol_latex(ctx.name, ctx.output)
-    x = symbol_latex(ctx.wrt.name, ctx.wrt)
+    mode, y = _mode(ctx), symbol_latex(ctx.name, ctx.output.shape)
+    x = symbol_latex(ctx.wrt.name, ctx.wrt.shape)
     steps, parts = [], []
     for k, path in enumerate(paths, 1):
         u = Sym(f"_occurrence{k}", ctx.wrt.shape)
@@ -213,7 +213,7 @@ def _to_layout(ctx: Context, denominator: Expr, always: bool = False) -> list[St
     """A last step where the layout asked for is the transpose of what the chain produced."""
     if ctx.layout == "denominator" and not always:
         return []
-    y, x = symbol_latex(ctx.name, ctx.output), symbol_latex(ctx.wrt.name, ctx.wrt)
+    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
     if ctx.layout == "denominator":
         return [Step(rf"{frac(y, x)} = {latex(ctx.closed)}", "simplify", kind="simplify",
                      claim=Claim("equal", denominator, ctx.closed))]
@@ -225,7 +225,7 @@ def _to_layout(ctx: Context, denominator: Expr, always: bool = False) -> list[St
 def _chain_rule(ctx: Context, cuts: list[Expr], names: dict[Expr, str]) -> Step:
     """∂y/∂x = ∂u_k/∂x ⋯ ∂u₁/∂u₂ ∂y/∂u₁ with the shape of each factor under it (denominator order)."""
     chain = [ctx.output, *cuts]
-    labels = [symbol_latex(ctx.name, ctx.output)] + [symbol_latex(names[c], c) for c in cuts]
+    labels = [symbol_latex(ctx.name, ctx.output.shape)] + [symbol_latex(names[c], c.shape) for c in cuts]
     factors = []
     for k in range(len(chain) - 1):
         top, bottom = chain[k], chain[k + 1]

@@ -36,6 +36,11 @@ def name_latex(name: str, bold: bool = False) -> str:
     return text
 
 
+def symbol_latex(name: str, shape: tuple) -> str:
+    """A symbol or intermediate by name, bold when its shape is a vector's."""
+    return name_latex(name, bold=(shape[0] == 1) != (shape[1] == 1))
+
+
 def entry_name(name: str, index: str) -> str:
     """x_{i}, W_{ij}; a name that has a subscript already gets brackets: (W_{1})_{ij}."""
     base = name_latex(name)

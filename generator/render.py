@@ -13,7 +13,7 @@ import jinja2
 
 from .errors import GeneratorError
 from .expr import Apply, Call, Dim, Grad, Named, Shape
-from .latex import latex, name_latex
+from .latex import latex, name_latex, symbol_latex
 from .model import Derivation, FunctionSpec, Problem
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -145,11 +145,6 @@ def shape_latex(shape: Shape) -> str:
 def space_latex(shape: Shape) -> str:
     """The set a value of this shape lives in: \\mathbb{R}, \\mathbb{R}^{n\\times m}."""
     return r"\mathbb{R}" if shape == (1, 1) else rf"\mathbb{{R}}^{{{shape_latex(shape)}}}"
-
-
-def symbol_latex(name: str, shape: Shape) -> str:
-    """A symbol or intermediate by name, bold when it is a vector."""
-    return name_latex(name, bold=(shape[0] == 1) != (shape[1] == 1))
 
 
 def output_latex(d: Derivation) -> str:

@@ -16,10 +16,11 @@ from . import randomize
 from .build import Built, check_writable, compile_tex, write_all
 from .errors import GeneratorError, VerificationError
 from .expr import Expr, Inverse
-from .latex import latex
+from .latex import latex, symbol_latex
 from .model import Derivation, Exercise, Fraction2D, FunctionSpec, Problem, Scope, Student, Variant
 from .numeric import evaluate, sizes_for
 from .parse import parse
+from .render import derivative_latex, given_lines, residual_latex, shape_latex, shape_lines, statement_lines
 from .pipeline import derive
 from .steps import inline
 from .symbolic import AsScalar, Reduction, to_sympy
@@ -293,9 +294,6 @@ def matrix_latex(rows: Fraction2D) -> str:
 
 def exercise_view(ex: Exercise) -> ExerciseView:
     """The strings sheet and key print for one checked exercise."""
-    from .render import derivative_latex, given_lines, residual_latex, shape_latex, shape_lines, statement_lines
-    from .render import symbol_latex
-
     v, d = ex.variant, ex.derivation
     answer = latex(d.closed_form)  # of the closed form the check passed, never a stale copy
     steps = []

@@ -16,7 +16,7 @@ from .differentiate import Backprop, derivative
 from .simplify import normalize
 from .errors import NotDerivable
 from .expr import Call, Expr, Named, Sym, shape_text
-from .latex import entry_name, latex, name_latex
+from .latex import entry_name, latex, name_latex, symbol_latex
 from .model import Claim, Scope, Statement, Step
 from .symbolic import dim, to_sympy
 
@@ -62,7 +62,7 @@ def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Sc
     rewritten = normalize(statement.expr)
     rewrite = []
     if rewritten != statement.expr:
-        rewrite = [Step(f"{symbol_latex(name, statement.expr)} = {latex(rewritten)}", "rewrite with "
+        rewrite = [Step(f"{symbol_latex(name, statement.expr.shape)} = {latex(rewritten)}", "rewrite with "
                         r"$\log\det X = \operatorname{logdet} X$, $\log\operatorname{softmax}(v) = v - "
                         r"\operatorname{logsumexp}(v)\mathbf{1}$, $\log e^{u} = u$", kind="rewrite",
                         claim=Claim("equal", statement.expr, rewritten))]
@@ -83,10 +83,6 @@ def _body(ctx: Context, elementwise: tuple) -> list[Step]:
 
 
 # ---------------------------------------------------------------- names and fractions
-
-def symbol_latex(name: str, e: Expr) -> str:
-    return name_latex(name, bold=e.is_vector)
-
 
 def frac(top: str, bottom: str) -> str:
     return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
@@ -127,7 +123,7 @@ def _where(var: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) -> tuple
 
 def layout_step(ctx: Context) -> Step:
     """What the derivative is, entry by entry, in the layout asked for."""
-    y, x = symbol_latex(ctx.name, ctx.output), symbol_latex(ctx.wrt.name, ctx.wrt)
+    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
     i, j = ctx.letters(2)
     shape = shape_text(ctx.closed.shape).replace("×", r"\times ")
     d = frac(y, x)
@@ -147,9 +143,9 @@ def layout_step(ctx: Context) -> Step:
 
 def result_step(ctx: Context) -> Step:
     """The closed form, with the intermediates it is written in."""
-    y, x = symbol_latex(ctx.name, ctx.output), symbol_latex(ctx.wrt.name, ctx.wrt)
+    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
     text = rf"{frac(y, x)} = {latex(ctx.closed)}"
-    where = [rf"{symbol_latex(n, e)} = {latex(e.arg)}" for n, e in ctx.statement.definitions
+    where = [rf"{symbol_latex(n, e.shape)} = {latex(e.arg)}" for n, e in ctx.statement.definitions
              if isinstance(e, Named) and _mentions(ctx.closed, n)]
     if where:
         text += r",\quad " + ", ".join(where)
@@ -200,7 +196,7 @@ def _direct(ctx: Context) -> list[Step]:
     reduced = ix.reduce_deltas(raw)
     _budget(reduced)
     shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
-    lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output)
+    lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output.shape)
     where = _where(var_idx, ctx, out)
     entry_claim = Claim("entry", raw, ctx.closed, indices=where) if _checkable(raw, ctx.closed, ctx) else None
     steps = [
@@ -240,8 +236,8 @@ def _through_named(ctx: Context) -> list[Step]:
     i, j, k = ctx.letters(3)
     var, var_tex, var_idx = _variable_entry(ctx, [i, j])
     f_sym = sp.MatrixSymbol(f.name, dim(f.rows), 1)
-    y = symbol_latex(ctx.name, ctx.output)
-    f_tex, fk = symbol_latex(f.name, f), entry_latex(f.name, k)
+    y = symbol_latex(ctx.name, ctx.output.shape)
+    f_tex, fk = symbol_latex(f.name, f.shape), entry_latex(f.name, k)
     # inner: f_k as an index sum, differentiated by the variable's entry
     inner = _index_form(inline(f.arg), ctx, k)
     _budget(inner)
@@ -292,7 +288,7 @@ def _cut(e: Expr, named: set[Expr]) -> Expr:
 
 def _assemble(ctx: Context, entry: sp.Expr, out: sp.Expr | None, var_idx: tuple[sp.Expr, ...]) -> Step:
     """Collect the entries into a matrix in the layout asked for and recognise the closed form."""
-    y, x = symbol_latex(ctx.name, ctx.output), symbol_latex(ctx.wrt.name, ctx.wrt)
+    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
     closed = latex(ctx.closed)
     rows, cols = _where(var_idx, ctx, out)
     grid = _corners(ctx, entry, rows, cols)
@@ -342,7 +338,7 @@ def _corners(ctx: Context, entry: sp.Expr, rows: sp.Expr, cols: sp.Expr) -> str 
 def _hessian(statement: Statement, wrt: Sym, back: Backprop, scope: Scope) -> list[Step]:
     """H = ∂/∂xᵀ (∂y/∂x): the gradient first, then its Jacobian entry by entry."""
     grad = derivative(statement.expr, wrt, "denominator", scope.functions).result
-    y, x = symbol_latex(statement.output or "y", statement.expr), symbol_latex(wrt.name, wrt)
+    y, x = symbol_latex(statement.output or "y", statement.expr.shape), symbol_latex(wrt.name, wrt.shape)
     ctx = Context(grad if grad.is_column else alg.transpose(grad), "g", wrt, back.result, "numerator", scope,
                   statement)
     first = Step(rf"\mathbf{{g}} = {frac(y, x)} = {latex(ctx.output)}", "the gradient (denominator layout)",
