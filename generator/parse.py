@@ -43,7 +43,7 @@ def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None
     return _Builder(text, scope, source, expect, bindings).statements(tree)
 
 
-def parse_expr(text: str, scope: Scope, source: str = "<input>") -> Expr:
+def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
     """Parse one expression and return its tree."""
     return parse(text, scope, source).expr
 

@@ -5,7 +5,7 @@ import pytest
 
 from generator.errors import ParseError
 from generator.model import FunctionSpec, Scope
-from generator.parse import ShapeMismatch, UnknownName, parse, parse_expr
+from generator.parse import ShapeMismatch, UnknownName, parse, parse_expression
 
 SCOPE = Scope.build(
     {"W": ("n", "m"), "x": ("m", 1), "a": ("n", 1), "A": ("m", "m"), "X": ("m", "m"), "b": ("m", 1),
@@ -147,7 +147,7 @@ def test_identity_takes_its_size(latex, expect, shape):
     ({"x_hat": ("n", 1)}, r"x_{\text{hat}}", "x_hat"),
 ])
 def test_subscripts_find_the_declared_name(declared, typed, meant):
-    assert str(parse_expr(typed, Scope.build(declared))) == meant
+    assert str(parse_expression(typed, Scope.build(declared))) == meant
 
 
 @pytest.mark.parametrize("latex, kind, message", [

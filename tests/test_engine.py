@@ -8,7 +8,7 @@ import pytest
 from generator import GeneratorError, derive, hessian
 from generator.errors import NotDerivable, VerificationError
 from generator.model import Scope
-from generator.parse import parse, parse_expr
+from generator.parse import parse, parse_expression
 from generator.verify import TOLERANCE, check, residual
 
 V = {"x": ("n", 1), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"), "B": ("m", "n")}
@@ -222,9 +222,9 @@ def test_numeric_check_honours_assumptions():
     symmetric = Scope.build(shapes, {"A": "symmetric"})
     general = Scope.build(shapes)
     expr, answer = "x^T A x", "2 A x"
-    ok = residual(parse_expr(expr, symmetric), symmetric.symbols["x"], parse_expr(answer, symmetric),
+    ok = residual(parse_expression(expr, symmetric), symmetric.symbols["x"], parse_expression(answer, symmetric),
                   "denominator", symmetric, "gradient")
-    wrong = residual(parse_expr(expr, general), general.symbols["x"], parse_expr(answer, general),
+    wrong = residual(parse_expression(expr, general), general.symbols["x"], parse_expression(answer, general),
                      "denominator", general, "gradient")
     assert ok < 1e-6 < wrong
 
@@ -237,7 +237,7 @@ def test_numeric_check_honours_assumptions():
 def test_a_wrong_closed_form_is_refused(expr, wrong):
     scope = Scope.build({"x": ("n", 1), "A": ("n", "n")})
     with pytest.raises(VerificationError, match="disagrees with finite differences"):
-        check(parse_expr(expr, scope), scope.symbols["x"], parse_expr(wrong, scope), "denominator", scope,
+        check(parse_expression(expr, scope), scope.symbols["x"], parse_expression(wrong, scope), "denominator", scope,
               "gradient", "d(" + expr + ")/dx")
 
 

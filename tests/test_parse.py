@@ -5,7 +5,7 @@ import pytest
 
 from generator.errors import ParseError
 from generator.model import FunctionSpec, Scope
-from generator.parse import parse, parse_expr
+from generator.parse import parse, parse_expression
 
 SCOPE = Scope.build(
     {"W": ("n", "m"), "x": ("m", 1), "a": ("n", 1), "A": ("m", "m"), "B": ("n", "m"), "S": ("m", "m"),
@@ -58,7 +58,7 @@ SCOPE = Scope.build(
     ("0.5 x", "x / 2", ("m", 1)),
 ])
 def test_parses_to_canonical_text(text, canonical, shape):
-    expr = parse_expr(text, SCOPE)
+    expr = parse_expression(text, SCOPE)
     assert str(expr) == canonical
     assert expr.shape == shape
 
@@ -68,8 +68,8 @@ def test_parses_to_canonical_text(text, canonical, shape):
     "norm(sigma(W2 sigma(W1 x)) - y)^2", "diag(x) b", "-(a^T W x)", "0.5 x", "softmax(W x) - y",
 ])
 def test_text_form_parses_back_to_the_same_tree(text):
-    expr = parse_expr(text, SCOPE)
-    assert parse_expr(str(expr), SCOPE) == expr
+    expr = parse_expression(text, SCOPE)
+    assert parse_expression(str(expr), SCOPE) == expr
 
 
 def test_statement_names_output_and_intermediates():
