@@ -32,13 +32,9 @@ RULES = {
 
 def chain_proof(ctx: Context) -> list[Step]:
     """Cuts named, the chain rule with shapes, then one step per cut from the output inwards."""
-    occurrences = len(list(_occurrences(ctx.output, ctx.wrt)))
-    try:
-        cuts = _cuts(ctx.output, ctx.wrt)
-    except NotDerivable:
-        return product_rule(ctx)
-    if len(cuts) == 1 and occurrences > 1:
-        return product_rule(ctx)
+    cuts = _cuts(ctx.output, ctx.wrt)
+    if len(cuts) == 1 and _count(ctx.output, ctx.wrt) > 1:
+        return product_rule(ctx)  # x met several times in one product: one occurrence at a time
     names = _names(cuts, ctx)
     show = _Display(cuts, names)
     steps: list[Step] = []
@@ -101,7 +97,7 @@ def _cuts(root: Expr, wrt: Sym) -> list[Expr]:
     while node != wrt:
         total = _count(node, wrt)
         covering = [d for d in _boundaries(node, wrt) if _count(node, d) * _count(d, wrt) == total]
-        node = max(covering, key=_size)
+        node = max(covering, key=lambda d: (_size(d), str(d)))  # str: no tie left to set order
         cuts.append(node)
     return cuts
 

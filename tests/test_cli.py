@@ -197,3 +197,21 @@ def test_grade_refuses_bad_input_in_one_line(tmp_path, args, message):
     assert result.exit_code == 1
     assert message in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "g.csv").exists()
+
+
+def test_output_does_not_depend_on_the_process(tmp_path):
+    """Python salts str hashes per process; nothing in the output may depend on set order."""
+    import os
+    import subprocess
+    import sys
+
+    files = [str(p) for p in sorted((ROOT / "problems").glob("*-?-*.toml"))[:4]] + [
+        str(ROOT / "problems" / "model-two-layer-w1.toml"), str(ROOT / "problems" / "cookbook-119-trace-residual.toml")]
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        code = "from generator.cli import main; main()"
+        subprocess.run([sys.executable, "-c", code, "slides", *files, "-o", str(out), "--no-pdf"], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+        outputs.append((out / "slides.tex").read_bytes())
+    assert outputs[0] == outputs[1]
