@@ -259,19 +259,6 @@ class MatrixLatexPrinter(LatexPrinter):
             tex += rf"\sum_{{{self._print(var)}={self._print(low)}}}^{{{self._print(high)}}} "
         return tex + self.wrap(e.function, PRODUCT)
 
-    def _print_Derivative(self, e: sp.Derivative) -> str:
-        f = e.expr
-        if isinstance(f, sp.core.function.AppliedUndef) and len(e.variables) == e.derivative_count:
-            return self.function(type(f).__name__, e.derivative_count, f.args[0])
-        return super()._print_Derivative(e)
-
-    def _print_Subs(self, e: sp.Subs) -> str:
-        inner = e.expr
-        if isinstance(inner, sp.Derivative) and isinstance(inner.expr, sp.core.function.AppliedUndef):
-            arg = e.point[0]
-            return self.function(type(inner.expr).__name__, inner.derivative_count, arg)
-        return super()._print_Subs(e)
-
     def _print_Function(self, e: sp.Function, exp: str | None = None) -> str:
         fn = getattr(type(e), "mcgen_fn", None)
         if fn is not None:
