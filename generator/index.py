@@ -36,11 +36,8 @@ class IndexCall(sp.Expr):
         return sp.Expr.__new__(cls, S._str(fn), arg, grad)
 
     def _eval_derivative(self, s: sp.Basic) -> sp.Expr:
-        fn, arg, grad = self.args
-        l = sp.Dummy("l", integer=True)
-        n = arg.shape[0] if arg.shape[1] == 1 else arg.shape[1]
-        entry = arg._entry(l, 0) if arg.shape[1] == 1 else arg._entry(0, l)
-        return sp.Sum(grad._entry(l, 0) * sp.diff(expand(entry), s), (l, 0, n - 1))
+        _, arg, grad = self.args
+        return _through(arg, lambda l: grad._entry(l, 0), s)
 
 
 class IndexValue(sp.Expr):
@@ -52,11 +49,17 @@ class IndexValue(sp.Expr):
         return sp.Expr.__new__(cls, S._str(fn), arg, jac, i)
 
     def _eval_derivative(self, s: sp.Basic) -> sp.Expr:
-        fn, arg, jac, i = self.args
-        l = sp.Dummy("l", integer=True)
-        n = arg.shape[0] if arg.shape[1] == 1 else arg.shape[1]
-        entry = arg._entry(l, 0) if arg.shape[1] == 1 else arg._entry(0, l)
-        return sp.Sum(jac._entry(l, i) * sp.diff(expand(entry), s), (l, 0, n - 1))
+        _, arg, jac, i = self.args
+        return _through(arg, lambda l: jac._entry(l, i), s)
+
+
+def _through(arg: MatrixExpr, weight, s: sp.Basic) -> sp.Expr:
+    """Σ_l weight(l) ∂arg_l/∂s: the chain rule through an abstract function's (vector) argument."""
+    l = sp.Dummy("l", integer=True)
+    column = arg.shape[1] == 1
+    n = arg.shape[0] if column else arg.shape[1]
+    entry = arg._entry(l, 0) if column else arg._entry(0, l)
+    return sp.Sum(weight(l) * sp.diff(expand(entry), s), (l, 0, n - 1))
 
 
 def value_entry(m: S.AbstractValue, i: sp.Expr, j: sp.Expr) -> IndexValue:
