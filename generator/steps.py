@@ -203,8 +203,9 @@ def _direct(ctx: Context) -> list[Step]:
         Step(f"{lhs} = {latex(shown_form)}", "write the entry as an index sum", kind="index",
              claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
                          (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output, ctx) else None),
-        Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry; "
-             r"$\partial x_k/\partial x_j = \delta_{kj}$", kind="differentiate", claim=entry_claim),
+        Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry: an entry by itself "
+             r"gives 1, by any other entry 0 (the Kronecker delta $\delta_{kj}$)", kind="differentiate",
+             claim=entry_claim),
     ]
     if reduced != ix.plain_deltas(raw):
         steps.append(Step(f"{frac(lhs, var_tex)} = {latex(shown_reduced)}", "only the terms whose Kronecker "
