@@ -315,9 +315,3 @@ class Grad(OneArg):
     shape: Shape
     name: str | None = None
     layout: str = "denominator"
-
-
-
-def symbols_in(expr: Expr) -> frozenset[Sym]:
-    """Every symbol the expression mentions."""
-    return frozenset(e for e in expr.walk() if isinstance(e, Sym))

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from generator import derive, derive_problem, load
-from generator.expr import Grad, Sym
+from generator.expr import Grad
 from generator.model import Claim, Derivation, Scope
 from generator.numeric import _stand_in, evaluate, sample_for
 from generator.symbolic import dim
