@@ -186,7 +186,7 @@ def format_derivation(d: Derivation, fmt: str, steps: bool) -> str:
     if fmt == "json":
         data: dict[str, Any] = {
             "expr": d.statement.text, "wrt": d.wrt.name, "layout": d.layout, "kind": d.kind,
-            "shape": list(d.shape), "answer": str(d.closed_form), "latex": d.latex, "residual": d.residual,
+            "shape": list(d.shape), "answer": d.answer, "latex": d.latex, "residual": d.residual,
         }
         if steps:
             data["steps"] = _steps(d)
@@ -196,7 +196,7 @@ def format_derivation(d: Derivation, fmt: str, steps: bool) -> str:
         if steps:
             lines = [f"% {s['kind']}: {s['reason']}\n{s['latex']}" for s in _steps(d)] + lines
         return "\n".join(lines)
-    lines = [str(d.closed_form), f"{d.kind} in {d.layout} layout, {shape}; "
+    lines = [d.answer, f"{d.kind} in {d.layout} layout, {shape}; "
                                  f"finite differences agree to {d.residual:.1e}"]
     if steps:
         lines += [f"{k}. {s['reason']}  [{s['kind']}]\n   {s['latex']}" for k, s in enumerate(_steps(d), 1)]

@@ -103,7 +103,7 @@ class _Key:
     def read(self, answer: str) -> Expr:
         """The answer's expression; `dy/dx = …`, `\\nabla_x y = …` and `y = …` are read after their '='."""
         try:
-            return parse(answer, self.scope, "answer", self.shape, self.bindings).expr
+            return parse(answer, self.scope, "answer", self.shape, self.bindings, self.layout).expr
         except ParseError as err:
             if type(err) is not ParseError or "=" not in answer:
                 raise
@@ -111,7 +111,7 @@ class _Key:
             if not right.strip():
                 raise
             blank = re.sub(r"[^\n]", " ", left) + " "  # keeps the columns of the text after '='
-            return parse(blank + right, self.scope, "answer", self.shape, self.bindings).expr
+            return parse(blank + right, self.scope, "answer", self.shape, self.bindings, self.layout).expr
 
     def diagnose(self, answer: str) -> tuple[str | None, str]:
         try:

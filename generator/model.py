@@ -126,6 +126,13 @@ class Derivation:
         """Shape of the derivative: the layout decides between a shape and its transpose."""
         return self.closed_form.shape
 
+    @property
+    def answer(self) -> str:
+        """The closed form in the expression language, as a student in this layout would write it."""
+        from .text import to_text
+
+        return to_text(self.closed_form, self.layout)
+
     def numeric(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """The derivative evaluated at the given values, as a 2-D array."""
         from .numeric import evaluate

@@ -33,14 +33,15 @@ class ShapeMismatch(ParseError):
 
 
 def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None = None,
-          bindings: Mapping[str, Expr] | None = None) -> Statement:
+          bindings: Mapping[str, Expr] | None = None, layout: str = "denominator") -> Statement:
     """Parse `name = expr` statements (separated by ';' or new lines); the last one is the result.
 
     `expect` is the shape the result should have; it only sizes a lone `I`. `bindings` are names
     the text may use besides the scope's symbols: a problem's intermediates (f) and gradients (delta).
+    `layout` is the one an answer is written in: it says which Jacobian a typed ∂u/∂x means.
     """
     tree = tree_of(text, source)
-    return _Builder(text, scope, source, expect, bindings).statements(tree)
+    return _Builder(text, scope, source, expect, bindings, layout).statements(tree)
 
 
 def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
@@ -52,8 +53,8 @@ class _Builder:
     """Walks the parse tree, looking names up in the scope and checking shapes as it builds."""
 
     def __init__(self, text: str, scope: Scope, source: str, expect: Shape | None = None,
-                 bindings: Mapping[str, Expr] | None = None):
-        self.text, self.scope, self.source, self.expect = text, scope, source, expect
+                 bindings: Mapping[str, Expr] | None = None, layout: str = "denominator"):
+        self.text, self.scope, self.source, self.expect, self.layout = text, scope, source, expect, layout
         self.bindings: dict[str, Expr] = dict(bindings or {})
         self.names = Names(scope, self.bindings)
         self.sizes: dict[int, int] = {}
@@ -181,7 +182,7 @@ class _Builder:
             if fn is not None and i + 1 < len(items) and isinstance(items[i + 1], Tree):
                 # \sigma \mathbf{x}: a function name followed by an operand applies to it
                 i += 1
-                right = self.apply_to(fn, 0, self.resolved(self.build(items[i]), items[i]), item, items[i])
+                right = self.apply_to_operand(fn, 0, item, items[i])
             else:
                 right = self.build(item)
             if value is None:
@@ -297,6 +298,24 @@ class _Builder:
         numerator = self.build(top)
         return self.combine("/", self.snippet(top), numerator, bottom, self.build(bottom))
 
+    def _partial(self, node: Tree) -> Expr:
+        """∂u/∂x of an abstract function of the problem, as the Jacobian in the answer's layout."""
+        top, bottom = node.children[1], node.children[-1]
+        fn = re.sub(r"\\partial|\\(mathbf|boldsymbol|bm|mathit|mathrm|vec)|[{}\s\\]", "", str(top))
+        spec = self.scope.functions.get(fn)
+        if spec is None or spec.kind == "elementwise":
+            raise self.fail(top, f"∂{fn}: only an abstract scalar or vector function of the problem has a "
+                                 "derivative written this way" + (f"; write {fn}'(…)" if spec else ""))
+        arg = self.resolved(self.build(bottom), bottom)
+        if spec.kind == "scalar":
+            grad = Grad(fn, arg, arg.shape, spec.gradient)
+        elif arg.is_vector or arg.is_scalar:
+            out = spec.shape or (1, 1)
+            grad = Grad(fn, arg, (arg.length, out[0] if out[1] == 1 else out[1]))
+        else:
+            raise self.fail(bottom, f"∂{fn}/∂{self.snippet(bottom)}: the function takes a vector")
+        return grad if self.layout == "denominator" else alg.transpose(grad)
+
     def _frac_digits(self, node: Tree) -> Expr:
         top, bottom = (int(d) for d in re.findall(r"\d", str(node.children[0])))
         if bottom == 0:
@@ -319,9 +338,14 @@ class _Builder:
         return self.apply_to(fn, order, arg, token, body)
 
     def _prefix_call(self, node: Tree) -> Value:
-        """\\det X, \\log\\det X, \\sqrt{x^T x}: a braced group takes the function, then its postfixes."""
+        """\\det X, \\log\\det X, \\sqrt{x^T x}: the function applied to the operand after it."""
         token, operand = node.children
         fn, order = function_name(token)
+        return self.apply_to_operand(fn, order, token, operand)
+
+    def apply_to_operand(self, fn: str, order: int, token: Token | Tree, operand: Tree) -> Expr:
+        """f applied to an operand; a bracketed one takes the function first, then its postfixes:
+        \\mathbf{u}(\\mathbf{x})^\\top is u(x)ᵀ, as u(x)^T is."""
         if operand.data == "postfix" and operand.children[0].data == "group":
             group, *ops = operand.children
             value = self.apply_to(fn, order, self.resolved(self.build(group), group), token, group)

@@ -348,7 +348,7 @@ def manifest_entry(p: Plan, ex: Exercise, view: ExerciseView) -> dict[str, Any]:
         "title": v.title, "question": view.question, "expr": v.expr, "wrt": v.wrt,
         "shapes": {n: list(s) for n, s in v.shapes.items()}, "layout": v.layout, "assume": dict(v.assume),
         "functions": {n: _function_spec(f) for n, f in v.functions.items()},
-        "answer": str(d.closed_form), "answer_latex": view.answer, "shape": list(d.shape),
+        "answer": d.answer, "answer_latex": view.answer, "shape": list(d.shape),
         "residual": float(f"{ex.residual:.3g}"),
     }
     if v.hessian:

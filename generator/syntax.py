@@ -95,6 +95,8 @@ def _message(err: UnexpectedInput, text: str, source: str) -> str:
         found, expected, position = "the end", err.expected, len(text)
     elif isinstance(err, UnexpectedToken):
         found = "the end" if err.token.type == "$END" else repr(str(err.token))
+        if err.token.type in ("PARTIAL_OF", "PARTIAL"):  # \partial only inside \frac{\partial u}{\partial x}
+            found = repr("\\partial") + " (not a command mcgen reads outside \\frac{\\partial u}{\\partial x})"
         expected = err.expected
         position = len(text) if err.token.type == "$END" else err.token.start_pos
     else:  # pragma: no cover - lark has no other kinds

@@ -152,7 +152,7 @@ def test_subscripts_find_the_declared_name(declared, typed, meant):
 
 @pytest.mark.parametrize("latex, kind, message", [
     (r"\partial y", ParseError, r"column 1: expected"),
-    (r"\partial y", ParseError, r"'\\partial' (not a command mcgen reads)"),
+    (r"\partial y", ParseError, r"'\\partial' (not a command mcgen reads outside"),
     (r"\mathbf{x", ParseError, "column 9: expected '}', found the end"),
     (r"W x + \left( x", ParseError, "column 14: expected ')', found the end"),
     (r"x^T \cdot", ParseError, "column 5: expected"),

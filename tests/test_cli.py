@@ -84,7 +84,7 @@ def test_derive_text_and_latex(extra, lines):
      "2 A x", ["n", 1]),
     (["y = x^T A x", "--wrt", "x", "--shape", "x=n,1", "--shape", "A=n,n", "--hessian"], "A + A^T", ["n", "n"]),
     (["z = h(x)", "--wrt", "x", "--shape", "x=n,1", "--function", "h=elementwise"], "diag(h'(x))", ["n", "n"]),
-    (["z = u(x)", "--wrt", "x", "--shape", "x=n,1", "--function", "u=vector:r,1"], "du/d(x)", ["n", "r"]),
+    (["z = u(x)", "--wrt", "x", "--shape", "x=n,1", "--function", "u=vector:r,1"], "\\frac{\\partial u}{\\partial x}", ["n", "r"]),
     ([str(DATA / "quadratic.toml")], "2 A x", ["n", 1]),
 ])
 def test_derive_json(args, answer, shape):

@@ -362,3 +362,28 @@ def expressions() -> st.SearchStrategy[str]:
 @given(expressions())
 def test_random_expressions_never_raise(text):
     assert_verdict(grade(text, problem("lsq")))
+
+
+U = {"u": {"kind": "vector", "shape": ["r", 1]}, "v": {"kind": "scalar"}}
+
+
+@pytest.mark.parametrize("layout, answer, mistake", [
+    # the lecture's identity ∂(v u)/∂x, with the derivatives of abstract functions written as fractions
+    ("denominator", r"v(x) \frac{\partial u}{\partial x} + \frac{\partial v}{\partial x} u(x)^T", None),
+    ("denominator", r"v(\mathbf{x})\frac{\partial \mathbf{u}}{\partial \mathbf{x}} + "
+                    r"\frac{\partial v}{\partial \mathbf{x}}\mathbf{u}(\mathbf{x})^\top", None),
+    ("numerator", r"v(x) \frac{\partial u}{\partial x} + u(x) \frac{\partial v}{\partial x}", None),
+    ("denominator", r"v(x) \frac{\partial u}{\partial x}", "other"),
+    ("denominator", r"\frac{\partial q}{\partial x}", "parse"),
+])
+def test_derivatives_of_abstract_functions_are_read_in_the_answers_layout(layout, answer, mistake):
+    d = derive("z = v(x) u(x)", "x", {"x": ("n", 1)}, layout, functions=U)
+    verdict = grade(answer, d)
+    assert verdict.mistake == mistake, verdict.feedback
+    assert grade(d.answer, d).correct  # the key's own text reads back
+
+
+def test_numerator_answer_to_a_denominator_question_is_a_layout_mistake():
+    d = derive("z = v(x) u(x)", "x", {"x": ("n", 1)}, "denominator", functions=U)
+    numerator = derive("z = v(x) u(x)", "x", {"x": ("n", 1)}, "numerator", functions=U)
+    assert grade(numerator.answer, d).mistake in ("layout", "shape")

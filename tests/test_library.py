@@ -39,7 +39,7 @@ EXPECTED = [
     ('cookbook-086-weighted-distance-by-s', '-2 W (x - s)', '-2 (x - s)^T W'),
     ('cookbook-087-weighted-by-x', '2 W (x - A s)', '2 (x - A s)^T W'),
     ('cookbook-088-weighted-by-a', '-2 W (x - A s) s^T', '-2 s (x - A s)^T W'),
-    ('cookbook-093-function-bilinear', 'ds/d(x) A r(x) + dr/d(x) A^T s(x)', 's(x)^T A dr/d(x) + r(x)^T A^T ds/d(x)'),
+    ('cookbook-093-function-bilinear', '\\frac{\\partial s}{\\partial x} A r(x) + \\frac{\\partial r}{\\partial x} A^T s(x)', 's(x)^T A \\frac{\\partial r}{\\partial x} + r(x)^T A^T \\frac{\\partial s}{\\partial x}'),
     ('cookbook-094-ratio', '2 (A^T A x / (x^T B^T B x) - (x^T A^T A x) B^T B x / (x^T B^T B x)^2)', '2 (x^T A^T A / (x^T B^T B x) - (x^T A^T A x) x^T B^T B / (x^T B^T B x)^2)'),
     ('cookbook-097-gradient', '(A + A^T) x + b', 'x^T (A + A^T) + b^T'),
     ('cookbook-098-hessian', 'A + A^T', None),
@@ -75,7 +75,7 @@ EXPECTED = [
     ('cookbook-130-unit-vector', 'I / norm(x - a) - (x - a) (x - a)^T / norm(x - a)^3', 'I / norm(x - a) - (x - a) (x - a)^T / norm(x - a)^3'),
     ('cookbook-131-squared-norm', '2 x', '2 x^T'),
     ('cookbook-132-frobenius', '2 X', '2 X^T'),
-    ('lecture-7-chain-rule', 'df/d(x) dg/d(f(x))', 'dg/d(f(x)) df/d(x)'),
+    ('lecture-7-chain-rule', '\\frac{\\partial f}{\\partial x} \\frac{\\partial g}{\\partial f(x)}', '\\frac{\\partial g}{\\partial f(x)} \\frac{\\partial f}{\\partial x}'),
     ('lecture-3-elementwise-g', "diag(g'(x))", "diag(g'(x))"),
     ('lecture-4-elementwise-sigma', "diag(sigma'(x))", "diag(sigma'(x))"),
     ('lecture-5-elementwise-tanh', "diag(tanh'(x))", "diag(tanh'(x))"),
@@ -93,13 +93,13 @@ EXPECTED = [
     ('table-02-identity', 'I', 'I'),
     ('table-03-ax', 'A^T', 'A'),
     ('table-04-xta', 'A', 'A^T'),
-    ('table-05-scalar-times-u', 'a du/d(x)', 'a du/d(x)'),
-    ('table-06-v-times-a', 'dv/d(x) a^T', 'a dv/d(x)'),
-    ('table-07-v-times-u', 'v(x) du/d(x) + dv/d(x) u(x)^T', 'v(x) du/d(x) + u(x) dv/d(x)'),
-    ('table-08-a-times-u', 'du/d(x) A^T', 'A du/d(x)'),
-    ('table-09-sum', 'du/d(x) + dv/d(x)', 'du/d(x) + dv/d(x)'),
-    ('table-10-g-of-u', 'du/d(x) dg/d(u(x))', 'dg/d(u(x)) du/d(x)'),
-    ('table-11-f-of-g-of-u', 'du/d(x) dg/d(u(x)) df/d(g(u(x)))', 'df/d(g(u(x))) dg/d(u(x)) du/d(x)'),
+    ('table-05-scalar-times-u', 'a \\frac{\\partial u}{\\partial x}', 'a \\frac{\\partial u}{\\partial x}'),
+    ('table-06-v-times-a', '\\frac{\\partial v}{\\partial x} a^T', 'a \\frac{\\partial v}{\\partial x}'),
+    ('table-07-v-times-u', 'v(x) \\frac{\\partial u}{\\partial x} + \\frac{\\partial v}{\\partial x} u(x)^T', 'v(x) \\frac{\\partial u}{\\partial x} + u(x) \\frac{\\partial v}{\\partial x}'),
+    ('table-08-a-times-u', '\\frac{\\partial u}{\\partial x} A^T', 'A \\frac{\\partial u}{\\partial x}'),
+    ('table-09-sum', '\\frac{\\partial u}{\\partial x} + \\frac{\\partial v}{\\partial x}', '\\frac{\\partial u}{\\partial x} + \\frac{\\partial v}{\\partial x}'),
+    ('table-10-g-of-u', '\\frac{\\partial u}{\\partial x} \\frac{\\partial g}{\\partial u(x)}', '\\frac{\\partial g}{\\partial u(x)} \\frac{\\partial u}{\\partial x}'),
+    ('table-11-f-of-g-of-u', '\\frac{\\partial u}{\\partial x} \\frac{\\partial g}{\\partial u(x)} \\frac{\\partial f}{\\partial g(u(x))}', '\\frac{\\partial f}{\\partial g(u(x))} \\frac{\\partial g}{\\partial u(x)} \\frac{\\partial u}{\\partial x}'),
 ]
 BY_NAME = {name: (den, num) for name, den, num in EXPECTED}
 
@@ -114,13 +114,13 @@ def test_problem_derives_in_both_layouts(name, denominator, numerator):
     problem = load(PROBLEMS / f"{name}.toml")
     assert problem.hessian == (numerator is None)
     d = derive_problem(problem, "denominator")
-    assert str(d.closed_form) == denominator
+    assert d.answer == denominator
     assert d.residual <= TOLERANCE[d.kind]
     if numerator is None:
         assert d.kind == "hessian"
         return
     n = derive_problem(problem, "numerator")
-    assert str(n.closed_form) == numerator
+    assert n.answer == numerator
     assert n.residual <= TOLERANCE[n.kind]
     assert n.shape == (d.shape[1], d.shape[0])
 
@@ -144,3 +144,17 @@ def test_vector_by_vector_table_has_every_lecture_row_once():
         rows[problem.extra["row"]] = problem
         assert derive_problem(problem).kind == "jacobian"  # each row is a vector-by-vector derivative
     assert sorted(rows) == list(range(1, 12))
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in EXPECTED])
+def test_every_key_reads_back_and_grades_as_right(name):
+    """The answer text a sheet's manifest stores parses to the closed form, so the grader can use it."""
+    from generator import grade
+    from generator.parse import parse
+
+    problem = load(PROBLEMS / f"{name}.toml")
+    for layout in ("denominator",) if problem.hessian else ("denominator", "numerator"):
+        d = derive_problem(problem, layout)
+        back = parse(d.answer, d.scope, expect=d.shape, bindings=d.statement.bindings, layout=d.layout).expr
+        assert back == d.closed_form or d.answer == "0"  # a zero matrix is written as the number 0
+        assert grade(d.answer, d).correct
