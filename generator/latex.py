@@ -69,8 +69,9 @@ class MatrixLatexPrinter(LatexPrinter):
             return SUM if coeff < 0 else PRODUCT
         if isinstance(e, sp.HadamardProduct):
             return PRODUCT
-        if isinstance(e, S.AsScalar):
-            return self.level(e.args[0]) if self.level(e.args[0]) < PRODUCT else PRODUCT
+        if isinstance(e, S.AsScalar):  # a 1×1 product such as aᵀx is bracketed among other factors
+            inner = self.level(e.args[0])
+            return min(inner, PRODUCT) if isinstance(e.args[0], sp.MatMul) else inner
         if isinstance(e, sp.Rational) and (e < 0 or not e.is_Integer):
             return SUM if e < 0 else PRODUCT
         if isinstance(e, (sp.Transpose, sp.Inverse, sp.Pow, sp.HadamardPower)):
