@@ -14,8 +14,8 @@ from .expr import (
     Add, Apply, Call, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named, Power, Reduce, Softmax, Sym,
     Transpose, shape_text,
 )
-from .model import Claim, Step
 from .latex import latex, symbol_latex
+from .model import Claim, Step
 from .steps import Context, frac
 
 NONLINEAR = (Apply, Softmax, Call, Power, Inverse, Hadamard)

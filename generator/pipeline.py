@@ -8,8 +8,8 @@ from . import differentiate as engine
 from . import problems as pf
 from . import rename
 from .errors import GeneratorError
-from .latex import latex
 from .expr import Sym
+from .latex import latex
 from .model import Derivation, FunctionSpec, Problem, Scope, Statement
 from .parse import parse
 from .steps import prove

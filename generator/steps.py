@@ -13,11 +13,11 @@ import sympy as sp
 from . import algebra as alg
 from . import index as ix
 from .differentiate import Backprop, derivative
-from .simplify import normalize
 from .errors import NotDerivable
 from .expr import Call, Expr, Named, Sym, shape_text
 from .latex import entry_name, latex, name_latex, symbol_latex
 from .model import Claim, Scope, Statement, Step
+from .simplify import normalize
 from .symbolic import dim, to_sympy
 
 INDEX_BUDGET = 48  # largest index expression (ops + 4 per summation) worth a slide line
