@@ -4,13 +4,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from .build import write_all
 from .errors import GeneratorError
 from .grade import credit_table, grade
 from .model import MISTAKES, Derivation, Verdict
@@ -66,8 +66,9 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     output = Path(output_csv)
     summary_path = output.with_name(f"{output.stem}-summary.csv")
     tables = _summarise(rows)
-    _write_atomically({output: _csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows]),
-                       summary_path: _csv_text(*_summary_table(tables))})
+    grades = _csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows])
+    write_all(output.parent, {output.name: grades.encode("utf-8"),
+                              summary_path.name: _csv_text(*_summary_table(tables)).encode("utf-8")})
     counts, n, total = tables.get("all", (Counter(), 0, 0.0))
     return GradeSummary(n, total / n if n else 0.0, dict(counts),
                         {q: dict(t[0]) for q, t in tables.items() if q != "all"}, tuple(problems),
@@ -265,19 +266,3 @@ def _inert(cell: str) -> str:
     risky = cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and "|" in cell)
     return "'" + cell if risky else cell
 
-
-def _write_atomically(files: Mapping[Path, str]) -> None:
-    """Every file to a temporary name first, then renamed over the target: no half-written output."""
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temps.append((temp, path))
-            temp.write_text(text, encoding="utf-8", newline="")
-        for temp, path in temps:
-            os.replace(temp, path)
-    except OSError as err:
-        for temp, _ in temps:
-            temp.unlink(missing_ok=True)
-        raise GeneratorError(f"{err.filename or next(iter(files))}: cannot write ({err.strerror})") from None
