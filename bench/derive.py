@@ -20,14 +20,15 @@ import sympy as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import pipeline  # noqa: E402
-from generator.build import compile_tex  # noqa: E402
-from generator.differentiate import derivative  # noqa: E402
-from generator.model import Scope  # noqa: E402
-from generator.numeric import evaluate, sample_for  # noqa: E402
+from generator.pipeline import run as pipeline  # noqa: E402
+from generator.render.latexmk import compile_tex  # noqa: E402
+from generator.calculus.engine import derivative  # noqa: E402
+from generator.tree.scope import Scope  # noqa: E402
+from generator.check.numeric import evaluate  # noqa: E402
+from generator.check.sampling import sample_for  # noqa: E402
 from generator.parse import parse  # noqa: E402
-from generator.problems import load  # noqa: E402
-from generator.render import render_slides  # noqa: E402
+from generator.parse.problem_file import load  # noqa: E402
+from generator.render.slides import render_slides  # noqa: E402
 
 # (expression, variable, shapes) that SymPy's MatrixExpr.diff can attempt.
 SYMPY_CASES = [

@@ -22,8 +22,9 @@ from functools import reduce  # noqa: E402
 import sympy as sp  # noqa: E402
 
 from generator import Derivation, derive, grade  # noqa: E402
-from generator import expr as E  # noqa: E402
-from generator.algebra import transpose  # noqa: E402
+from generator.tree import nodes as E  # noqa: E402
+from generator.tree.algebra import transpose  # noqa: E402
+from generator.tree.text import to_text  # noqa: E402
 from generator.parse import parse  # noqa: E402
 
 PROBLEMS = {  # expr, wrt, shapes, assume, functions
@@ -45,7 +46,7 @@ PROBLEMS = {  # expr, wrt, shapes, assume, functions
 
 def answers_for(d: Derivation) -> list[tuple[str, bool]]:
     """(answer, right?) for one derivation: the key in text and LaTeX, and the usual mistakes in both."""
-    key, tex = str(d.closed_form), d.latex
+    key, tex = to_text(d.closed_form), d.latex
     wrt, symmetric = d.wrt.name, transpose(d.closed_form) == d.closed_form
     return [(key, True), (tex, True), (f"-({key})", False), (rf"-\left({tex}\right)", False),
             (f"2 ({key})", False), (rf"\frac{{1}}{{2}}\left({tex}\right)", False), (f"({key})^T", symmetric),

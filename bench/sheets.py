@@ -12,8 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator import load  # noqa: E402
-from generator.build import compile_tex  # noqa: E402
-from generator.sheets import exercise, plan, publish  # noqa: E402
+from generator.render.latexmk import compile_tex  # noqa: E402
+from generator.sheets.exercise import exercise  # noqa: E402
+from generator.sheets.plan import plan  # noqa: E402
+from generator.sheets.publish import publish  # noqa: E402
 
 PROBLEMS = ("activation", "bilinear", "delta", "least-squares", "quadratic")
 TARGET = 0.5  # the Python side may cost at most half of latexmk's time

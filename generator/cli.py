@@ -9,16 +9,21 @@ from typing import Any, Iterator, NoReturn, Sequence
 
 import click
 
-from . import sheets
-from .build import build, check_writable
 from .errors import GeneratorError
-from .gradebook import grade_file
-from .expr import Dim
-from .model import LAYOUTS, Derivation, Problem
-from .pipeline import derive as derive_expr
-from .pipeline import derive_problem
-from .problems import load
-from .render import derivative_latex, render_slides, render_table, table_entry
+from .grading.gradebook import grade_file
+from .parse.problem_file import Problem, load
+from .pipeline.derivation import Derivation
+from .pipeline.run import derive as derive_expr
+from .pipeline.run import derive_problem
+from .render.formulas import derivative_latex
+from .render.latexmk import build, check_writable
+from .render.slides import render_slides
+from .render.table import render_table, table_entry
+from .sheets import plan as sheet_plan
+from .sheets import publish as sheet_publish
+from .sheets.exercise import exercise
+from .tree.nodes import Dim
+from .vocabulary import LAYOUTS
 
 SLIDES_TITLE = "Matrix calculus, one entry at a time"
 TABLE_TITLE = "Matrix-calculus identities in both layouts"
@@ -233,13 +238,13 @@ def derive(source: str, wrt: str | None, shapes: tuple[str, ...], layout: str | 
 @click.option("--roster", type=click.Path(path_type=Path), default=None,
               help="CSV with columns id and name: one variant per student, named on the page.")
 @NO_PDF
-@click.option("--title", default=sheets.TITLE, show_default=True, help="Title of the sheet.")
+@click.option("--title", default=sheet_publish.TITLE, show_default=True, help="Title of the sheet.")
 def sheet(files: tuple[Path, ...], out_dir: Path, count: int | None, seed: int, roster: Path | None,
           no_pdf: bool, title: str) -> None:
     """Randomized exercise sheets: OUT/sheet.pdf, OUT/key.pdf (worked, verified), their .tex and OUT/manifest.json."""
     check_writable(out_dir)
     problems = _load_all(files)
-    plan = sheets.plan(problems, count, seed, sheets.read_roster(roster) if roster else ())
+    plan = sheet_plan.plan(problems, count, seed, sheet_plan.read_roster(roster) if roster else ())
     for note in plan.notes:
         click.echo(f"mcgen: warning: {note}", err=True)
 
@@ -251,8 +256,8 @@ def sheet(files: tuple[Path, ...], out_dir: Path, count: int | None, seed: int, 
         with click.progressbar(items, label=label, file=sys.stderr) as bar:
             yield from bar
 
-    exercises = [sheets.exercise(v) for v in progress(plan.variants, "deriving")]
-    built = sheets.publish(plan, exercises, out_dir, pdf=not no_pdf, title=title, progress=progress)
+    exercises = [exercise(v) for v in progress(plan.variants, "deriving")]
+    built = sheet_publish.publish(plan, exercises, out_dir, pdf=not no_pdf, title=title, progress=progress)
     _report(built.files, dict(built.overfull))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from generator import derive_problem, load
-from generator.model import Derivation, Problem
+from generator import Derivation, Problem
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"

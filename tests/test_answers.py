@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from generator.tree.text import to_text
 from generator.errors import ParseError
-from generator.model import FunctionSpec, Scope
+from generator.tree.scope import FunctionSpec, Scope
 from generator.parse import ShapeMismatch, UnknownName, parse, parse_expression
 
 SCOPE = Scope.build(
@@ -147,7 +148,7 @@ def test_identity_takes_its_size(latex, expect, shape):
     ({"x_hat": ("n", 1)}, r"x_{\text{hat}}", "x_hat"),
 ])
 def test_subscripts_find_the_declared_name(declared, typed, meant):
-    assert str(parse_expression(typed, Scope.build(declared))) == meant
+    assert to_text(parse_expression(typed, Scope.build(declared))) == meant
 
 
 @pytest.mark.parametrize("latex, kind, message", [

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from generator.build import build, check_writable, compile_tex, overfull_boxes, relevant_lines, write_all
+from generator.render.latexmk import build, check_writable, compile_tex, overfull_boxes, relevant_lines, write_all
 from generator.errors import BuildError, GeneratorError
-from generator.render import TEXT_ESCAPES, render_slides, render_table, table_entry, tex_escape
+from generator.render.escape import TEXT_ESCAPES, tex_escape
+from generator.render.slides import render_slides
+from generator.render.table import render_table, table_entry
 from generator import derive_problem
 
 MINIMAL = "\\documentclass{article}\n\\pdftrailerid{}\n\\begin{document}\n%s\n\\end{document}\n"

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from generator import derive, load
 from generator.cli import main
-from generator.render import tex_escape
+from generator.render.escape import tex_escape
 
 from conftest import BAD, DATA
 

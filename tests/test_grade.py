@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.tree.text import to_text
 from generator import GeneratorError, Verdict, derive, grade
-from generator.model import MISTAKES
+from generator.grading.verdict import MISTAKES
 
 PROBLEMS = {  # the lecture's examples and a few others: (expr, wrt, shapes, assume, functions)
     "Wx": ("z = W x", "x", {"W": ("n", "m"), "x": ("m", 1)}, None, None),
@@ -214,7 +215,7 @@ def test_answers_are_diagnosed(name, layout, answer, mistake):
     assert (v.mistake, v.correct) == (mistake, mistake is None), v.feedback
     assert v.score == (1.0 if mistake is None else {"layout": 0.5, "sign": 0.5, "scale": 0.5}.get(mistake, 0.0))
     assert v.feedback and v.feedback.count(".") <= 3
-    key = str(d.closed_form)
+    key = to_text(d.closed_form)
     if mistake is not None and key not in answer:  # a hint, not the answer (quoting the student is fine)
         assert d.latex not in v.feedback
         assert len(key) < 3 or key not in v.feedback
@@ -224,7 +225,7 @@ def test_answers_are_diagnosed(name, layout, answer, mistake):
 def test_the_key_and_its_usual_corruptions(name, layout):
     """For every problem: the engine's own answer is right; negated, scaled and transposed it is not."""
     d = problem(name, layout)
-    key = str(d.closed_form) if "sum" not in name else d.latex  # text.py writes the ones vector as a bare 1
+    key = to_text(d.closed_form) if "sum" not in name else d.latex  # text.py writes the ones vector as a bare 1
     assert grade(key, d).correct
     if key == "0":
         return

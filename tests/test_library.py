@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator import derive_problem, load
-from generator.verify import TOLERANCE
+from generator.check.verify import TOLERANCE
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 

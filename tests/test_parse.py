@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from generator.tree.text import to_text
 from generator.errors import ParseError
-from generator.model import FunctionSpec, Scope
+from generator.tree.scope import FunctionSpec, Scope
 from generator.parse import parse, parse_expression
 
 SCOPE = Scope.build(
@@ -59,7 +60,7 @@ SCOPE = Scope.build(
 ])
 def test_parses_to_canonical_text(text, canonical, shape):
     expr = parse_expression(text, SCOPE)
-    assert str(expr) == canonical
+    assert to_text(expr) == canonical
     assert expr.shape == shape
 
 
@@ -69,7 +70,7 @@ def test_parses_to_canonical_text(text, canonical, shape):
 ])
 def test_text_form_parses_back_to_the_same_tree(text):
     expr = parse_expression(text, SCOPE)
-    assert parse_expression(str(expr), SCOPE) == expr
+    assert parse_expression(to_text(expr), SCOPE) == expr
 
 
 def test_statement_names_output_and_intermediates():

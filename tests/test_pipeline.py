@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from generator import derive
-from generator import pipeline
+from generator.pipeline import run as pipeline
 from generator.errors import GeneratorError, NotDerivable
-from generator.model import Scope
+from generator.tree.scope import Scope
 from generator.parse import parse
 
 G = {"g": {"kind": "scalar", "gradient": "delta"}}

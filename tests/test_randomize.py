@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from generator.tree.text import to_text
 from generator import load
 from generator.errors import GeneratorError
-from generator.model import Scope
+from generator.tree.scope import Scope
 from generator.parse import parse
-from generator.problems import from_mapping
-from generator.randomize import (
+from generator.parse.problem_file import from_mapping
+from generator.sheets.space import (
     FILL_STEPS, Space, concrete, is_rational, numeric_data, permute, renamed_text, schedule, variant_seed, variants,
 )
-from generator.variation import variation_from
+from generator.sheets.variation import variation_from
 
 ROOT = Path(__file__).parent.parent
 SHEET_PROBLEMS = sorted((ROOT / "problems" / "sheets").glob("*.toml"))
@@ -74,7 +75,7 @@ def test_rename_goes_through_the_tree(expr, shapes, names, dims, functions, text
     assert renamed_text(parse(expr, scope), names, dims, functions) == text
     # the renamed text parses back under the renamed shapes
     renamed = {names.get(n, n): tuple(dims.get(d, d) for d in s) for n, s in p.shapes.items()}
-    assert str(parse(text, Scope.build(renamed, {}, p.functions)).expr) == text.rsplit("= ", 1)[1]
+    assert to_text(parse(text, Scope.build(renamed, {}, p.functions)).expr) == text.rsplit("= ", 1)[1]
 
 
 # ---------------------------------------------------------------- the [variation] table

@@ -8,12 +8,14 @@ import pytest
 
 from generator import derive
 from generator.errors import GeneratorError
-from generator.latex import latex
-from generator.model import Step
-from generator.render import (
-    StepView, environment, paginate, render, render_slides, render_table, residual_latex, row_view,
-    space_latex, table_entry, tex_escape, view,
-)
+from generator.latex.printer import latex
+from generator import Step
+from generator.latex.names import space_latex
+from generator.render.env import environment, render
+from generator.render.escape import tex_escape
+from generator.render.formulas import residual_latex
+from generator.render.slides import StepView, paginate, render_slides, view
+from generator.render.table import render_table, row_view, table_entry
 
 
 @pytest.mark.parametrize("text, escaped", [

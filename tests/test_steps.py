@@ -9,11 +9,14 @@ import pytest
 import sympy as sp
 
 from generator import derive, derive_problem, load
-from generator.expr import Grad
-from generator.model import Claim, Derivation, Scope
-from generator.numeric import _stand_in, evaluate, sample_for
-from generator.symbolic import dim
-from generator.verify import gap_at
+from generator.tree.nodes import Grad
+from generator import Derivation
+from generator.proof.steps import Claim
+from generator.tree.scope import Scope
+from generator.check.numeric import _stand_in, evaluate
+from generator.check.sampling import sample_for
+from generator.proof.symbolic import dim
+from generator.check.verify import gap_at
 
 G = {"g": {"kind": "scalar", "gradient": "delta"}}
 CASES = [  # (expr, wrt, shapes, assume, functions)
@@ -80,7 +83,7 @@ def check(claim: Claim, d: Derivation) -> None:
 
 
 def _column(e):
-    from generator import algebra
+    from generator.tree import algebra
 
     return algebra.transpose(e)
 

@@ -1,0 +1,155 @@
+"""The closed-form derivative, by reverse accumulation over the expression tree, in either layout.
+
+A scalar output is differentiated in gradient mode: every node gets an adjoint of its own
+shape (∂f/∂node in denominator layout). A vector output is differentiated in Jacobian mode:
+every vector node N gets the len(N)×r matrix ∂z/∂N. Each rule is one line of the matrix
+cookbook; the trace of (node, adjoint) pairs is what the chain-rule proof shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..errors import NotDerivable
+from ..tree import algebra as alg
+from ..tree.text import to_text
+from ..tree.nodes import Add, Const, Expr, Identity, Mul, Sym
+from ..tree.scope import FunctionSpec
+from .rules import GRADIENT, JACOBIAN, column
+from .simplify import normalize, tidy
+
+
+
+@dataclass(frozen=True)
+class Backprop:
+    """A derivative in denominator layout and the adjoint reached at every node on the way."""
+
+    result: Expr
+    trace: tuple[tuple[Expr, Expr], ...]
+    mode: str
+
+
+def derivative(expr: Expr, wrt: Sym, layout: str = "denominator",
+               functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:
+    """∂expr/∂wrt in the layout asked for: scalar by anything, or vector by vector."""
+    expr = normalize(expr)
+    written = frozenset(e for e in expr.walk() if isinstance(e, Add))  # sums kept as the author wrote them
+    if expr.is_scalar:
+        back = _Engine(expr, wrt, functions or {}, "gradient").run(written=written)
+    elif expr.is_vector and (wrt.is_vector or wrt.is_scalar):
+        as_column = expr if expr.is_column else alg.transpose(expr)
+        back = _Engine(as_column, wrt, functions or {}, "jacobian").run(written=written)
+    elif expr.is_vector:
+        raise NotDerivable(f"the derivative of the vector {to_text(expr)} by the matrix {wrt.name} is a third-order "
+                           "tensor; differentiate a scalar of it instead, such as g(z) or c^T z")
+    else:
+        raise NotDerivable(f"{to_text(expr)} is a matrix; mcgen differentiates scalars and vectors")
+    if layout == "numerator":
+        return Backprop(tidy(_transpose_terms(back.result), written), back.trace, back.mode)
+    return back
+
+
+def _transpose_terms(e: Expr) -> Expr:
+    """The transpose of a result: term by term for sums of products (bᵀ + xᵀ(A + Aᵀ)), whole for
+    sums of symbols ((x − a)ᵀ), whichever needs fewer transposes otherwise (Aᵀ + Bᵀ → A + B)."""
+    if isinstance(e, Mul) and len(e.chain) == 1 and isinstance(e.chain[0], Add):
+        return alg.mul(*(f for f in e.factors if f.is_scalar), _transpose_terms(e.chain[0]))
+    if not isinstance(e, Add):
+        return alg.transpose(e)
+    split = alg.add(*(_transpose_terms(t) for t in e.terms))
+    whole = alg.transpose(e)
+    if any(_is_product(t) for t in e.terms) or alg.transposes(split) < alg.transposes(whole):
+        return split
+    return whole
+
+
+def _is_product(e: Expr) -> bool:
+    return isinstance(e, Mul) and sum(not isinstance(f, Const) for f in e.factors) > 1
+
+
+
+def hessian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:
+    """∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n)."""
+    if not expr.is_scalar:
+        raise NotDerivable(f"a Hessian needs a scalar expression, but {to_text(expr)} is {expr.rows}×{expr.cols}")
+    if not (wrt.is_vector or wrt.is_scalar):
+        raise NotDerivable(f"the Hessian of {to_text(expr)} by the matrix {wrt.name} is a fourth-order tensor; "
+                           "mcgen takes Hessians by a vector")
+    grad = derivative(expr, wrt, "denominator", functions).result
+    as_column = grad if grad.is_column or grad.is_scalar else alg.transpose(grad)
+    return derivative(as_column, wrt, "numerator", functions)
+
+
+def pullback(expr: Expr, var: Sym, seed: Expr, mode: str,
+             functions: Mapping[str, FunctionSpec] | None = None) -> Expr:
+    """The adjoint reaching `var` when `seed` is the adjoint of `expr` (one step of the chain rule)."""
+    return _Engine(normalize(expr), var, functions or {}, mode).run(seed).result
+
+
+class _Engine:
+    """One reverse sweep: push adjoints from the output down to the variable, summing at the leaves."""
+
+    def __init__(self, root: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec], mode: str):
+        self.root, self.wrt, self.functions, self.mode = root, wrt, functions, mode
+        self.dependent = _dependent(root, wrt)
+        self.trace: list[tuple[Expr, Expr]] = []
+        self.reached: list[Expr] = []
+
+    def run(self, seed: Expr | None = None, written: frozenset[Expr] = frozenset()) -> Backprop:
+        if seed is None:
+            seed = alg.ONE if self.mode == "gradient" else Identity(self.root.length)
+        if self.needs(self.root):
+            self.visit(self.root, seed)
+        if self.reached:
+            result = tidy(alg.add(*self.reached), written)
+        elif self.mode == "gradient":
+            result = alg.zero(self.wrt.shape)
+        else:
+            result = alg.zero((self.wrt.length, self.root.length))
+        return Backprop(result, tuple(self.trace), self.mode)
+
+    def needs(self, e: Expr) -> bool:
+        return id(e) in self.dependent
+
+    def visit(self, node: Expr, adjoint: Expr) -> None:
+        self.trace.append((node, adjoint))
+        if node == self.wrt:
+            self.reached.append(adjoint)
+            return
+        if self.mode == "jacobian" and not (node.is_vector or node.is_scalar):
+            raise NotDerivable(f"the vector output depends on {self.wrt.name} through the matrix {to_text(node)}; "
+                               "mcgen's vector-by-vector rules need vector intermediates")
+        if self.mode == "jacobian" and node.is_scalar and self._through_matrix(node):
+            # A scalar such as norm(B x) or tr(X(x)): its gradient, times the 1×r adjoint, is its part.
+            inner = _Engine(node, self.wrt, self.functions, "gradient").run()
+            self.trace.extend(inner.trace[1:])
+            self.reached.append(alg.mul(column(inner.result), adjoint))
+            return
+        rules = GRADIENT if self.mode == "gradient" else JACOBIAN
+        rule = rules.get(type(node))
+        if rule is None:
+            raise NotDerivable(f"no rule to differentiate {to_text(node)} by {self.wrt.name}")
+        for child, child_adjoint in rule(self, node, adjoint):
+            self.visit(child, child_adjoint)
+
+    def _through_matrix(self, node: Expr) -> bool:
+        return any(self.needs(c) and not (c.is_vector or c.is_scalar) for c in node.args)
+
+    def spec(self, fn: str) -> FunctionSpec:
+        return self.functions.get(fn) or FunctionSpec(fn, "scalar")
+
+
+def _dependent(root: Expr, wrt: Sym) -> set[int]:
+    """ids of the nodes of `root` whose value changes with `wrt`."""
+    found: set[int] = set()
+
+    def walk(e: Expr) -> bool:
+        hit = e == wrt if isinstance(e, Sym) else any([walk(a) for a in e.args])
+        if hit:
+            found.add(id(e))
+        return hit
+
+    walk(root)
+    return found
+
+

@@ -1,0 +1,1 @@
+"""Numbers: trees evaluated with numpy, seeded samples, finite differences against a closed form."""

@@ -1,0 +1,81 @@
+"""Seeded random values that honour the assumptions, at which every expression is finite and well conditioned."""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from ..errors import GeneratorError
+from ..tree.text import to_text
+from ..tree.nodes import Dim, Expr, Inverse
+from ..tree.scope import Scope
+from .numeric import Values, evaluate
+
+SIZES = (3, 4, 5, 2, 6, 7, 8, 9)  # distinct sizes, so a wrong shape cannot pass by accident
+
+
+def sizes_for(scope: Scope, fixed: Mapping[Dim, int] | None = None) -> dict[Dim, int]:
+    """A distinct small size for every symbolic dimension, in a fixed order."""
+    dims = sorted({d for s in scope.symbols.values() for d in s.shape if isinstance(d, str)}
+                  | {d for f in scope.functions.values() if f.shape for d in f.shape if isinstance(d, str)})
+    sizes = dict(fixed or {})
+    pool = [n for n in SIZES if n not in sizes.values()] + [n + 10 for n in SIZES]
+    for d in dims:
+        if d not in sizes:
+            sizes[d] = pool.pop(0)
+    return sizes
+
+
+def sample(scope: Scope, sizes: Mapping[Dim, int], rng: np.random.Generator, positive: bool = False) -> dict[str, np.ndarray]:
+    """Random values for every symbol: spd, symmetric and probability assumptions honoured."""
+    values = {}
+    for name in sorted(scope.symbols):
+        sym = scope.symbols[name]
+        r, c = (d if isinstance(d, int) else sizes[d] for d in sym.shape)
+        if "probability" in sym.props:
+            values[name] = rng.dirichlet(np.ones(r * c)).reshape(r, c)
+        elif "spd" in sym.props:
+            b = rng.standard_normal((r, r))
+            values[name] = b @ b.T / r + np.eye(r)
+        elif "symmetric" in sym.props:
+            b = rng.standard_normal((r, r))
+            values[name] = (b + b.T) / 2 + (2 * np.eye(r) if positive else 0)
+        elif positive:
+            values[name] = rng.uniform(0.3, 1.3, (r, c)) + (np.eye(r) if r == c else 0)
+        elif r == c and r > 1:
+            values[name] = np.eye(r) + rng.standard_normal((r, r)) / math.sqrt(r)
+        else:
+            values[name] = rng.standard_normal((r, c))
+    return values
+
+
+def sample_for(exprs: Iterable[Expr], scope: Scope, seed: int, sizes: Mapping[Dim, int] | None = None,
+               attempts: int = 12) -> tuple[dict[str, np.ndarray], dict[Dim, int]]:
+    """Seeded values at which every expression is finite and every inverse well conditioned."""
+    sizes = sizes_for(scope, sizes)
+    exprs = list(exprs)
+    culprit: Expr = exprs[0]
+    for attempt in range(attempts):
+        rng = np.random.default_rng([seed, attempt])
+        values = sample(scope, sizes, rng, positive=attempt % 2 == 1)
+        failing = next((c for c in (_culprit(e, values, scope, sizes) for e in exprs) if c is not None), None)
+        if failing is None:
+            return values, sizes
+        culprit = failing
+    raise GeneratorError(f"found no values at which {to_text(culprit)} is defined: at every sample it was singular, "
+                         "infinite or the log of a negative number")
+
+
+def _culprit(e: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int]) -> Expr | None:
+    """None when `e` is finite at `values` with well-conditioned inverses; else the part that is not."""
+    try:
+        with np.errstate(all="ignore"):
+            for node in e.walk():
+                if isinstance(node, Inverse) and np.linalg.cond(evaluate(node.arg, values, scope, sizes)) > 1e6:
+                    return node
+            out = evaluate(e, values, scope, sizes)
+    except (np.linalg.LinAlgError, OverflowError, ZeroDivisionError):
+        return e
+    healthy = bool(np.all(np.isfinite(out))) and float(np.abs(out).max(initial=0)) < 1e8
+    return None if healthy else e

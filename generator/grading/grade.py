@@ -1,0 +1,232 @@
+"""A student's answer → Verdict: parse it, check its shape, compare numbers at seeded points, name the mistake."""
+from __future__ import annotations
+
+import re
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..check.numeric import evaluate
+from ..check.sampling import sample_for
+from ..errors import GeneratorError, ParseError, ShapeError
+from ..parse.builder import ShapeMismatch, UnknownName, parse
+from ..pipeline.derivation import Derivation
+from ..tree import algebra as alg
+from ..tree.nodes import Const, Expr, Shape, shape_text
+from .verdict import MISTAKES, Verdict
+
+DEFAULT_CREDIT: Mapping[str, float] = {"layout": 0.5, "sign": 0.5, "scale": 0.5}
+POINTS = 3  # seeded random points per derivation: a wrong answer agreeing at all three is a coincidence
+TOLERANCE = 1e-7  # relative (Frobenius) gap, so a derivative of size 1e-6 or 1e6 is judged alike
+KEYS_KEPT = 256  # derivations whose sample points stay cached
+MEMO_KEPT = 4096  # answers remembered per derivation: a class sends the same text many times
+MEMO_LONGEST = 256  # longer answers are rare and not worth the memory
+
+SYMMETRIC = frozenset({"symmetric", "spd"})
+
+
+def grade(answer: str, derivation: Derivation, credit: Mapping[str, float] | None = None) -> Verdict:
+    """Grade one answer (text or LaTeX) against a derivation; never raises on any answer.
+
+    `credit` gives partial credit per mistake, e.g. {"layout": 0.5}; mistakes it leaves out score
+    as in DEFAULT_CREDIT (layout, sign and scale 0.5, the rest 0).
+    """
+    weights = credit_table(credit)
+    if not isinstance(answer, str):
+        tag, feedback = "parse", "The answer is not text."
+    else:
+        tag, feedback = _key(derivation).judge(answer)
+    score = 1.0 if tag is None else weights.get(tag, 0.0)
+    return Verdict(tag is None, tag, feedback, score, answer if isinstance(answer, str) else "")
+
+
+def credit_table(credit: Mapping[str, float] | None) -> dict[str, float]:
+    """DEFAULT_CREDIT updated by `credit`; unknown tags and scores outside 0..1 are refused."""
+    table = dict(DEFAULT_CREDIT)
+    for tag, value in (credit or {}).items():
+        if tag not in MISTAKES:
+            raise GeneratorError(f"credit: unknown mistake {tag!r}; expected one of {', '.join(MISTAKES)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise GeneratorError(f"credit.{tag}: expected a number from 0 to 1, found {value!r}")
+        table[tag] = float(value)
+    return table
+
+
+# ---------------------------------------------------------------- one derivation, many answers
+
+@dataclass(frozen=True)
+class _Point:
+    values: dict[str, np.ndarray]
+    sizes: dict[Any, int]
+    expected: np.ndarray
+    symmetric_form: np.ndarray | None  # by a symmetric matrix, the G + Gᵀ − diag(G) convention is right too
+
+
+class _Key:
+    """What grading against one derivation needs, computed once: names, shape, sample points."""
+
+    def __init__(self, d: Derivation):
+        self.scope, self.layout, self.shape = d.scope, d.layout, d.shape
+        self.bindings = dict(d.statement.bindings)
+        output = d.statement.output
+        if output and output not in self.bindings and output not in d.scope.symbols:
+            self.bindings[output] = alg.named(output, d.statement.expr)  # σ′(x) = z ∘ (1 − z) may use z
+        self.symmetric = d.kind == "gradient" and bool(d.wrt.props & SYMMETRIC)
+        exprs = [d.statement.expr, d.closed_form]
+        self.points = []
+        for k in range(POINTS):
+            values, sizes = sample_for(exprs, d.scope, seed=7919 + k)
+            g = evaluate(d.closed_form, values, d.scope, sizes)
+            other = self.project(g + g.T - np.diag(np.diag(g))) if self.symmetric else None
+            self.points.append(_Point(values, sizes, self.project(g), other))
+        self.memo: OrderedDict[str, tuple[str | None, str]] = OrderedDict()
+
+    def project(self, g: np.ndarray) -> np.ndarray:
+        """By a symmetric matrix only the steps Eᵢⱼ + Eⱼᵢ exist: compare what they see, G + Gᵀ − diag(G)."""
+        return np.triu(g + g.T - np.diag(np.diag(g))) if self.symmetric else g
+
+    def judge(self, answer: str) -> tuple[str | None, str]:
+        if answer in self.memo:
+            self.memo.move_to_end(answer)
+            return self.memo[answer]
+        try:
+            found = self.diagnose(answer)
+        except Exception:  # noqa: BLE001 - a verdict for every string is the contract
+            found = ("parse", "Your answer could not be read.")
+        if len(answer) <= MEMO_LONGEST:
+            self.memo[answer] = found
+            if len(self.memo) > MEMO_KEPT:
+                self.memo.popitem(last=False)
+        return found
+
+    def read(self, answer: str) -> Expr:
+        """The answer's expression; `dy/dx = …`, `\\nabla_x y = …` and `y = …` are read after their '='."""
+        try:
+            return parse(answer, self.scope, "answer", self.shape, self.bindings, self.layout).expr
+        except ParseError as err:
+            if type(err) is not ParseError or "=" not in answer:
+                raise
+            left, right = answer.rsplit("=", 1)
+            if not right.strip():
+                raise
+            blank = re.sub(r"[^\n]", " ", left) + " "  # keeps the columns of the text after '='
+            return parse(blank + right, self.scope, "answer", self.shape, self.bindings, self.layout).expr
+
+    def diagnose(self, answer: str) -> tuple[str | None, str]:
+        try:
+            expr = self.read(answer)
+        except UnknownName as err:
+            return "unknown-symbol", _sentence(err)
+        except ShapeMismatch as err:
+            return "shape", "The shapes in your answer do not fit: " + _sentence(err, capital=False)
+        except ShapeError as err:
+            return "shape", f"The shapes in your answer do not fit: {err}."
+        except (GeneratorError, RecursionError, ArithmeticError, ValueError) as err:
+            return "parse", _sentence(err) if isinstance(err, ParseError) else "Your answer could not be read."
+        zero = isinstance(expr, Const) and expr.value == 0  # a bare 0 is the zero matrix of any shape
+        shape = self.shape if zero else expr.shape
+        if shape != self.shape and shape != self.shape[::-1]:
+            return "shape", _shape_feedback(shape, self.shape)
+        got = self.values(expr, zero)
+        if got is None:
+            return "other", ("Your answer is not defined at some values of the variables "
+                             "(a singular inverse, or a log or root of a negative number).")
+        want = [p.expected for p in self.points]
+        return self.compare(got, want, shape)
+
+    def values(self, expr: Expr, zero: bool) -> list[np.ndarray] | None:
+        out = []
+        for p in self.points:
+            if zero:
+                out.append(np.zeros_like(p.expected))
+                continue
+            try:
+                with np.errstate(all="ignore"):
+                    value = evaluate(expr, p.values, self.scope, p.sizes)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError, GeneratorError):
+                return None
+            if not np.all(np.isfinite(value)):
+                return None
+            out.append(value)
+        return out
+
+    def compare(self, got: list[np.ndarray], want: list[np.ndarray], shape: Shape) -> tuple[str | None, str]:
+        """Shape known to be the derivative's or its transpose: find which relation the numbers show."""
+        other = "numerator" if self.layout == "denominator" else "denominator"
+        layout = f"This is the {other} layout; the question asks for the {self.layout} layout."
+        same = [self.project(g) for g in got] if shape == self.shape else None
+        flipped = [self.project(g.T) for g in got] if shape == self.shape[::-1] else None
+        if same is not None and _factor(same, want) == 1:
+            return None, "Correct."
+        if same is not None and self.symmetric and _factor(same, [p.symmetric_form for p in self.points]) == 1:
+            return None, "Correct (in the symmetric-gradient convention G + Gᵀ − diag(G))."
+        if flipped is not None and _factor(flipped, want) == 1:
+            return "layout", layout
+        if same is not None:
+            c = _factor(same, want)
+            if c == -1:
+                return "sign", "Check the sign: your answer is the negative of the derivative."
+            if c is not None and c != 0:
+                return "scale", "Your answer is off by a constant factor."
+        if flipped is not None:
+            c = _factor(flipped, want)
+            if c is not None and c != 0:
+                extra = " Check the sign as well." if c == -1 else " It is also off by a constant factor."
+                return "layout", layout + extra
+        if shape != self.shape:
+            return "shape", _shape_feedback(shape, self.shape)
+        if all(not np.any(g) for g in got):
+            return "other", "Your answer is zero, but the derivative is not."
+        return "other", f"Your answer has the right shape ({shape_text(shape)}) but is not equal to the derivative."
+
+
+def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> float | None:
+    """The constant c with got = c·want at every point (1 and -1 exactly), or None if there is none."""
+    factors = []
+    for g, w in zip(got, want):
+        ww = float(np.vdot(w, w))
+        if ww == 0.0:
+            if float(np.vdot(g, g)) != 0.0:
+                return None
+            factors.append(1.0)
+            continue
+        c = float(np.vdot(g, w)) / ww
+        if np.linalg.norm(g - c * w) > TOLERANCE * max(np.linalg.norm(g), abs(c) * np.sqrt(ww)):
+            return None
+        factors.append(c)
+    first = factors[0]
+    if any(abs(c - first) > TOLERANCE * 10 * max(abs(c), abs(first)) for c in factors):
+        return None
+    for exact in (1.0, -1.0, 0.0):
+        if abs(first - exact) <= TOLERANCE:
+            return exact
+    return first
+
+
+def _shape_feedback(got: Shape, want: Shape) -> str:
+    return f"Your answer is {shape_text(got)}, but the derivative is {shape_text(want)}."
+
+
+def _sentence(err: Exception, capital: bool = True) -> str:
+    """'answer: column 5: expected …' → 'Column 5: expected ….'"""
+    text = str(err).removeprefix("answer: ").rstrip(".")
+    return (text[:1].upper() if capital else text[:1]) + text[1:] + "."
+
+
+_KEYS: OrderedDict[int, tuple[weakref.ref, _Key]] = OrderedDict()
+
+
+def _key(d: Derivation) -> _Key:
+    """The cached _Key of a derivation (by identity: a Derivation holds dicts, so it has no hash)."""
+    entry = _KEYS.get(id(d))
+    if entry is not None and entry[0]() is d:
+        _KEYS.move_to_end(id(d))
+        return entry[1]
+    key = _Key(d)
+    _KEYS[id(d)] = (weakref.ref(d), key)
+    if len(_KEYS) > KEYS_KEPT:
+        _KEYS.popitem(last=False)
+    return key

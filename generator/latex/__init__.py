@@ -1,0 +1,1 @@
+"""The LaTeX printer: expression trees, index expressions and names as LaTeX."""

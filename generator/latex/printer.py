@@ -1,0 +1,247 @@
+"""One LatexPrinter subclass: bold vectors, ^\\top, ⊙, σ′, index names i, j, k, and sums from 1."""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.printing.latex import LatexPrinter
+
+from ..proof import entries as S
+from ..proof.symbolic import to_sympy
+from ..tree.nodes import Expr
+from ..vocabulary import ATOM, POSTFIX, PRODUCT, SUM
+from .names import entry_name, name_latex
+
+FUNCTIONS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "sigma": r"\sigma", "sin": r"\sin",
+             "cos": r"\cos", "tan": r"\tan"}
+REDUCTIONS = {"sum": r"\operatorname{sum}", "logsumexp": r"\operatorname{logsumexp}", "logdet": r"\log\det"}
+
+def _is_vector(m: sp.Basic) -> bool:
+    shape = getattr(m, "shape", (1, 1))
+    return (shape[0] == 1) != (shape[1] == 1)
+
+
+class MatrixLatexPrinter(LatexPrinter):
+    """sympy's LaTeX printer, taught the conventions of a matrix-calculus lecture."""
+
+    printmethod = "_mcgen_latex"
+
+    def __init__(self, settings: dict | None = None):
+        super().__init__({"order": "none", **(settings or {})})
+
+    # -- precedence -------------------------------------------------------------------------
+    def level(self, e: sp.Basic) -> int:
+        if isinstance(e, (sp.MatAdd, sp.Add)):
+            return SUM
+        if isinstance(e, (sp.MatMul, sp.Mul)):
+            coeff = e.args[0] if e.args and e.args[0].is_Number else 1
+            return SUM if coeff < 0 else PRODUCT
+        if isinstance(e, sp.HadamardProduct):
+            return PRODUCT
+        if isinstance(e, S.AsScalar):  # a 1×1 product such as aᵀx is bracketed among other factors
+            inner = self.level(e.args[0])
+            return min(inner, PRODUCT) if isinstance(e.args[0], sp.MatMul) else inner
+        if isinstance(e, sp.Rational) and (e < 0 or not e.is_Integer):
+            return SUM if e < 0 else PRODUCT
+        if isinstance(e, (sp.Transpose, sp.Inverse, sp.Pow, sp.HadamardPower)):
+            return POSTFIX
+        if isinstance(e, sp.Sum):
+            return PRODUCT  # bracketed inside a product unless it comes last: a_j Σ_k B_ik x_k
+        return ATOM
+
+    def wrap(self, e: sp.Basic, least: int) -> str:
+        text = self._print(e)
+        return text if self.level(e) >= least else rf"\left({text}\right)"
+
+    # -- names --------------------------------------------------------------------------------
+    def _print_MatrixSymbol(self, e: sp.MatrixSymbol) -> str:
+        return name_latex(str(e.name), bold=_is_vector(e))
+
+    def _print_Symbol(self, e: sp.Symbol, style: str = "plain") -> str:
+        return name_latex(e.name) if re.fullmatch(r"[A-Za-z]+_?\w*", e.name) else super()._print_Symbol(e)
+
+    def _print_Dummy(self, e: sp.Dummy) -> str:
+        return e.name
+
+    def _print_Identity(self, e: sp.Identity) -> str:
+        return "I"
+
+    def _print_ZeroMatrix(self, e: sp.ZeroMatrix) -> str:
+        return r"\mathbf{0}"
+
+    def _print_OneMatrix(self, e: sp.OneMatrix) -> str:
+        return r"\mathbf{1}"
+
+    # -- sums and products ----------------------------------------------------------------------
+    def _print_MatAdd(self, e: sp.MatAdd) -> str:
+        return self._terms(e.args)
+
+    def _print_Add(self, e: sp.Add, order: str | None = None) -> str:
+        return self._terms(e.args)
+
+    def _terms(self, terms: tuple[sp.Basic, ...]) -> str:
+        out = ""
+        for i, t in enumerate(terms):
+            text = self.wrap(t, SUM)
+            if i and text.startswith("-"):
+                out += " - " + text[1:].lstrip()
+            else:
+                out += (" + " if i else "") + text
+        return out
+
+    def _print_MatMul(self, e: sp.MatMul) -> str:
+        return self._product(e.args)
+
+    def _print_Mul(self, e: sp.Mul) -> str:
+        return self._product(e.args)
+
+    def _product(self, factors: tuple[sp.Basic, ...]) -> str:
+        coeff = sp.Integer(1)
+        numerator, denominator = [], []
+        # Kronecker deltas last, as written by hand: W_{ik} δ_{kj}.
+        factors = sorted(factors, key=lambda f: isinstance(f, sp.KroneckerDelta))
+        for f in factors:
+            if f.is_Number:
+                coeff *= f
+            elif isinstance(f, sp.Pow) and f.exp.is_negative:
+                denominator.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False))
+            else:
+                numerator.append(f)
+        sign = "-" if coeff < 0 else ""
+        coeff = abs(coeff)
+        num_parts = [self.wrap(f, POSTFIX if len(numerator) > 1 else PRODUCT) if not isinstance(f, sp.Sum)
+                     else self.wrap(f, PRODUCT if i == len(numerator) - 1 else POSTFIX)
+                     for i, f in enumerate(numerator)]
+        den_parts = [self.wrap(f, POSTFIX if len(denominator) > 1 else PRODUCT) for f in denominator]
+        if coeff.q != 1:
+            den_parts.insert(0, str(coeff.q))
+        if coeff.p != 1 or not num_parts:
+            num_parts.insert(0, str(coeff.p))
+        num = " ".join(num_parts)
+        if den_parts:
+            return sign + rf"\frac{{{num}}}{{{' '.join(den_parts)}}}"
+        return sign + num
+
+    def _print_HadamardProduct(self, e: sp.HadamardProduct) -> str:
+        return r" \odot ".join(self.wrap(f, POSTFIX) for f in e.args)
+
+    # -- postfix --------------------------------------------------------------------------------
+    def _print_Transpose(self, e: sp.Transpose) -> str:
+        if isinstance(e.arg, S.AbstractGrad) and not e.arg.args[4].name:
+            return rf"\left({self._print(e.arg)}\right)^{{\top}}"  # a fraction ∂y/∂u, transposed
+        return self.wrap(e.arg, ATOM) + r"^{\top}"
+
+    def _print_Inverse(self, e: sp.Inverse) -> str:
+        if isinstance(e.arg, sp.Transpose):
+            return self.wrap(e.arg.arg, ATOM) + r"^{-\top}"
+        return self.wrap(e.arg, ATOM) + "^{-1}"
+
+    def _print_HadamardPower(self, e: sp.HadamardPower) -> str:
+        return self.wrap(e.base, ATOM) + rf"^{{\circ {self._print(e.exp)}}}"
+
+    def _print_Pow(self, e: sp.Pow) -> str:
+        if e.exp == sp.Rational(1, 2):
+            return rf"\sqrt{{{self._print(e.base)}}}"
+        if e.exp.is_negative:
+            return self._product((e,))
+        base = self._print(e.base)
+        if self.level(e.base) < ATOM or isinstance(e.base, (sp.Sum, sp.exp, sp.Pow)):
+            base = rf"\left({base}\right)"  # Σ…², e^{x}² and x²² would read wrongly or not compile
+        return base + f"^{{{self._print(e.exp)}}}"
+
+    def _print_AsScalar(self, e: S.AsScalar) -> str:
+        return self._print(e.args[0])
+
+    # -- functions ------------------------------------------------------------------------------
+    def function(self, fn: str, order: int, arg: sp.Basic) -> str:
+        if fn == "sqrt" and order == 0:
+            return rf"\sqrt{{{self._print(arg)}}}"
+        head = FUNCTIONS.get(fn, name_latex(fn)) + "'" * order
+        return rf"{head}\left({self._print(arg)}\right)"
+
+    def _print_ElementwiseFn(self, e: S.ElementwiseFn) -> str:
+        return self.function(e.args[0].name, int(e.args[2]), e.args[1])
+
+    def _print_ScalarFn(self, e: S.ScalarFn) -> str:
+        return self.function(e.args[0].name, int(e.args[2]), e.args[1])
+
+    def _print_Trace(self, e: sp.Trace) -> str:
+        return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
+
+    def _print_Determinant(self, e: sp.Determinant) -> str:
+        return rf"\det\left({self._print(e.arg)}\right)"
+
+    def _print_Reduction(self, e: S.Reduction) -> str:
+        op, arg = e.args[0].name, e.args[1]
+        if op == "norm":
+            sub = "" if _is_vector(arg) or arg.shape == (1, 1) else "_F"
+            return rf"\left\lVert {self._print(arg)} \right\rVert{sub}"
+        return rf"{REDUCTIONS[op]}\left({self._print(arg)}\right)"
+
+    def _print_SoftmaxOf(self, e: S.SoftmaxOf) -> str:
+        return rf"\operatorname{{softmax}}\left({self._print(e.args[0])}\right)"
+
+    def _print_DiagOf(self, e: S.DiagOf) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(e.args[0])}\right)"
+
+    _print_DiagPartOf = _print_DiagOf
+
+    def _print_AbstractCall(self, e: S.AbstractCall) -> str:
+        return self.function(e.args[0].name, 0, e.args[1])
+
+    def _print_AbstractValue(self, e: S.AbstractValue) -> str:
+        return rf"{name_latex(e.args[0].name, bold=True)}\left({self._print(e.args[1])}\right)"
+
+    def _print_AbstractGrad(self, e: S.AbstractGrad) -> str:
+        fn, arg, name = e.args[0].name, e.args[1], e.args[4].name
+        if name:
+            return name_latex(name, bold=_is_vector(e))
+        top = name_latex(fn, bold=isinstance(e.args[2], sp.Basic) and _is_vector(arg) and e.shape[1] != 1)
+        return rf"\frac{{\partial {top}}}{{\partial {self._print(arg)}}}"
+
+    # -- index notation -------------------------------------------------------------------------
+    def _print_MatrixElement(self, e: MatrixElement) -> str:
+        parent = e.parent
+        rows, cols = parent.shape
+        if cols == 1:
+            index = self._print(e.i)
+        elif rows == 1:
+            index = self._print(e.j)
+        else:
+            index = self._print(e.i) + self._print(e.j)
+        if isinstance(parent, sp.MatrixSymbol):
+            return entry_name(str(parent.name), index)
+        return rf"\left({self._print(parent)}\right)_{{{index}}}"
+
+    def _print_IndexCall(self, e: sp.Expr) -> str:
+        return self.function(e.args[0].name, 0, e.args[1])
+
+    def _print_IndexValue(self, e: sp.Expr) -> str:
+        fn, arg, _, i = e.args
+        return rf"{entry_name(fn.name, self._print(i))}\left({self._print(arg)}\right)"
+
+    def _print_KroneckerDelta(self, e: sp.KroneckerDelta, exp: str | None = None) -> str:
+        return rf"\delta_{{{self._print(e.args[0])}{self._print(e.args[1])}}}"
+
+    def _print_Sum(self, e: sp.Sum) -> str:
+        tex = ""
+        for var, low, high in e.limits:
+            tex += rf"\sum_{{{self._print(var)}={self._print(low)}}}^{{{self._print(high)}}} "
+        return tex + self.wrap(e.function, PRODUCT)
+
+    def _print_Function(self, e: sp.Function, exp: str | None = None) -> str:
+        fn = getattr(type(e), "mcgen_fn", None)
+        if fn is not None:
+            return self.function(fn, type(e).mcgen_order, e.args[0])
+        return super()._print_Function(e, exp)
+
+
+_PRINTER = MatrixLatexPrinter()
+
+
+def latex(e: Expr | sp.Basic) -> str:
+    """LaTeX for an expression tree or a sympy object."""
+    obj = to_sympy(e) if isinstance(e, Expr) else e
+    return _PRINTER.doprint(obj)
+

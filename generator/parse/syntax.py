@@ -1,0 +1,148 @@
+"""Text → parse tree with grammar.lark: size and nesting limits, the ‖·‖ post-lexer, errors with positions."""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Iterator
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lark import PostLex
+
+from ..errors import ParseError
+
+MAX_LENGTH = 2000
+MAX_NESTING = 32
+MAX_DEPTH = 6 * MAX_NESTING  # parse-tree levels: brackets and prefix commands such as \log\log x
+
+COMMAND = re.compile(r"\\([A-Za-z]+)")
+CLOSING_BRACE = re.compile(r"\s*\}")
+# What the parser would have accepted, in a student's words: the dozens of terminals fall in a few kinds.
+KINDS = (
+    ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "CALL", "LCALL", "LFUNC", "FRAC", "FRAC_DIGITS",
+      "NORM_OPEN", "NORM_BAR"}, "a term"),
+    ({"PLUS", "MINUS", "MULOP", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "__ANON_0", "SUBSCRIPT",
+      "HADAMARD_POWER", "NORM_SUB", "SLASH"}, "an operator"),
+    ({"CLOSE"}, "')'"), ({"RBRACE"}, "'}'"), ({"NORM_CLOSE"}, "a closing '\\|'"), ({"EQUAL"}, "'='"),
+    ({"$END"}, "the end"),
+)
+
+
+class _Norms(PostLex):
+    """\\| and || both open and close a norm: one that follows a complete operand inside a norm closes it."""
+
+    always_accept = ("NORM_BAR",)
+    ENDS = {"NAME", "GREEK", "NUMBER", "SIGNED_NUMBER", "CLOSE", "RBRACE", "NORM_CLOSE", "NORM_SUB",
+            "TRANSPOSE", "INVERSE_T", "INVERSE", "SUBSCRIPT", "FRAC_DIGITS"}
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth, previous = 0, None
+        for token in stream:
+            if token.type == "NORM_BAR":
+                closes = depth > 0 and previous in self.ENDS
+                token = Token.new_borrow_pos("NORM_CLOSE" if closes else "NORM_OPEN", token, token)
+            depth += (token.type == "NORM_OPEN") - (token.type == "NORM_CLOSE")
+            previous = token.type
+            yield token
+
+
+@cache
+def _parser() -> Lark:
+    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
+    # Positions are read off the tokens when a message needs them: propagating them costs a third.
+    return Lark(grammar, parser="lalr", propagate_positions=False, postlex=_Norms())
+
+
+def tree_of(text: str, source: str) -> Tree:
+    """The parse tree of `text`, or a ParseError naming `source` and the position."""
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"{source}: the expression has {len(text)} characters; the limit is {MAX_LENGTH}")
+    depth = 0
+    for column, char in enumerate(text, 1):
+        depth += (char in "({[") - (char in ")}]")
+        if depth > MAX_NESTING:
+            raise ParseError(f"{source}: column {column}: brackets nested deeper than {MAX_NESTING}")
+    if not text.strip():
+        raise ParseError(f"{source}: column 1: expected an expression, found nothing")
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as err:
+        raise ParseError(_message(err, text, source)) from None
+    _check_depth(tree, text, source)
+    return tree
+
+
+def _check_depth(tree: Tree, text: str, source: str) -> None:
+    """Refuse trees deep enough to exhaust the recursion of the walks that follow."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            token = first_token(node)
+            raise ParseError(f"{source}: {where(text, token.line, token.column)}: "
+                             "the expression is nested too deeply")
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
+def _message(err: UnexpectedInput, text: str, source: str) -> str:
+    position = getattr(err, "pos_in_stream", None)
+    if isinstance(err, UnexpectedCharacters):
+        command = COMMAND.match(text, err.pos_in_stream)
+        found = repr(command.group(0)) + " (not a command mcgen reads)" if command else repr(text[err.pos_in_stream])
+        expected = err.allowed
+    elif isinstance(err, UnexpectedEOF):
+        found, expected, position = "the end", err.expected, len(text)
+    elif isinstance(err, UnexpectedToken):
+        found = "the end" if err.token.type == "$END" else repr(str(err.token))
+        if err.token.type in ("PARTIAL_OF", "PARTIAL"):  # \partial only inside \frac{\partial u}{\partial x}
+            found = repr("\\partial") + " (not a command mcgen reads outside \\frac{\\partial u}{\\partial x})"
+        expected = err.expected
+        position = len(text) if err.token.type == "$END" else err.token.start_pos
+    else:  # pragma: no cover - lark has no other kinds
+        found, expected = "something else", set()
+    expected = set(expected or ()) - _unopened(text[:position if isinstance(position, int) else len(text)])
+    words = [word for terminals, word in KINDS if terminals & expected]
+    want = ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else (words or ["nothing"])[0]
+    if "SIGNED_NUMBER" in expected:
+        want = "an exponent such as 2, -1 or {T}"
+    return f"{source}: {where(text, getattr(err, 'line', 1), getattr(err, 'column', len(text) + 1))}: " \
+           f"expected {want}, found {found}"
+
+
+def _unopened(before: str) -> set[str]:
+    """Closers with nothing open before them: LALR shares states, so lark lists them anyway."""
+    count = lambda chars: sum(before.count(c) for c in chars)  # noqa: E731 - a local shorthand
+    bars = count(("\\|", "||", "‖", "\\Vert")) - count(("\\lVert", "\\rVert"))
+    return ({"CLOSE"} if count("([") <= count(")]") else set()) | ({"RBRACE"} if count("{") <= count("}") else set()) \
+        | ({"NORM_CLOSE"} if bars % 2 == 0 and count(("\\lVert",)) <= count(("\\rVert",)) else set())
+
+
+def first_token(node: Tree | Token) -> Token:
+    """The first token under a node (the node itself if it is one)."""
+    while isinstance(node, Tree):
+        node = node.children[0]
+    return node
+
+
+def last_token(node: Tree | Token) -> Token:
+    """The last token under a node."""
+    while isinstance(node, Tree):
+        node = node.children[-1]
+    return node
+
+
+def span(text: str, node: Tree | Token) -> tuple[int, int]:
+    """Where a node's text starts and ends, read off its tokens (only messages need it: positions cost)."""
+    start, end = first_token(node).start_pos, last_token(node).end_pos
+    depth = text.count("{", start, end) - text.count("}", start, end)
+    while depth > 0 and (brace := CLOSING_BRACE.match(text, end)):  # braces are not tokens: take them back
+        end, depth = brace.end(), depth - 1
+    return start, end
+
+
+def where(text: str, line: int, column: int) -> str:
+    """'column C', or 'line L, column C' when the text has several lines."""
+    if line in (None, -1) or column in (None, -1):
+        line, column = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
+    return f"line {line}, column {column}" if "\n" in text.strip() else f"column {column}"

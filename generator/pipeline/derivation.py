@@ -1,0 +1,43 @@
+"""A derivative in closed form with its proof: what `derive` returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..check.numeric import evaluate
+from ..proof.steps import Step
+from ..tree.nodes import Expr, Shape, Sym
+from ..tree.scope import Scope, Statement
+from ..tree.text import to_text
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derivative in closed form, with its proof and the residual of its numeric check."""
+
+    statement: Statement
+    wrt: Sym
+    layout: str
+    closed_form: Expr
+    result: Any  # the sympy matrix expression of closed_form
+    latex: str
+    steps: tuple[Step, ...]
+    residual: float
+    scope: Scope
+    kind: str = "gradient"  # gradient (scalar output), jacobian (vector output) or hessian
+
+    @property
+    def shape(self) -> Shape:
+        """Shape of the derivative: the layout decides between a shape and its transpose."""
+        return self.closed_form.shape
+
+    @property
+    def answer(self) -> str:
+        """The closed form in the expression language, as a student in this layout would write it."""
+        return to_text(self.closed_form, self.layout)
+
+    def numeric(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The derivative evaluated at the given values, as a 2-D array."""
+        return evaluate(self.closed_form, values, self.scope)

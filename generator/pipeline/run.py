@@ -1,0 +1,103 @@
+"""The public pipeline: text → parsed statement → closed form → proof → numeric check → Derivation."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Mapping, Sequence
+
+from ..calculus import engine
+from ..check.verify import check
+from ..errors import GeneratorError
+from ..latex.printer import latex
+from ..parse import problem_file as pf
+from ..parse.builder import parse
+from ..parse.problem_file import Problem
+from ..proof.prove import prove
+from ..proof.symbolic import to_sympy
+from ..tree.nodes import Sym
+from ..tree.scope import FunctionSpec, Scope, Statement
+from . import rename
+from .derivation import Derivation
+
+CACHE_SIZE = 512
+_cache: dict[tuple, Derivation] = {}
+
+
+def derive(
+    expr: str,
+    wrt: str,
+    shapes: Mapping[str, Sequence[Any]],
+    layout: str = "denominator",
+    assume: Mapping[str, str] | None = None,
+    functions: Mapping[str, FunctionSpec | Mapping[str, Any] | str] | None = None,
+    *,
+    hessian: bool = False,
+    source: str = "<input>",
+) -> Derivation:
+    """Differentiate `expr` by `wrt`, write its proof and check the result numerically."""
+    layout = pf.layout_from(layout, f"{source}: layout")
+    checked = pf.shapes_from(dict(shapes), f"{source}: shapes")
+    scope = Scope.build(checked, pf.assumptions_from(assume, checked, f"{source}: assume"),
+                        pf.functions_from(functions, f"{source}: functions"))
+    statement = parse(expr, scope, f"{source}: expr" if source != "<input>" else source)
+    if wrt not in scope.symbols:
+        declared = ", ".join(sorted(scope.symbols))
+        raise GeneratorError(f"{source}: wrt: '{wrt}' is not declared under shapes (declared: {declared})")
+    d = _derived(statement, scope, wrt, layout, hessian)
+    what = source if source != "<input>" else f"d({statement.text})/d{wrt}"
+    return replace(d, residual=check(statement.expr, d.wrt, d.closed_form, d.layout, scope, d.kind, what))
+
+
+def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian: bool) -> Derivation:
+    """The derivation of a statement, through the cache of canonical forms (names and sizes renamed)."""
+    canon = rename.canonical(statement, scope)
+    c_statement, c_scope = rename.statement(statement, canon), rename.scope(scope, canon)
+    key = (rename.text(c_statement), canon.names[wrt], layout, hessian,
+           tuple(sorted((n, s.shape, tuple(sorted(s.props))) for n, s in c_scope.symbols.items())),
+           rename.functions_key(scope.functions, canon))
+    back = canon.inverse()
+    if key not in _cache:
+        try:
+            _cache[key] = _fresh(c_statement, c_scope.symbols[canon.names[wrt]], c_scope, layout, hessian)
+        except GeneratorError as err:
+            raise type(err)(rename.message(str(err), back)) from None
+        if len(_cache) > CACHE_SIZE:
+            del _cache[next(iter(_cache))]
+    return rename.derivation(_cache[key], back, statement, scope)
+
+
+def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessian: bool) -> Derivation:
+    """Differentiate and prove; the residual is filled in by the caller's numeric check."""
+    if hessian:
+        back, kind, layout = engine.hessian(statement.expr, variable, scope.functions), "hessian", "numerator"
+    else:
+        back = engine.derivative(statement.expr, variable, layout, scope.functions)
+        kind = back.mode
+    return Derivation(
+        statement=statement,
+        wrt=variable,
+        layout=layout,
+        closed_form=back.result,
+        result=to_sympy(back.result),
+        latex=latex(back.result),
+        steps=tuple(prove(statement, variable, back, layout, scope, kind)),
+        residual=float("nan"),
+        scope=scope,
+        kind=kind,
+    )
+
+
+def hessian(
+    expr: str,
+    wrt: str,
+    shapes: Mapping[str, Sequence[Any]],
+    assume: Mapping[str, str] | None = None,
+    functions: Mapping[str, FunctionSpec | Mapping[str, Any] | str] | None = None,
+) -> Derivation:
+    """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x, checked numerically, with its proof."""
+    return derive(expr, wrt, shapes, "denominator", assume, functions, hessian=True)
+
+
+def derive_problem(problem: Problem, layout: str | None = None) -> Derivation:
+    """The derivation a problem file asks for (its own layout unless one is given)."""
+    return derive(problem.expr, problem.wrt, problem.shapes, layout or problem.layout, problem.assume,
+                  problem.functions, hessian=problem.hessian, source=problem.source)

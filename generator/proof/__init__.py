@@ -1,0 +1,1 @@
+"""Proofs as data: the strategies (element-wise, chain rule), index algebra with sympy, and the steps."""

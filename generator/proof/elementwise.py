@@ -1,0 +1,182 @@
+"""Element-wise proofs, the lecture's way: index sum, one entry, Kronecker deltas, assembly by corners."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sympy as sp
+
+from ..latex.names import symbol_latex
+from ..latex.printer import latex
+from ..tree.edit import inline, symbols
+from ..tree.nodes import Call, Expr, Named, Sym
+from . import entries
+from . import index as ix
+from .steps import Claim, Step
+from .symbolic import dim, to_sympy
+from .context import (
+    INDEX_BUDGET, Context, TooLong, entry_latex, frac, variable_entry, entry_position,
+)
+
+
+def _index_form(e: Expr, ctx: Context, out: sp.Expr | None) -> sp.Expr:
+    s = ix.with_abstract(to_sympy(e), ctx.gradients)
+    if e.is_scalar:
+        return entries.expand(s)
+    return entries.entry(s, out, sp.Integer(0)) if e.is_column else entries.entry(s, sp.Integer(0), out)
+
+
+def _budget(*exprs: sp.Expr) -> None:
+    if any(ix.size(e) > INDEX_BUDGET for e in exprs):
+        raise TooLong("the index form is too long for a slide")
+
+
+def _direct(ctx: Context) -> list[Step]:
+    """Index sum of one entry, derivative by one entry of the variable, deltas reduced, assembly."""
+    if any(isinstance(n, Call) and not n.is_scalar for n in ctx.output.walk()):
+        raise TooLong("abstract vector functions are proved with the chain rule, as in the lecture")
+    i, j, *_ = ctx.letters(4)
+    out = None if ctx.output.is_scalar else i
+    var_index = [j] if out is not None else [i, j]
+    var, var_tex, var_idx = variable_entry(ctx, var_index)
+    form = _index_form(inline(ctx.output), ctx, out)
+    _budget(form)  # before differentiating: sympy's diff is the expensive part
+    raw = sp.diff(form, var)
+    _budget(raw)
+    reduced = ix.reduce_deltas(raw)
+    _budget(reduced)
+    shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
+    lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output.shape)
+    where = entry_position(var_idx, ctx, out)
+    entry_claim = Claim("entry", raw, ctx.closed, indices=where) if _checkable(raw, ctx.closed, ctx) else None
+    steps = [
+        Step(f"{lhs} = {latex(shown_form)}", "write the entry as an index sum", kind="index",
+             claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
+                         (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output, ctx) else None),
+        Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry: an entry by itself "
+             r"gives 1, by any other entry 0 (the Kronecker delta $\delta_{kj}$)", kind="differentiate",
+             claim=entry_claim),
+    ]
+    if reduced != ix.plain_deltas(raw):
+        steps.append(Step(f"{frac(lhs, var_tex)} = {latex(shown_reduced)}", "only the terms whose Kronecker "
+                          "deltas equal 1 survive", kind="reduce",
+                          claim=replace(entry_claim, lhs=reduced) if entry_claim else None))
+    steps.append(_assemble(ctx, shown_reduced, out, var_idx))
+    return steps
+
+
+def _checkable(form: sp.Expr, e: Expr, ctx: Context) -> bool:
+    """An index form can be checked by numbers unless it holds an abstract function's value or an
+    unnamed derivative of one (their entries have no numbers a test could look up)."""
+    unnamed = {f"J_{f}" for f in ctx.scope.functions} | {
+        f"d{f}" for f, spec in ctx.scope.functions.items() if not spec.gradient}
+    opaque = form.atoms(entries.IndexCall, entries.IndexValue) or any(
+        str(m.name) in unnamed for m in form.atoms(sp.MatrixSymbol))
+    return not e.is_row and not opaque
+
+
+def _through_named(ctx: Context) -> list[Step]:
+    """The lecture's proof for y = g(f), f = Wᵀa: chain rule for one entry, then f entry by entry."""
+    named = {n for n in ctx.output.walk() if isinstance(n, Named) and ctx.wrt in symbols(n.arg)}
+    outer_direct = ctx.wrt in symbols(_cut(ctx.output, named))
+    if len(named) != 1 or outer_direct or not ctx.output.is_scalar:
+        raise TooLong("not a single named intermediate")
+    f = named.pop()
+    if not f.is_column:
+        raise TooLong("the named intermediate is not a column vector")
+    i, j, k = ctx.letters(3)
+    var, var_tex, var_idx = variable_entry(ctx, [i, j])
+    f_sym = sp.MatrixSymbol(f.name, dim(f.rows), 1)
+    y = symbol_latex(ctx.name, ctx.output.shape)
+    f_tex, fk = symbol_latex(f.name, f.shape), entry_latex(f.name, k)
+    # inner: f_k as an index sum, differentiated by the variable's entry
+    inner = _index_form(inline(f.arg), ctx, k)
+    _budget(inner)
+    inner_raw = sp.diff(inner, var)
+    inner_red = ix.reduce_deltas(inner_raw)
+    # outer: y as a function of f, differentiated by f_k
+    outer = ix.reduce_deltas(sp.diff(_index_form(ctx.output, ctx, None), f_sym[k, 0]))
+    total = ix.reduce_deltas(sp.Sum(outer * inner_red, (k, 0, f_sym.shape[0] - 1)))
+    _budget(inner, inner_raw, inner_red, outer, total)
+    s_inner, s_raw, s_red, s_outer, s_total = ix.display([inner, inner_raw, inner_red, outer, total],
+                                                         {*ctx.taken, "i", "j", "k"})
+    one_by_n = rf"1\times {latex(dim(f.rows))}"
+    n_by_one = rf"{latex(dim(f.rows))}\times 1"
+    where = entry_position(var_idx, ctx, None)
+    chain = (rf"{frac(y, var_tex)} = \underbrace{{{frac(f_tex, var_tex)}}}_{{{one_by_n}}}"
+             rf"\underbrace{{{frac(y, f_tex)}}}_{{{n_by_one}}} = \sum_{{{latex(k)}=1}}^{{{latex(dim(f.rows))}}} "
+             rf"{frac(fk, var_tex)}\,{frac(y, fk)}")
+    gradient_names = set(ctx.gradients.values())
+    by_definition = any(str(m.name) in gradient_names for m in s_outer.atoms(sp.MatrixSymbol))
+    outer_reason = ("by definition of the gradient" if by_definition
+                    else f"differentiate the outer expression by one entry of ${f_tex}$")
+    return [
+        Step(chain, f"chain rule in {ctx.layout} layout for one entry ${var_tex}$", kind="chain"),
+        Step(f"{fk} = {latex(s_inner)}", f"write one entry of ${f_tex}$ as an index sum", kind="index",
+             claim=Claim("entry", inner, inline(f.arg), indices=(k, 0))),
+        Step(f"{frac(fk, var_tex)} = {latex(s_raw)}", "differentiate by one entry", kind="differentiate"),
+        Step(f"{frac(fk, var_tex)} = {latex(s_red)}", "only the terms whose Kronecker deltas equal 1 survive",
+             kind="reduce"),
+        Step(f"{frac(y, fk)} = {latex(s_outer)}", outer_reason, kind="differentiate"),
+        Step(f"{frac(y, var_tex)} = {latex(s_total)}", "put both into the chain rule and sum over "
+             f"${latex(k)}$", kind="reduce", claim=Claim("entry", total, ctx.closed, indices=where)),
+        _assemble(ctx, s_total, None, var_idx),
+    ]
+
+
+
+
+def _cut(e: Expr, named: set[Expr]) -> Expr:
+    """e with the given named intermediates as opaque symbols (so we can see what is left outside)."""
+    if e in named:
+        return Sym(f"_{e.name}", e.shape)  # type: ignore[attr-defined]
+    if not e.args:
+        return e
+    return e.with_args(tuple(_cut(a, named) for a in e.args))
+
+
+def _assemble(ctx: Context, entry: sp.Expr, out: sp.Expr | None, var_idx: tuple[sp.Expr, ...]) -> Step:
+    """Collect the entries into a matrix in the layout asked for and recognise the closed form."""
+    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
+    closed = latex(ctx.closed)
+    rows, cols = entry_position(var_idx, ctx, out)
+    grid = _corners(ctx, entry, rows, cols)
+    if grid is not None:
+        text = rf"{frac(y, x)} = {grid} = {closed}"
+    else:
+        pos = "".join(latex(v) for v in (rows, cols) if not (isinstance(v, sp.Integer)))
+        text = (rf"\left({frac(y, x)}\right)_{{{pos}}} = {latex(entry)} = \left({closed}\right)_{{{pos}}}"
+                rf"\;\Rightarrow\; {frac(y, x)} = {closed}")
+    return Step(text, f"collect the entries in {ctx.layout} layout and recognise the matrix", kind="assemble")
+
+
+def _corners(ctx: Context, entry: sp.Expr, rows: sp.Expr, cols: sp.Expr) -> str | None:
+    """The matrix of entries shown by its corners, as the lecture does, when the entry is short."""
+    if entry.atoms(sp.Sum) or ix.size(entry) > 12:
+        return None
+    r, c = ctx.closed.shape
+    # Plain symbols named 1 and n: labels for display, so sympy does not range-check W[n, m].
+    first = sp.Symbol("1")
+    row_vals = [first, sp.Symbol(str(r))] if not isinstance(rows, sp.Integer) else [None]
+    col_vals = [first, sp.Symbol(str(c))] if not isinstance(cols, sp.Integer) else [None]
+
+    def at(rv: sp.Expr | None, cv: sp.Expr | None) -> str:
+        subs = {}
+        if rv is not None:
+            subs[rows] = rv
+        if cv is not None:
+            subs[cols] = cv
+        shown = entry.xreplace(subs).replace(
+            lambda n: isinstance(n, sp.KroneckerDelta), lambda n: sp.Integer(n.args[0] == n.args[1]))
+        return latex(shown)
+
+    if len(row_vals) == 2 and len(col_vals) == 2:
+        body = (rf"{at(row_vals[0], col_vals[0])} & \cdots & {at(row_vals[0], col_vals[1])} \\ "
+                rf"\vdots & \ddots & \vdots \\ {at(row_vals[1], col_vals[0])} & \cdots & {at(row_vals[1], col_vals[1])}")
+    elif len(row_vals) == 2:
+        body = rf"{at(row_vals[0], None)} \\ \vdots \\ {at(row_vals[1], None)}"
+    elif len(col_vals) == 2:
+        body = rf"{at(None, col_vals[0])} & \cdots & {at(None, col_vals[1])}"
+    else:
+        return None
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+

@@ -1,0 +1,78 @@
+"""The LaTeX pieces every document shows of a derivation: what is asked, the statement, shapes, givens."""
+from __future__ import annotations
+
+import math
+
+from ..latex.names import name_latex, space_latex, symbol_latex
+from ..latex.printer import latex
+from ..pipeline.derivation import Derivation
+from ..tree.nodes import Apply, Call, Grad, Named
+from ..tree.scope import FunctionSpec
+
+
+def output_latex(d: Derivation) -> str:
+    """The name of the differentiated quantity (y when the author gave none), as the proof uses it."""
+    return symbol_latex(d.statement.output or "y", d.statement.expr.shape)
+
+
+def derivative_latex(d: Derivation, top: str | None = None) -> str:
+    """∂y/∂x, ∂y/∂X, or ∂²y/∂x∂xᵀ for a Hessian; `top` replaces the output's name."""
+    top = output_latex(d) if top is None else top
+    var = symbol_latex(d.wrt.name, d.wrt.shape)
+    if d.kind == "hessian":
+        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {var}\, \partial {var}^{{\top}}}}"
+    return rf"\frac{{\partial {top}}}{{\partial {var}}}"
+
+
+def statement_lines(d: Derivation) -> tuple[str, ...]:
+    """`f = W^T a` and `y = g(f)` as LaTeX lines."""
+    lines = [f"{symbol_latex(name, e.shape)} = {latex(e.arg if isinstance(e, Named) else e)}"
+             for name, e in d.statement.definitions]
+    lines.append(f"{output_latex(d)} = {latex(d.statement.expr)}")
+    return tuple(lines)
+
+
+def shape_lines(d: Derivation) -> tuple[str, ...]:
+    """W \\in \\mathbb{R}^{n\\times m} for every declared symbol, then for every named intermediate."""
+    shapes = [(s.name, s.shape) for s in d.scope.symbols.values()]
+    shapes += [(name, e.shape) for name, e in d.statement.definitions]
+    return tuple(rf"{symbol_latex(n, s)} \in {space_latex(s)}" for n, s in shapes)
+
+
+ASSUMPTION_LATEX = {
+    "symmetric": "{0} = {0}^{{\\top}}",
+    "spd": "{0} = {0}^{{\\top}} \\succ 0",
+    "probability": "{0} \\ge 0,\\ \\mathbf{{1}}^{{\\top}} {0} = 1",
+}
+
+
+def given_lines(d: Derivation) -> tuple[str, ...]:
+    """Assumptions on symbols and what each abstract function is, in LaTeX."""
+    lines = [ASSUMPTION_LATEX[prop].format(symbol_latex(s.name, s.shape))
+             for s in d.scope.symbols.values() for prop in sorted(s.props)]
+    calls = {e.fn: e for e in d.statement.expr.walk() if isinstance(e, (Call, Apply))}
+    grads = {e.fn: e for e in d.statement.bindings.values() if isinstance(e, Grad) and e.name}
+    for spec in d.scope.functions.values():
+        if spec.name in calls:  # a declared function the expression never uses needs no line
+            lines.extend(_function_lines(spec, calls[spec.name], grads.get(spec.name)))
+    return tuple(lines)
+
+
+def _function_lines(spec: FunctionSpec, call: Call | Apply, grad: Grad | None) -> list[str]:
+    fn = name_latex(spec.name, bold=spec.kind == "vector")
+    if spec.kind == "elementwise":
+        return [rf"{fn}\colon \mathbb{{R}} \to \mathbb{{R}} \text{{ applied element-wise}}"]
+    target = space_latex(spec.shape) if spec.kind == "vector" and spec.shape else r"\mathbb{R}"
+    lines = [rf"{fn}\colon {space_latex(call.arg.shape)} \to {target}"]
+    if grad is not None:
+        lines.append(rf"{latex(grad)} = \frac{{\partial {fn}}}{{\partial {latex(grad.arg)}}}")
+    return lines
+
+
+def residual_latex(value: float) -> str:
+    """7.44e-11 → 7.4\\times 10^{-11}; an exact match prints as 0."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else r"\infty"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return rf"{mantissa}\times 10^{{{int(exponent)}}}"
+

@@ -1,0 +1,103 @@
+"""The lecture deck: a frame of statement, the proof a step at a time, the result; views the template reads."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..latex.names import shape_latex
+from ..parse.problem_file import Problem
+from ..pipeline.derivation import Derivation
+from .env import render
+from .formulas import derivative_latex, given_lines, residual_latex, shape_lines, statement_lines
+
+
+# A frame holds at most MAX_STEPS proof steps and at most FRAME_BUDGET of height, in rough lines:
+# a reason and a flat formula weigh 1.2; fractions and sums 2; matrices and underbraces 3.
+MAX_STEPS = 5
+FRAME_BUDGET = 8.5
+WEIGHTS = ((3.0, (r"\begin", r"\underbrace", r"\overbrace")), (2.0, (r"\frac", r"\sum", r"\prod")))
+FLAT = 1.2
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One proof step as the template shows it."""
+
+    latex: str
+    reason: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class DerivationView:
+    """Everything a slide shows about one derivation, as LaTeX (maths) or plain text (words)."""
+
+    title: str
+    statement: tuple[str, ...]  # LaTeX lines: named intermediates first, then the output
+    shapes: tuple[str, ...]  # W \in \mathbb{R}^{n\times m}
+    givens: tuple[str, ...]  # LaTeX: assumptions and abstract functions
+    asked: str  # LaTeX of the derivative asked for, e.g. \frac{\partial y}{\partial W}
+    shape: str  # LaTeX of the derivative's shape
+    kind: str  # gradient | jacobian | hessian
+    layout: str
+    pages: tuple[tuple[StepView, ...], ...]  # the proof, split over frames
+    result: str  # LaTeX: asked = closed form
+    notes: str
+    residual: str  # LaTeX number, e.g. 7.4\times 10^{-11}
+
+    @property
+    def kind_name(self) -> str:
+        """The word for what is asked: gradient, Jacobian or Hessian."""
+        return {"jacobian": "Jacobian", "hessian": "Hessian"}.get(self.kind, self.kind)
+
+
+
+def _weight(step: StepView) -> float:
+    return next((w for w, marks in WEIGHTS if any(m in step.latex for m in marks)), FLAT)
+
+
+def paginate(steps: Sequence[StepView]) -> tuple[tuple[StepView, ...], ...]:
+    """Split a proof over as few frames as fit, balanced so no frame is left with one lonely step."""
+    if not steps:
+        return ()
+    count = math.ceil(len(steps) / MAX_STEPS)
+    while True:
+        size, extra = divmod(len(steps), count)
+        pages, start = [], 0
+        for k in range(count):
+            end = start + size + (k < extra)
+            pages.append(tuple(steps[start:end]))
+            start = end
+        if count >= len(steps) or all(sum(map(_weight, p)) <= FRAME_BUDGET for p in pages):
+            return tuple(pages)
+        count += 1
+
+
+def view(d: Derivation, problem: Problem | None = None) -> DerivationView:
+    """The slide view of a derivation; the problem, when given, supplies title and notes."""
+    steps = tuple(StepView(s.latex, s.reason, s.kind) for s in d.steps)
+    return DerivationView(
+        title=problem.title if problem else f"Derivative of {d.statement.output or 'y'} by {d.wrt.name}",
+        statement=statement_lines(d),
+        shapes=shape_lines(d),
+        givens=given_lines(d),
+        asked=derivative_latex(d),
+        shape=shape_latex(d.shape),
+        kind=d.kind,
+        layout=d.layout,
+        pages=paginate(steps),
+        result=f"{derivative_latex(d)} = {d.latex}",
+        notes=problem.notes if problem else "",
+        residual=residual_latex(d.residual),
+    )
+
+
+def render_slides(derivations: Sequence[Derivation], title: str,
+                  problems: Sequence[Problem] | None = None, subtitle: str = "") -> str:
+    """The Beamer deck (templates/slides.tex); `problems`, parallel to `derivations`, give titles and notes."""
+    if problems is not None and len(problems) != len(derivations):
+        raise ValueError("render_slides: one problem per derivation")
+    pairs = zip(problems or [None] * len(derivations), derivations)
+    views = tuple(view(d, p) for p, d in pairs)
+    return render("slides.tex", title=title, subtitle=subtitle, derivations=views)

@@ -1,0 +1,120 @@
+"""What the sheet and key templates read: one view per exercise, grouped by sheet variant."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import sympy as sp
+
+from ..latex.names import shape_latex, symbol_latex
+from ..latex.printer import latex
+from ..render.formulas import derivative_latex, given_lines, residual_latex, shape_lines, statement_lines
+from .data import Exercise, Fraction2D
+from .plan import Plan
+
+TASKS = {
+    "closed-form": "Find ${asked}${layout} and prove it.",
+    "numeric": "Compute ${asked}${layout} exactly, at the values below.",
+    "shape": r"What is the shape of ${asked}${layout}? Answer as rows $\times$ columns.",
+    "fill-step": "The proof below finds ${asked}${layout}. Fill in the missing step {blank}.",
+}
+SPACE = {"closed-form": 14, "numeric": 10, "shape": 3, "fill-step": 5}  # answer lines left on the sheet
+BLANK = r"\boxed{\rule{0pt}{1.4em}\hspace{10em}}"
+
+
+@dataclass(frozen=True)
+class StepLine:
+    """One proof step: its reason, its LaTeX, and the LaTeX the sheet shows (right-hand side blanked)."""
+
+    reason: str
+    latex: str
+    sheet: str
+    blank: bool
+
+
+@dataclass(frozen=True)
+class ExerciseView:
+    """One exercise as sheet and key show it: strings of LaTeX (maths) and plain text (words)."""
+
+    id: str
+    title: str
+    kind: str
+    statement: tuple[str, ...]
+    shapes: tuple[str, ...]
+    givens: tuple[str, ...]
+    task: str  # LaTeX text with inline maths
+    data: tuple[str, ...]  # numeric: W = [[…]]
+    steps: tuple[StepLine, ...]
+    answer: str  # LaTeX of the closed form
+    result: str  # asked = closed form
+    shape: str
+    value: str  # numeric: asked = [[…]]
+    residual: str
+    space: int
+
+    @property
+    def question(self) -> str:
+        """The whole question as one LaTeX paragraph (inline maths and displays): the manifest's `question`."""
+        given = [f"${line}$" for line in (*self.shapes, *self.givens)]
+        text = f"Let {', '.join(given)} and " + " and ".join(f"${s}$" for s in self.statement) + ". " + self.task
+        text += "".join(f" \\[ {d} \\]" for d in self.data)
+        return text + "".join(f" \\[ {s.sheet} \\]" for s in self.steps if self.kind == "fill-step")
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One sheet variant: its number, its student (when there is a roster) and its exercises."""
+
+    number: int
+    student_id: str
+    student_name: str
+    exercises: tuple[ExerciseView, ...]
+
+
+def split_equation(text: str) -> tuple[str, str]:
+    """LaTeX `lhs = rhs` split at its first '=' outside braces; ('', text) when there is none."""
+    depth = 0
+    for k, char in enumerate(text):
+        depth += (char == "{") - (char == "}")
+        if char == "=" and depth == 0:
+            return text[:k].rstrip(), text[k + 1:].lstrip()
+    return "", text
+
+
+def matrix_latex(rows: Fraction2D) -> str:
+    """Exact numbers as a bracketed matrix (a plain number when 1×1)."""
+    cells = sp.ImmutableMatrix([[sp.Rational(x.numerator, x.denominator) for x in row] for row in rows])
+    return latex(cells[0, 0]) if cells.shape == (1, 1) else latex(cells)
+
+
+def exercise_view(ex: Exercise) -> ExerciseView:
+    """The strings sheet and key print for one checked exercise."""
+    v, d = ex.variant, ex.derivation
+    answer = latex(d.closed_form)  # of the closed form the check passed, never a stale copy
+    steps = []
+    for k, step in enumerate(d.steps):
+        lhs, _ = split_equation(step.latex)
+        blank = k == ex.blank
+        steps.append(StepLine(step.reason, step.latex, f"{lhs} = {BLANK}" if blank else step.latex, blank))
+    layout = "" if d.kind == "hessian" else f" in the {d.layout} layout"
+    blank_number = "" if ex.blank is None else str(ex.blank + 1)
+    task = TASKS[v.kind].format(asked=derivative_latex(d), layout=layout, blank=blank_number)
+    data = tuple(f"{symbol_latex(name, v.shapes[name])} = {matrix_latex(rows)}" for name, rows in ex.data.items())
+    return ExerciseView(
+        id=v.id, title=v.title, kind=v.kind, statement=statement_lines(d), shapes=shape_lines(d),
+        givens=given_lines(d), task=task, data=data, steps=tuple(steps),
+        answer=answer, result=f"{derivative_latex(d)} = {answer}", shape=shape_latex(d.shape),
+        value=f"{derivative_latex(d)} = {matrix_latex(ex.value)}" if ex.value else "",
+        residual=residual_latex(ex.residual), space=SPACE[v.kind])
+
+
+def pages(p: Plan, exercises: Sequence[Exercise], views: Sequence[ExerciseView]) -> tuple[PageView, ...]:
+    """The exercise views grouped by sheet variant, in the plan's order."""
+    by_number: dict[int, list[ExerciseView]] = {}
+    for ex, view in zip(exercises, views):
+        by_number.setdefault(ex.variant.number, []).append(view)
+    out = []
+    for number, views in sorted(by_number.items()):
+        student = p.student(number)
+        out.append(PageView(number, student.id if student else "", student.name if student else "", tuple(views)))
+    return tuple(out)
