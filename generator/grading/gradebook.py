@@ -3,25 +3,21 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import GeneratorError
-from ..pipeline.derivation import Derivation
-from ..pipeline.run import derive
 from ..render.latexmk import write_all
-from .grade import credit_table, grade
-from .verdict import MISTAKES, Verdict
+from .grade import credit_table
+from .kinds import GRADERS, grade_variant
+from .manifest import Manifest, read_text
+from .verdict import MISTAKES
 
 STUDENT_COLUMNS = ("student", "student_id", "name", "email")
 VARIANT_COLUMNS = ("variant", "variant_id", "question", "question_id", "id")
 OUTPUT_COLUMNS = ("line", "student", "variant", "question", "answer", "score", "mistake", "feedback", "error")
-GRADED_KINDS = ("closed-form", "shape")
-SHAPE_ANSWER = re.compile(r"\s*[(\[]?\s*(\w+?)\s*(?:×|\\times|\*|,|\bby\b|x)\s*(\w+)\s*[)\]]?\s*")
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     `<output stem>-summary.csv` beside it, both atomically; bad rows are kept and reported.
     """
     weights = credit_table(credit)
-    variants = _Manifest(Path(manifest_json))
+    variants = Manifest(Path(manifest_json))
     submissions = Path(submissions_csv)
     rows, problems = [], []
     for line, record in _read_submissions(submissions):
@@ -76,66 +72,7 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
                         str(output), str(summary_path))
 
 
-class _Manifest:
-    """The variants of a sheet's manifest.json by id; each derived once, when first needed."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        text = _read_text(path)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise GeneratorError(f"{path}: line {err.lineno}, column {err.colno}: {err.msg}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("variants"), list):
-            raise GeneratorError(f"{path}: line 1: expected an object with a list of \"variants\"")
-        if data.get("version", 1) != 1:
-            raise GeneratorError(f"{path}: line 1: manifest version {data.get('version')!r} is not supported (1 is)")
-        self.variants: dict[str, dict[str, Any]] = {}
-        self.lines: dict[str, int] = {}
-        for k, variant in enumerate(data["variants"]):
-            vid = variant.get("id") if isinstance(variant, dict) else None
-            line = _line_of(text, vid)
-            where = f"{path}: line {line}: variants[{k}]"
-            if not isinstance(vid, str) or not vid:
-                raise GeneratorError(f"{where}: expected an object with a string \"id\"")
-            missing = [key for key in ("expr", "wrt", "shapes") if key not in variant]
-            if missing:
-                raise GeneratorError(f"{where} ({vid}): missing {', '.join(missing)}")
-            if vid in self.variants:
-                raise GeneratorError(f"{where}: the id {vid!r} is used twice")
-            self.variants[vid], self.lines[vid] = variant, line
-        self.problems: dict[str, list[str]] = {}
-        for vid, variant in self.variants.items():
-            self.problems.setdefault(str(variant.get("problem", vid)), []).append(vid)
-        self.derived: dict[str, Derivation] = {}
-
-    def find(self, given: str) -> str | None:
-        """A variant id; a question id names its variant when the question has only one."""
-        if given in self.variants:
-            return given
-        ids = self.problems.get(given, [])
-        return ids[0] if len(ids) == 1 else None
-
-    def derivation(self, vid: str) -> Derivation:
-        if vid not in self.derived:
-            v, where = self.variants[vid], f"{self.path}: line {self.lines[vid]}: variant {vid}"
-            try:
-                d = derive(v["expr"], v["wrt"], v["shapes"], v.get("layout", "denominator"), v.get("assume") or None,
-                           v.get("functions") or None, hessian=bool(v.get("hessian", False)))
-            except GeneratorError as err:
-                raise GeneratorError(f"{where}: {err}") from None
-            except (TypeError, AttributeError, ValueError):
-                raise GeneratorError(f"{where}: expr, wrt, shapes, layout, assume or functions is malformed") from None
-            if isinstance(v.get("answer"), str) and v.get("kind", "closed-form") == "closed-form":
-                check = grade(v["answer"], d)
-                if not check.correct:  # a key that disagrees with its own derivation must not grade anyone
-                    raise GeneratorError(f"{where}: the stored answer {v['answer']!r} disagrees with the "
-                                         f"derivation ({check.feedback})")
-            self.derived[vid] = d
-        return self.derived[vid]
-
-
-def _grade_row(line: int, record: dict[str, Any], manifest: _Manifest,
+def _grade_row(line: int, record: dict[str, Any], manifest: Manifest,
                weights: Mapping[str, float]) -> tuple[dict[str, str], str | None]:
     """One output row, and what was wrong with the submission (None when nothing was)."""
     student, given, answer = (record.get(k) for k in ("student", "variant", "answer"))
@@ -152,7 +89,7 @@ def _grade_row(line: int, record: dict[str, Any], manifest: _Manifest,
         fatal = f"missing column(s): {', '.join(missing)}"
     elif vid is None:
         fatal = f"unknown variant {given!r}"
-    elif kind not in GRADED_KINDS:
+    elif kind not in GRADERS:
         fatal = f"a {kind!r} question is not graded automatically"
     else:
         fatal = None
@@ -160,7 +97,8 @@ def _grade_row(line: int, record: dict[str, Any], manifest: _Manifest,
         row["error"] = row["feedback"] = fatal
         return row, fatal
     d = manifest.derivation(vid)
-    verdict = _grade_shape(answer, d, weights) if kind == "shape" else grade(answer, d, weights)
+    verdict = grade_variant(answer, d, variant, weights)
+    assert verdict is not None  # the kind was checked above
     row.update(score=f"{verdict.score:g}", mistake=verdict.mistake or "", feedback=verdict.feedback,
                outcome=verdict.mistake or "correct")
     warning = "empty answer" if not answer.strip() else "no student id" if not student else None
@@ -168,39 +106,9 @@ def _grade_row(line: int, record: dict[str, Any], manifest: _Manifest,
     return row, warning
 
 
-def _grade_shape(answer: str, d: Derivation, weights: Mapping[str, float]) -> Verdict:
-    """A 'name the shape' answer such as m×n, m x n or (m, n)."""
-    match = SHAPE_ANSWER.fullmatch(answer.replace("$", ""))
-    if not match:
-        tag, feedback = "parse", "Write a shape such as m×n."
-    else:
-        given = tuple(int(g) if g.isdigit() else g for g in match.groups())
-        if given == tuple(d.shape):
-            tag, feedback = None, "Correct."
-        elif given == tuple(d.shape)[::-1]:
-            other = "numerator" if d.layout == "denominator" else "denominator"
-            tag, feedback = "layout", (f"This is the shape in the {other} layout; "
-                                       f"the question asks for the {d.layout} layout.")
-        else:
-            tag, feedback = "shape", "That is not the shape of the derivative."
-    return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise GeneratorError(f"{path}: cannot read the file ({err.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise GeneratorError(f"{path}: line {line}: the file is not UTF-8 text") from None
-
-
 def _read_submissions(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line, {student, variant, answer, extra}) per non-blank row; a broken file is a GeneratorError."""
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None:
@@ -223,14 +131,6 @@ def _read_submissions(path: Path) -> list[tuple[int, dict[str, Any]]]:
     except csv.Error as err:
         raise GeneratorError(f"{path}: line {reader.line_num}: {err}") from None
     return rows
-
-
-def _line_of(text: str, vid: Any) -> int:
-    """The line of a variant's id in the manifest text (1 when it cannot be found)."""
-    if not isinstance(vid, str):
-        return 1
-    match = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(vid)), text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
 def _summarise(rows: list[dict[str, str]]) -> dict[str, tuple[Counter, int, float]]:

@@ -1,0 +1,91 @@
+"""A sheet's manifest.json read back: its variants by id, each derived once and its stored key checked."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import GeneratorError
+from ..pipeline.derivation import Derivation
+from ..pipeline.run import derive
+from .grade import grade
+
+
+class Manifest:
+    """The variants of a sheet's manifest.json by id; each derived once, when first needed."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        text = read_text(path)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise GeneratorError(f"{path}: line {err.lineno}, column {err.colno}: {err.msg}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("variants"), list):
+            raise GeneratorError(f"{path}: line 1: expected an object with a list of \"variants\"")
+        if data.get("version", 1) != 1:
+            raise GeneratorError(f"{path}: line 1: manifest version {data.get('version')!r} is not supported (1 is)")
+        self.variants: dict[str, dict[str, Any]] = {}
+        self.lines: dict[str, int] = {}
+        for k, variant in enumerate(data["variants"]):
+            vid = variant.get("id") if isinstance(variant, dict) else None
+            line = _line_of(text, vid)
+            where = f"{path}: line {line}: variants[{k}]"
+            if not isinstance(vid, str) or not vid:
+                raise GeneratorError(f"{where}: expected an object with a string \"id\"")
+            missing = [key for key in ("expr", "wrt", "shapes") if key not in variant]
+            if missing:
+                raise GeneratorError(f"{where} ({vid}): missing {', '.join(missing)}")
+            if vid in self.variants:
+                raise GeneratorError(f"{where}: the id {vid!r} is used twice")
+            self.variants[vid], self.lines[vid] = variant, line
+        self.problems: dict[str, list[str]] = {}
+        for vid, variant in self.variants.items():
+            self.problems.setdefault(str(variant.get("problem", vid)), []).append(vid)
+        self.derived: dict[str, Derivation] = {}
+
+    def find(self, given: str) -> str | None:
+        """A variant id; a question id names its variant when the question has only one."""
+        if given in self.variants:
+            return given
+        ids = self.problems.get(given, [])
+        return ids[0] if len(ids) == 1 else None
+
+    def derivation(self, vid: str) -> Derivation:
+        if vid not in self.derived:
+            v, where = self.variants[vid], f"{self.path}: line {self.lines[vid]}: variant {vid}"
+            try:
+                d = derive(v["expr"], v["wrt"], v["shapes"], v.get("layout", "denominator"), v.get("assume") or None,
+                           v.get("functions") or None, hessian=bool(v.get("hessian", False)))
+            except GeneratorError as err:
+                raise GeneratorError(f"{where}: {err}") from None
+            except (TypeError, AttributeError, ValueError):
+                raise GeneratorError(f"{where}: expr, wrt, shapes, layout, assume or functions is malformed") from None
+            if isinstance(v.get("answer"), str) and v.get("kind", "closed-form") == "closed-form":
+                check = grade(v["answer"], d)
+                if not check.correct:  # a key that disagrees with its own derivation must not grade anyone
+                    raise GeneratorError(f"{where}: the stored answer {v['answer']!r} disagrees with the "
+                                         f"derivation ({check.feedback})")
+            self.derived[vid] = d
+        return self.derived[vid]
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise GeneratorError(f"{path}: cannot read the file ({err.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise GeneratorError(f"{path}: line {line}: the file is not UTF-8 text") from None
+
+
+def _line_of(text: str, vid: Any) -> int:
+    """The line of a variant's id in the manifest text (1 when it cannot be found)."""
+    if not isinstance(vid, str):
+        return 1
+    match = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(vid)), text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
