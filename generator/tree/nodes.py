@@ -310,3 +310,10 @@ class Grad(OneArg):
     shape: Shape
     name: str | None = None
     layout: str = "denominator"
+
+
+# Every node class, in one place: each expression visitor handles all of them (tree/visitor.py).
+NODES: tuple[type[Expr], ...] = (
+    Sym, Const, Identity, Zero, Ones, Add, Mul, Transpose, Inverse, Hadamard, Power, Apply, Reduce, Softmax,
+    Diag, DiagPart, Named, Call, Grad,
+)
