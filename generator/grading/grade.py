@@ -1,7 +1,6 @@
 """A student's answer → Verdict: parse it, check its shape, compare numbers at seeded points, name the mistake."""
 from __future__ import annotations
 
-import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -12,10 +11,10 @@ import numpy as np
 from ..check.numeric import evaluate
 from ..check.sampling import sample_for
 from ..errors import GeneratorError, ParseError, ShapeError
-from ..parse.builder import ShapeMismatch, UnknownName, parse
+from ..parse.builder import ShapeMismatch, UnknownName
 from ..pipeline.derivation import Derivation
-from ..tree import algebra as alg
 from ..tree.nodes import Const, Expr, Shape, shape_text
+from .reading import Reader
 from .verdict import MISTAKES, Verdict
 
 DEFAULT_CREDIT: Mapping[str, float] = {"layout": 0.5, "sign": 0.5, "scale": 0.5}
@@ -70,10 +69,7 @@ class _Key:
 
     def __init__(self, d: Derivation):
         self.scope, self.layout, self.shape = d.scope, d.layout, d.shape
-        self.bindings = dict(d.statement.bindings)
-        output = d.statement.output
-        if output and output not in self.bindings and output not in d.scope.symbols:
-            self.bindings[output] = alg.named(output, d.statement.expr)  # σ′(x) = z ∘ (1 − z) may use z
+        self.reader = Reader(d)
         self.symmetric = d.kind == "gradient" and bool(d.wrt.props & SYMMETRIC)
         exprs = [d.statement.expr, d.closed_form]
         self.points = []
@@ -102,22 +98,9 @@ class _Key:
                 self.memo.popitem(last=False)
         return found
 
-    def read(self, answer: str) -> Expr:
-        """The answer's expression; `dy/dx = …`, `\\nabla_x y = …` and `y = …` are read after their '='."""
-        try:
-            return parse(answer, self.scope, "answer", self.shape, self.bindings, self.layout).expr
-        except ParseError as err:
-            if type(err) is not ParseError or "=" not in answer:
-                raise
-            left, right = answer.rsplit("=", 1)
-            if not right.strip():
-                raise
-            blank = re.sub(r"[^\n]", " ", left) + " "  # keeps the columns of the text after '='
-            return parse(blank + right, self.scope, "answer", self.shape, self.bindings, self.layout).expr
-
     def diagnose(self, answer: str) -> tuple[str | None, str]:
         try:
-            expr = self.read(answer)
+            expr = self.reader.read(answer)
         except UnknownName as err:
             return "unknown-symbol", _sentence(err)
         except ShapeMismatch as err:
