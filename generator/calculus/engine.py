@@ -15,7 +15,7 @@ from ..tree import algebra as alg
 from ..tree.text import to_text
 from ..tree.nodes import Add, Const, Expr, Identity, Mul, Sym
 from ..tree.scope import FunctionSpec
-from .rules import GRADIENT, JACOBIAN, column
+from .rules import RULES, column
 from .simplify import normalize, tidy
 
 
@@ -125,11 +125,7 @@ class _Engine:
             self.trace.extend(inner.trace[1:])
             self.reached.append(alg.mul(column(inner.result), adjoint))
             return
-        rules = GRADIENT if self.mode == "gradient" else JACOBIAN
-        rule = rules.get(type(node))
-        if rule is None:
-            raise NotDerivable(f"no rule to differentiate {to_text(node)} by {self.wrt.name}")
-        for child, child_adjoint in rule(self, node, adjoint):
+        for child, child_adjoint in RULES[self.mode].visit(node, adjoint, self):
             self.visit(child, child_adjoint)
 
     def _through_matrix(self, node: Expr) -> bool:

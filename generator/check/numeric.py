@@ -4,58 +4,24 @@ from __future__ import annotations
 import math
 import zlib
 from functools import reduce
-from typing import Callable, Mapping
+from fractions import Fraction
+from typing import Mapping
 
 import numpy as np
 
 from ..errors import GeneratorError
+from ..ops import OPS
 from ..tree.nodes import (
-    Add, Apply, Call, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
+    NODES, Add, Apply, Call, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
     Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
 )
 from ..tree.scope import Scope
+from ..tree.visitor import Visitor
 
 Values = Mapping[str, np.ndarray]
 
 
-# ---------------------------------------------------------------- element-wise functions
-
-def _sigma(x: np.ndarray, k: int) -> np.ndarray:
-    s = 1.0 / (1.0 + np.exp(-x))
-    return [s, s * (1 - s), s * (1 - s) * (1 - 2 * s), s * (1 - s) * (1 - 6 * s + 6 * s * s)][k]
-
-
-def _tanh(x: np.ndarray, k: int) -> np.ndarray:
-    t = np.tanh(x)
-    return [t, 1 - t * t, -2 * t * (1 - t * t), (6 * t * t - 2) * (1 - t * t)][k]
-
-
-def _power_rule(p: float) -> Callable[[np.ndarray, int], np.ndarray]:
-    def f(x: np.ndarray, k: int) -> np.ndarray:
-        return math.prod(p - i for i in range(k)) * np.power(x, p - k)
-    return f
-
-
-def _log(x: np.ndarray, k: int) -> np.ndarray:
-    return np.log(x) if k == 0 else (-1) ** (k - 1) * math.factorial(k - 1) * np.power(x, -float(k))
-
-
-def _tan(x: np.ndarray, k: int) -> np.ndarray:
-    t = np.tan(x)
-    return [t, 1 + t * t, 2 * t * (1 + t * t), (2 + 6 * t * t) * (1 + t * t)][k]
-
-
-FUNCTIONS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
-    "exp": lambda x, k: np.exp(x),
-    "log": _log,
-    "tanh": _tanh,
-    "sigma": _sigma,
-    "sin": lambda x, k: np.sin(x + k * np.pi / 2),
-    "cos": lambda x, k: np.cos(x + k * np.pi / 2),
-    "tan": _tan,
-    "sqrt": _power_rule(0.5),
-}
-
+# ---------------------------------------------------------------- abstract functions: smooth stand-ins
 
 def _stand_in(name: str) -> float:
     """A frequency that makes each abstract function a different smooth function."""
@@ -109,10 +75,40 @@ def evaluate(expr: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int] 
     return _Evaluator(env, sizes, scope).value(expr)
 
 
-class _Evaluator:
+class NumpyKit:
+    """The registry's element-wise formulas (ops/kit.py) computed with numpy, entry by entry."""
+
+    def __init__(self, evaluator: _Evaluator):
+        self.evaluator = evaluator
+
+    def const(self, value: int | Fraction) -> float:
+        return float(value)
+
+    def apply(self, fn: str, u: np.ndarray, order: int = 0) -> np.ndarray:
+        return self.evaluator.function(fn, u, order)
+
+    def add(self, *terms: np.ndarray) -> np.ndarray:
+        return sum(terms[1:], terms[0])
+
+    def mul(self, *factors: np.ndarray) -> np.ndarray:
+        return math.prod(factors[1:], start=factors[0])  # element-wise formulas scale by constants only
+
+    def power(self, u: np.ndarray, p: int | Fraction) -> np.ndarray:
+        return np.power(u, float(p))
+
+    def hadamard(self, *factors: np.ndarray) -> np.ndarray:
+        return math.prod(factors[1:], start=factors[0])
+
+
+class _Evaluator(Visitor[np.ndarray]):
+    """One evaluation: values by symbol, sizes by dimension; shared subtrees computed once."""
+
+    family = NODES
+
     def __init__(self, env: Mapping[str, np.ndarray], sizes: Mapping[Dim, int], scope: Scope):
         self.env, self.sizes, self.scope = env, sizes, scope
         self.memo: dict[int, np.ndarray] = {}
+        self.kit = NumpyKit(self)
 
     def size(self, dim: Dim) -> int:
         return dim if isinstance(dim, int) else self.sizes[dim]
@@ -120,59 +116,82 @@ class _Evaluator:
     def value(self, e: Expr) -> np.ndarray:
         key = id(e)
         if key not in self.memo:
-            self.memo[key] = self.compute(e)
+            self.memo[key] = self.visit(e)
         return self.memo[key]
 
-    def compute(self, e: Expr) -> np.ndarray:  # noqa: C901 - one dispatch table
-        v = self.value
-        if isinstance(e, Sym):
-            return self.env[e.name]
-        if isinstance(e, Const):
-            return np.array([[float(e.value)]])
-        if isinstance(e, Identity):
-            return np.eye(self.size(e.n))
-        if isinstance(e, (Zero, Ones)):
-            fill = np.zeros if isinstance(e, Zero) else np.ones
-            return fill((self.size(e.rows), self.size(e.cols)))
-        if isinstance(e, Add):
-            return sum((v(t) for t in e.terms[1:]), v(e.terms[0]))
-        if isinstance(e, Mul):
-            scale = math.prod(float(v(f)[0, 0]) for f in e.factors if f.is_scalar)
-            chain = [v(f) for f in e.chain]
-            return scale * (reduce(np.matmul, chain) if chain else np.ones((1, 1)))
-        if isinstance(e, Transpose):
-            return v(e.arg).T
-        if isinstance(e, Inverse):
-            return np.linalg.inv(v(e.arg))
-        if isinstance(e, Hadamard):
-            return np.prod([v(f) for f in e.factors], axis=0)
-        if isinstance(e, Power):
-            with np.errstate(all="ignore"):
-                return np.power(v(e.arg), float(e.exponent))
-        if isinstance(e, Apply):
-            with np.errstate(all="ignore"):
-                if e.fn in FUNCTIONS:
-                    return FUNCTIONS[e.fn](v(e.arg), e.order)
-                return abstract_elementwise(e.fn, v(e.arg), e.order)
-        if isinstance(e, Reduce):
-            return np.array([[_REDUCTIONS[e.op](v(e.arg))]])
-        if isinstance(e, Softmax):
-            x = v(e.arg)
-            w = np.exp(x - x.max())
-            return w / w.sum()
-        if isinstance(e, Diag):
-            return np.diag(v(e.arg).ravel())
-        if isinstance(e, DiagPart):
-            return np.diag(v(e.arg)).reshape(-1, 1).copy()
-        if isinstance(e, Named):
-            return v(e.arg)
-        if isinstance(e, Call):
-            return self.call(e)
-        if isinstance(e, Grad):
-            return self.grad(e)
-        raise TypeError(f"cannot evaluate {type(e).__name__}")
+    def function(self, fn: str, x: np.ndarray, order: int) -> np.ndarray:
+        """fn⁽ᵒʳᵈᵉʳ⁾ at every entry: the registry's, or an abstract function's stand-in; never a guess."""
+        entry = OPS.function(fn)
+        with np.errstate(all="ignore"):
+            if entry is not None:
+                if order == 0:
+                    return entry.numpy(x)
+                if order > len(entry.derivatives):
+                    raise GeneratorError(f"{fn} has no derivative of order {order}")
+                return np.broadcast_to(entry.derivatives[order - 1](x, self.kit), x.shape)
+            spec = self.scope.functions.get(fn)
+            if spec is None or spec.kind != "elementwise":
+                raise GeneratorError(f"cannot evaluate {fn}: it is neither a known function nor declared "
+                                     "as an abstract element-wise function")
+            return abstract_elementwise(fn, x, order)
 
-    def call(self, e: Call) -> np.ndarray:
+    def visit_Sym(self, e: Sym) -> np.ndarray:
+        return self.env[e.name]
+
+    def visit_Const(self, e: Const) -> np.ndarray:
+        return np.array([[float(e.value)]])
+
+    def visit_Identity(self, e: Identity) -> np.ndarray:
+        return np.eye(self.size(e.n))
+
+    def visit_Zero(self, e: Zero) -> np.ndarray:
+        return np.zeros((self.size(e.rows), self.size(e.cols)))
+
+    def visit_Ones(self, e: Ones) -> np.ndarray:
+        return np.ones((self.size(e.rows), self.size(e.cols)))
+
+    def visit_Add(self, e: Add) -> np.ndarray:
+        return sum((self.value(t) for t in e.terms[1:]), self.value(e.terms[0]))
+
+    def visit_Mul(self, e: Mul) -> np.ndarray:
+        scale = math.prod(float(self.value(f)[0, 0]) for f in e.factors if f.is_scalar)
+        chain = [self.value(f) for f in e.chain]
+        return scale * (reduce(np.matmul, chain) if chain else np.ones((1, 1)))
+
+    def visit_Transpose(self, e: Transpose) -> np.ndarray:
+        return self.value(e.arg).T
+
+    def visit_Inverse(self, e: Inverse) -> np.ndarray:
+        return np.linalg.inv(self.value(e.arg))
+
+    def visit_Hadamard(self, e: Hadamard) -> np.ndarray:
+        return np.prod([self.value(f) for f in e.factors], axis=0)
+
+    def visit_Power(self, e: Power) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.power(self.value(e.arg), float(e.exponent))
+
+    def visit_Apply(self, e: Apply) -> np.ndarray:
+        return self.function(e.fn, self.value(e.arg), e.order)
+
+    def visit_Reduce(self, e: Reduce) -> np.ndarray:
+        return np.array([[OPS.reductions[e.op].numpy(self.value(e.arg))]])
+
+    def visit_Softmax(self, e: Softmax) -> np.ndarray:
+        x = self.value(e.arg)
+        w = np.exp(x - x.max())
+        return w / w.sum()
+
+    def visit_Diag(self, e: Diag) -> np.ndarray:
+        return np.diag(self.value(e.arg).ravel())
+
+    def visit_DiagPart(self, e: DiagPart) -> np.ndarray:
+        return np.diag(self.value(e.arg)).reshape(-1, 1).copy()
+
+    def visit_Named(self, e: Named) -> np.ndarray:
+        return self.value(e.arg)
+
+    def visit_Call(self, e: Call) -> np.ndarray:
         f = self.value(e.arg).ravel()
         if e.shape == (1, 1):
             return np.array([[float(_weights(e.fn, f.size) @ abstract_elementwise(e.fn, f, 0))]])
@@ -180,7 +199,7 @@ class _Evaluator:
         u = np.tanh(_matrix(e.fn, rows * cols, f.size) @ f)
         return u.reshape(rows, cols)
 
-    def grad(self, e: Grad) -> np.ndarray:
+    def visit_Grad(self, e: Grad) -> np.ndarray:
         """∂fn/∂arg of the stand-in, in denominator layout, then as the node's layout asks."""
         x = self.value(e.arg)
         f = x.ravel()
@@ -195,23 +214,3 @@ class _Evaluator:
             den = den.T
         rows, cols = self.size(e.rows), self.size(e.cols)
         return den.reshape(rows, cols)
-
-
-def _logdet(a: np.ndarray) -> float:
-    sign, value = np.linalg.slogdet(a)
-    return float(value) if sign > 0 else math.nan
-
-
-def _logsumexp(a: np.ndarray) -> float:
-    top = float(a.max())
-    return top + math.log(float(np.exp(a - top).sum()))
-
-
-_REDUCTIONS: dict[str, Callable[[np.ndarray], float]] = {
-    "tr": lambda a: float(np.trace(a)),
-    "det": lambda a: float(np.linalg.det(a)),
-    "logdet": _logdet,
-    "sum": lambda a: float(a.sum()),
-    "norm": lambda a: float(np.linalg.norm(a)),
-    "logsumexp": _logsumexp,
-}

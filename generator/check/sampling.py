@@ -8,10 +8,12 @@ import numpy as np
 
 from ..errors import GeneratorError
 from ..tree.text import to_text
-from ..tree.nodes import Dim, Expr, Inverse
+from ..ops import OPS
+from ..tree.nodes import Apply, Dim, Expr, Inverse
 from ..tree.scope import Scope
 from .numeric import Values, evaluate
 
+KINK_MARGIN = 1e-2  # samples keep this far from a kink
 SIZES = (3, 4, 5, 2, 6, 7, 8, 9)  # distinct sizes, so a wrong shape cannot pass by accident
 
 
@@ -74,8 +76,17 @@ def _culprit(e: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int]) ->
             for node in e.walk():
                 if isinstance(node, Inverse) and np.linalg.cond(evaluate(node.arg, values, scope, sizes)) > 1e6:
                     return node
+                if isinstance(node, Apply) and _near_kink(node, evaluate(node.arg, values, scope, sizes)):
+                    return node
             out = evaluate(e, values, scope, sizes)
     except (np.linalg.LinAlgError, OverflowError, ZeroDivisionError):
         return e
     healthy = bool(np.all(np.isfinite(out))) and float(np.abs(out).max(initial=0)) < 1e8
     return None if healthy else e
+
+
+def _near_kink(node: Apply, arg: np.ndarray) -> bool:
+    """Whether an argument sits so close to where the function bends (relu, abs at 0) that
+    finite differences would straddle it."""
+    entry = OPS.function(node.fn)
+    return entry is not None and any(bool(np.any(np.abs(arg - kink) < KINK_MARGIN)) for kink in entry.kinks)

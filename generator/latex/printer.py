@@ -7,15 +7,13 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 
+from ..ops import OPS
 from ..proof import entries as S
 from ..proof.symbolic import to_sympy
 from ..tree.nodes import Expr
 from ..vocabulary import ATOM, POSTFIX, PRODUCT, SUM
 from .names import entry_name, name_latex
 
-FUNCTIONS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "sigma": r"\sigma", "sin": r"\sin",
-             "cos": r"\cos", "tan": r"\tan"}
-REDUCTIONS = {"sum": r"\operatorname{sum}", "logsumexp": r"\operatorname{logsumexp}", "logdet": r"\log\det"}
 
 def _is_vector(m: sp.Basic) -> bool:
     shape = getattr(m, "shape", (1, 1))
@@ -155,10 +153,11 @@ class MatrixLatexPrinter(LatexPrinter):
 
     # -- functions ------------------------------------------------------------------------------
     def function(self, fn: str, order: int, arg: sp.Basic) -> str:
-        if fn == "sqrt" and order == 0:
-            return rf"\sqrt{{{self._print(arg)}}}"
-        head = FUNCTIONS.get(fn, name_latex(fn)) + "'" * order
-        return rf"{head}\left({self._print(arg)}\right)"
+        """A registry function as it declares itself (\\sigma'\\left(z\\right), \\sqrt{x}); an abstract one by name."""
+        entry = OPS.function(fn)
+        if entry is not None:
+            return entry.written(self._print(arg), order)
+        return rf"{name_latex(fn)}{chr(39) * order}\left({self._print(arg)}\right)"
 
     def _print_ElementwiseFn(self, e: S.ElementwiseFn) -> str:
         return self.function(e.args[0].name, int(e.args[2]), e.args[1])
@@ -166,18 +165,10 @@ class MatrixLatexPrinter(LatexPrinter):
     def _print_ScalarFn(self, e: S.ScalarFn) -> str:
         return self.function(e.args[0].name, int(e.args[2]), e.args[1])
 
-    def _print_Trace(self, e: sp.Trace) -> str:
-        return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
-
-    def _print_Determinant(self, e: sp.Determinant) -> str:
-        return rf"\det\left({self._print(e.arg)}\right)"
-
     def _print_Reduction(self, e: S.Reduction) -> str:
-        op, arg = e.args[0].name, e.args[1]
-        if op == "norm":
-            sub = "" if _is_vector(arg) or arg.shape == (1, 1) else "_F"
-            return rf"\left\lVert {self._print(arg)} \right\rVert{sub}"
-        return rf"{REDUCTIONS[op]}\left({self._print(arg)}\right)"
+        r, arg = OPS.reductions[e.args[0].name], e.args[1]
+        matrix = not _is_vector(arg) and getattr(arg, "shape", (1, 1)) != (1, 1)
+        return r.latex.format(self._print(arg), r.matrix_subscript if matrix else "")
 
     def _print_SoftmaxOf(self, e: S.SoftmaxOf) -> str:
         return rf"\operatorname{{softmax}}\left({self._print(e.args[0])}\right)"

@@ -1,4 +1,9 @@
-"""Text or LaTeX in the expression language → a shaped expression tree, through grammar.lark (never eval)."""
+"""Text or LaTeX in the expression language → a shaped expression tree, through grammar.lark (never eval).
+
+The builder walks lark's parse tree with lark's own idiom (an Interpreter: one method per rule),
+checking shapes as it builds; what a call means (a function of the registry, one of the
+problem's, or a product such as W(x + b)) is `calls.py`'s business.
+"""
 from __future__ import annotations
 
 import re
@@ -6,30 +11,26 @@ from fractions import Fraction
 from typing import Callable, Mapping
 
 from lark import Token, Tree
+from lark.visitors import Interpreter
 
 from ..errors import ParseError, ShapeError
 from ..tree import algebra as alg
-from ..tree.nodes import Const, Expr, Grad, Identity, Shape, shape_text
-from ..tree.scope import FunctionSpec, Scope, Statement
-from .names import ALIASES, BUILTINS, ELEMENTWISE, Names, function_name, spelling
-from .pending import Pending, Value, combine as combine_pending, negate
+from ..tree.nodes import Const, Expr, Identity, Shape, shape_text
+from ..tree.scope import Scope, Statement
+from .calls import Calls, ShapeMismatch, UnknownName
+from .names import Names, spelling
+from .pending import Pending, Sizes, Value, negate
 from .syntax import first_token, span, tree_of, where
+
+__all__ = ["ShapeMismatch", "UnknownName", "parse", "parse_expression"]
 
 MAX_DIGITS = 24  # characters in one number
 MAX_EXPONENT = 64  # |p| in x^p
 MAX_MATRIX_POWER = 16  # X^p is spelled out as p factors
 MAX_NODES = 4000  # nodes of the built tree (shared subtrees once per use): bounds evaluation
 MAX_CONSTANT_BITS = 1024  # exact constants folded by powers: (3^64)^64 would take seconds
-MULOPS = {r"\cdot": "*", r"\times": "*", r"\ast": "*", "·": "*", "×": "*", r"\div": "/",
-          r"\odot": ".*", r"\circ": ".*", "⊙": ".*", "∘": ".*"}  # \times between matrices is a product
-
-
-class UnknownName(ParseError):
-    """A name or function the problem does not declare."""
-
-
-class ShapeMismatch(ParseError):
-    """Operands whose shapes do not fit: the text reads, but means no matrix."""
+MAX_FUNCTIONS = 32  # functions applied in a row (\log\log\log x): each one a level of every later walk
+MULOPS = {"/": "/", r"\div": "/"}  # every other product sign (*, ·, ×, @, \cdot, \times, \ast) multiplies
 
 
 def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None = None,
@@ -41,7 +42,7 @@ def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None
     `layout` is the one an answer is written in: it says which Jacobian a typed ∂u/∂x means.
     """
     tree = tree_of(text, source)
-    return _Builder(text, scope, source, expect, bindings, layout).statements(tree)
+    return Builder(text, scope, source, expect, bindings, layout).statements(tree)
 
 
 def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
@@ -49,7 +50,7 @@ def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
     return parse(text, scope, source).expr
 
 
-class _Builder:
+class Builder(Calls, Interpreter):
     """Walks the parse tree, looking names up in the scope and checking shapes as it builds."""
 
     def __init__(self, text: str, scope: Scope, source: str, expect: Shape | None = None,
@@ -57,7 +58,8 @@ class _Builder:
         self.text, self.scope, self.source, self.expect, self.layout = text, scope, source, expect, layout
         self.bindings: dict[str, Expr] = dict(bindings or {})
         self.names = Names(scope, self.bindings)
-        self.sizes: dict[int, int] = {}
+        self.sizes = Sizes()
+        self.counted: dict[int, int] = {}
 
     # -- errors -------------------------------------------------------------------------------
     def fail(self, node: Tree | Token, message: str, kind: type[ParseError] = ParseError) -> ParseError:
@@ -71,9 +73,9 @@ class _Builder:
     def size(self, e: Expr) -> int:
         """Nodes of `e` counted as a walk meets them (shared subtrees once per use)."""
         key = id(e)
-        if key not in self.sizes:
-            self.sizes[key] = 1 + sum(self.size(a) for a in e.args)
-        return self.sizes[key]
+        if key not in self.counted:
+            self.counted[key] = 1 + sum(self.size(a) for a in e.args)
+        return self.counted[key]
 
     # -- statements ---------------------------------------------------------------------------
     def statements(self, tree: Tree) -> Statement:
@@ -83,7 +85,7 @@ class _Builder:
         for i, stmt in enumerate(statements):
             name = stmt.children[0] if isinstance(stmt.children[0], Token) else None
             last = i == len(statements) - 1
-            expr = self.resolved(self.build(stmt.children[-1]), stmt, last)
+            expr = self.resolved(self.visit(stmt.children[-1]), stmt, last)
             if self.size(expr) > MAX_NODES:
                 raise self.fail(stmt, f"the expression expands to more than {MAX_NODES} terms")
             if name is None:
@@ -100,122 +102,141 @@ class _Builder:
         assert expr is not None
         return Statement(expr, output, tuple(definitions), self.text, dict(self.bindings))
 
-    def resolved(self, value: Value, node: Tree, last: bool = False) -> Expr:
+    def resolved(self, value: Value, node: Tree | Token, last: bool = False) -> Expr:
+        """An expression; I or 1 still waiting for a size is sized by the expected shape, or refused."""
         if not isinstance(value, Pending):
             return value
-        sized = value.expected(self.expect) if last and self.expect is not None else None
-        if sized is None:
+        sized = self.sizes.expected(value, self.expect) if last and self.expect is not None \
+            else self.sizes.finish(value)
+        if not isinstance(sized, Expr):
             raise self.fail(node, f"cannot tell the size of {value.kind} here; write it next to a matrix",
                             ShapeMismatch)
         return sized
 
     # -- names --------------------------------------------------------------------------------
-    def _name(self, node: Tree) -> Value:
+    def name(self, node: Tree) -> Value:
         found = spelling(node)
         assert found is not None
-        name, token = found
-        value = self.names.lookup(name)
+        word, token = found
+        value = self.names.lookup(word)
         if value is not None:
             return value
-        if name == "I" or name.startswith("I_"):  # I, I_n, I_{3}
-            size = self.names.dimension(name[2:])
-            return Pending() if size is None else Identity(size)
+        if word == "I" or word.startswith("I_"):  # I, I_n, I_{3}
+            size = self.names.dimension(word[2:])
+            return self.sizes.identity() if size is None else Identity(size)
         if token.type == "NUMBER":  # \mathbf 0, \mathbf 1 (the all-ones vector)
-            return Pending("1") if str(token) == "1" else self._number_token(token)
-        if self.names.is_function(name):
-            raise self.fail(node, f"{name} is a function: write {name}(…)")
-        pieces = self.names.split(name) if len(name) > 1 else None
+            return self.sizes.ones() if str(token) == "1" else self.number_token(token)
+        if self.names.function(word) is not None:
+            raise self.fail(node, f"{word} is a function: write {word}(…)")
+        pieces = self.names.split(word) if len(word) > 1 else None
         if pieces:  # Ax, \mathbf{Ax}: the declared names it spells, multiplied
-            value: Value = Pending() if pieces[0] == "I" else self.names.lookup(pieces[0])
-            for k, piece in enumerate(pieces[1:], 1):
-                right = Pending() if piece == "I" else self.names.lookup(piece)
-                value = self.combine("*", "".join(pieces[:k]), value, node, right, piece)
-            return value
+            return self.pieces(pieces, node)
         known = ", ".join(sorted([*self.scope.symbols, *self.bindings])) or "none"
-        shown = name if len(name) <= 24 else name[:24] + "…"
+        shown = word if len(word) <= 24 else word[:24] + "…"
         raise self.fail(token, f"unknown name '{shown}' (declared: {known})", UnknownName)
 
-    def _font(self, node: Tree) -> Value:
+    def piece(self, word: str) -> Value:
+        return self.sizes.identity() if word == "I" else self.names.lookup(word)  # type: ignore[return-value]
+
+    def pieces(self, words: list[str], node: Tree) -> Value:
+        value = self.piece(words[0])
+        for k, word in enumerate(words[1:], 1):
+            value = self.combine("*", "".join(words[:k]), value, node, self.piece(word), word)
+        return value
+
+    def font(self, node: Tree) -> Value:
         if spelling(node) is not None:
-            return self._name(node)
+            return self.name(node)
         inner = node.children[1]
         if any(isinstance(c, Token) and c.type == "SUBSCRIPT" for c in node.children):
             raise self.fail(node, "a subscript belongs to a name, such as W_{1}")
-        value = self.build(inner) if isinstance(inner, Tree) else self._number_token(inner)
-        return Pending("1") if value == alg.ONE else value  # \mathbf{1} is the all-ones vector
+        value = self.visit(inner) if isinstance(inner, Tree) else self.number_token(inner)
+        return self.sizes.ones() if value == alg.ONE else value  # \mathbf{1} is the all-ones vector
 
-    # -- the tree -----------------------------------------------------------------------------
-    def build(self, node: Tree) -> Value:
-        return getattr(self, f"_{node.data}")(node)
+    def command(self, node: Tree) -> Value:
+        word = str(node.children[0])
+        if self.names.function(word[1:]) is not None:
+            raise self.fail(node, f"{word} is a function: write {word}(…)")
+        where_allowed = r" outside \frac{\partial u}{\partial x}" if word == r"\partial" else ""
+        raise self.fail(node, f"expected a term, found {word!r} (not a command mcgen reads{where_allowed})")
 
-    def _group(self, node: Tree) -> Value:
-        return self.build(next(c for c in node.children if isinstance(c, Tree)))
+    def number(self, node: Tree) -> Expr:
+        return self.number_token(node.children[0])
 
-    def _sum(self, node: Tree) -> Value:
+    def number_token(self, token: Token) -> Expr:
+        if len(token) > MAX_DIGITS:
+            raise self.fail(token, f"numbers are limited to {MAX_DIGITS} characters")
+        return alg.const(Fraction(str(token)))
+
+    # -- sums and products --------------------------------------------------------------------
+    def group(self, node: Tree) -> Value:
+        return self.visit(next(c for c in node.children if isinstance(c, Tree)))
+
+    def sum(self, node: Tree) -> Value:
         items = node.children
-        total = self.build(items[0])
+        total = self.visit(items[0])
         for op, right_node in zip(items[1::2], items[2::2]):
-            right = self.build(right_node)
+            right = self.visit(right_node)
             if op.type == "MINUS":
-                right = negate(right)
+                right = negate(self.sizes, right)
             total = self.combine("+", lambda op=op: self.text[span(self.text, items[0])[0]:op.start_pos],
                                  total, right_node, right)
         return total
 
-    def _signed(self, node: Tree) -> Value:
-        *signs, product = node.children
-        value = self.build(product)
+    def signed(self, node: Tree) -> Value:
+        *signs, operand = node.children
+        value = self.visit(operand)
         if sum(1 for s in signs if s.type == "MINUS") % 2:
-            value = negate(value)
+            value = negate(self.sizes, value)
         return value
 
-    def _product(self, node: Tree) -> Value:
+    def hadamard(self, node: Tree) -> Value:
+        """a ⊙ B c: the element-wise product binds looser than the matrix product, so this is a ⊙ (B c)."""
+        items = [c for c in node.children if isinstance(c, Tree)]
+        value = self.visit(items[0])
+        for k, item in enumerate(items[1:], 1):
+            value = self.combine(".*", lambda k=k: self.snippet(items[0], items[k - 1]), value, item, self.visit(item))
+        return value
+
+    def product(self, node: Tree) -> Value:
         items, value, op, previous = node.children, None, "*", None
         i = 0
         while i < len(items):
             item = items[i]
             if isinstance(item, Token):
-                op = MULOPS.get(str(item), str(item))
+                op = MULOPS.get(str(item), "*")
                 i += 1
                 continue
-            fn = self.function_word(item)
-            if fn is not None and i + 1 < len(items) and isinstance(items[i + 1], Tree):
-                # \sigma \mathbf{x}: a function name followed by an operand applies to it
+            heads = []  # \log \det X, \sigma'(z): function words apply to the operand after them
+            while i + 1 < len(items) and isinstance(items[i + 1], Tree) and (
+                    head := self.head(items[i], items[i + 1])):
+                heads.append((head, items[i]))
                 i += 1
-                right = self.apply_to_operand(fn, 0, item, items[i])
-            else:
-                right = self.build(item)
+                if len(heads) > MAX_FUNCTIONS:
+                    raise self.fail(items[i], "the expression is nested too deeply")
+            right = self.applied(heads, items[i]) if heads else self.visit(items[i])
             if value is None:
                 value = right
             else:
-                value = self.combine(op, lambda last=previous: self.snippet(items[0], last), value, item, right)
+                value = self.combine(op, lambda last=previous: self.snippet(items[0], last), value, items[i], right)
             op, previous = "*", items[i]
             i += 1
         assert value is not None
         return value
 
-    def function_word(self, node: Tree) -> str | None:
-        """The function a bare name such as \\sigma or \\exp stands for, when it is not a value."""
-        found = spelling(node) if node.data in ("name", "font") else None
-        if found is None or self.names.lookup(found[0]) is not None or not self.names.is_function(found[0]):
-            return None
-        return ALIASES.get(found[0], found[0])
-
     def combine(self, op: str, left_text: str | Callable[[], str], left: Value, rn: Tree, right: Value,
                 right_text: str | None = None) -> Value:
-        """left op right for op in + * / .* ; a bare I takes its size from the other side.
+        """left op right for op in + * / .* ; a bare I or 1 takes its size from the other side.
 
         `left_text` may be a function: the text is only needed for an error message.
         """
         if isinstance(left, Pending) or isinstance(right, Pending):
-            pending = combine_pending(op, left, right)
-            if pending is not None:
-                return pending
-            sized = (None if isinstance(right, Pending) else left.beside(right, op, True)) \
-                if isinstance(left, Pending) else right.beside(left, op, False)
-            if sized is None:
-                raise self.fail(rn, "cannot tell the size of I or 1 here; write it next to a matrix", ShapeMismatch)
-            left, right = (sized, right) if isinstance(left, Pending) else (left, sized)
+            try:
+                return self.sizes.combine(op, left, right)
+            except ShapeError as err:
+                raise self.fail(rn, f"cannot tell the size of I or 1 here ({err}); write it next to a matrix "
+                                    "that fits", ShapeMismatch) from None
+
         def lhs() -> str:
             return f"{(left_text if isinstance(left_text, str) else left_text()).strip()} ({shape_text(left.shape)})"
 
@@ -240,17 +261,40 @@ class _Builder:
                                 f"{right.rows} differ", ShapeMismatch)
         return alg.mul(left, right)
 
-    def _postfix(self, node: Tree) -> Value:
+    # -- postfix operators --------------------------------------------------------------------
+    def postfix(self, node: Tree) -> Value:
         atom, *ops = node.children
-        value = self.build(atom)
+        if ops and ops[0].data == "power" and self.is_euler(atom):  # e^{x} is exp(x)
+            exponent = self.exponent_atom(ops[0])
+            value: Value = self.apply_to("exp", 0, self.resolved(self.visit(exponent), exponent), atom, exponent)
+            ops = ops[1:]
+        elif ops and (words := self.juxtaposed(atom)):  # ab^T is a bᵀ: the postfix binds to the last letter
+            last = self.piece(words[-1])
+            for op in ops:
+                last = self.postop(op, node, last)
+            return self.combine("*", "".join(words[:-1]), self.pieces(words[:-1], atom), atom, last, words[-1])
+        else:
+            value = self.visit(atom)
         for op in ops:
-            if isinstance(value, Pending) and op.data == "transpose":
-                value = value.transposed()
-                continue
-            value = self.postfix(op, node, self.resolved(value, node))
+            value = self.postop(op, node, value)
         return value
 
-    def postfix(self, op: Tree, node: Tree, value: Expr) -> Expr:
+    def is_euler(self, atom: Tree) -> bool:
+        found = spelling(atom) if atom.data == "name" else None
+        return found is not None and found[0] == "e" and self.names.lookup("e") is None
+
+    def juxtaposed(self, atom: Tree) -> list[str] | None:
+        """The declared names an undeclared name spells, when it spells more than one."""
+        found = spelling(atom) if atom.data in ("name", "font") else None
+        if found is None or self.names.lookup(found[0]) is not None or self.names.function(found[0]):
+            return None
+        pieces = self.names.split(found[0]) if len(found[0]) > 1 else None
+        return pieces if pieces and len(pieces) > 1 else None
+
+    def postop(self, op: Tree, node: Tree, value: Value) -> Value:
+        if isinstance(value, Pending) and op.data == "transpose":
+            return self.sizes.transpose(value)
+        value = self.resolved(value, node)
         try:
             if op.data == "transpose":
                 return alg.transpose(value)
@@ -258,137 +302,76 @@ class _Builder:
                 return alg.inverse(value)
             if op.data == "inverse_transpose":
                 return alg.inverse(alg.transpose(value))
-            p = self.exponent(next(c for c in op.children if isinstance(c, Tree)))
-            if op.data == "elementwise_power" or value.is_scalar:
-                bits = max((max(c.value.numerator.bit_length(), c.value.denominator.bit_length())
-                            for c in value.walk() if isinstance(c, Const)), default=0)
-                if bits * abs(p.numerator) > MAX_CONSTANT_BITS:
-                    raise self.fail(op, "this power of a number is too large")
-                return alg.power(value, p)
-            if p.denominator != 1:
-                raise ShapeError("use .^ for an element-wise power")
-            if value.rows != value.cols:
-                raise ShapeError(f"{shape_text(value.shape)} is not square; use .^ for an element-wise power")
-            if abs(p) > MAX_MATRIX_POWER or self.size(value) * abs(p) > MAX_NODES:
-                raise self.fail(op, f"matrix powers are limited to ±{MAX_MATRIX_POWER}")
-            base = alg.inverse(value) if p < 0 else value
-            return alg.mul(*[base] * abs(int(p))) if p else Identity(value.rows)
+            if op.data == "prime":
+                raise self.fail(op, "only a function takes a prime, such as sigma'(z)")
+            return self.power(op, value)
         except ShapeError as err:
             raise self.fail(op, f"{self.snippet(node)}: {err}", ShapeMismatch) from None
 
+    def power(self, op: Tree, value: Expr) -> Expr:
+        p = self.exponent(op.children[-1])
+        if op.data == "elementwise_power" or value.is_scalar:
+            bits = max((max(c.value.numerator.bit_length(), c.value.denominator.bit_length())
+                        for c in value.walk() if isinstance(c, Const)), default=0)
+            if bits * abs(p.numerator) > MAX_CONSTANT_BITS:
+                raise self.fail(op, "this power of a number is too large")
+            return alg.power(value, p)
+        if p.denominator != 1:
+            raise ShapeError("use .^ for an element-wise power")
+        if value.rows != value.cols:
+            raise ShapeError(f"{shape_text(value.shape)} is not square; use .^ for an element-wise power")
+        if abs(p) > MAX_MATRIX_POWER or self.size(value) * abs(p) > MAX_NODES:
+            raise self.fail(op, f"matrix powers are limited to ±{MAX_MATRIX_POWER}")
+        base = alg.inverse(value) if p < 0 else value
+        return alg.mul(*[base] * abs(int(p))) if p else Identity(value.rows)
+
+    @staticmethod
+    def exponent_atom(op: Tree) -> Tree:
+        exponent = op.children[-1]
+        return exponent.children[0] if exponent.data == "exponent" else exponent
+
     def exponent(self, node: Tree) -> Fraction:
-        numbers = [t for t in node.children if t.type in ("SIGNED_NUMBER", "NUMBER")]
-        if any(len(t) > MAX_DIGITS for t in numbers) or (len(numbers) == 2 and Fraction(str(numbers[1])) == 0):
-            raise self.fail(node, "this exponent is not a usable number")
-        p = Fraction(str(numbers[0])) / (Fraction(str(numbers[1])) if len(numbers) == 2 else 1)
+        """A number as an exponent: 2, -1, (1/2), {-\\frac{1}{2}}, or the sum in x^{\\circ 2}."""
+        if node.data == "signed_exponent":
+            digits = node.children[-1]
+            if len(digits) > MAX_DIGITS:
+                raise self.fail(node, "this exponent is not a usable number")
+            p = -Fraction(str(digits))
+        else:
+            value = self.visit(node.children[0] if node.data == "exponent" else node)
+            if not isinstance(value, Const):
+                raise self.fail(node, "this exponent is not a usable number (expected a number such as 2, -1 "
+                                      "or 1/2)")
+            p = value.value
         if abs(p.numerator) > MAX_EXPONENT or p.denominator > MAX_EXPONENT:
             raise self.fail(node, f"exponents are limited to ±{MAX_EXPONENT}")
         return p
 
-    def _number(self, node: Tree) -> Expr:
-        return self._number_token(node.children[0])
-
-    def _number_token(self, token: Token) -> Expr:
-        if len(token) > MAX_DIGITS:
-            raise self.fail(token, f"numbers are limited to {MAX_DIGITS} characters")
-        return alg.const(Fraction(str(token)))
-
-    def _frac(self, node: Tree) -> Value:
+    # -- fractions, norms, bars -------------------------------------------------------------------
+    def frac(self, node: Tree) -> Value:
         _, top, bottom = node.children
-        numerator = self.build(top)
-        return self.combine("/", self.snippet(top), numerator, bottom, self.build(bottom))
+        numerator = self.visit(top)
+        return self.combine("/", self.snippet(top), numerator, bottom, self.visit(bottom))
 
-    def _partial(self, node: Tree) -> Expr:
-        """∂u/∂x of an abstract function of the problem, as the Jacobian in the answer's layout."""
-        top, bottom = node.children[1], node.children[-1]
-        fn = re.sub(r"\\partial|\\(mathbf|boldsymbol|bm|mathit|mathrm|vec)|[{}\s\\]", "", str(top))
-        spec = self.scope.functions.get(fn)
-        if spec is None or spec.kind == "elementwise":
-            raise self.fail(top, f"∂{fn}: only an abstract scalar or vector function of the problem has a "
-                                 "derivative written this way" + (f"; write {fn}'(…)" if spec else ""))
-        arg = self.resolved(self.build(bottom), bottom)
-        if spec.kind == "scalar":
-            grad = Grad(fn, arg, arg.shape, spec.gradient)
-        elif arg.is_vector or arg.is_scalar:
-            out = spec.shape or (1, 1)
-            grad = Grad(fn, arg, (arg.length, out[0] if out[1] == 1 else out[1]))
-        else:
-            raise self.fail(bottom, f"∂{fn}/∂{self.snippet(bottom)}: the function takes a vector")
-        return grad if self.layout == "denominator" else alg.transpose(grad)
-
-    def _frac_digits(self, node: Tree) -> Expr:
+    def frac_digits(self, node: Tree) -> Expr:
         top, bottom = (int(d) for d in re.findall(r"\d", str(node.children[0])))
         if bottom == 0:
             raise self.fail(node, "division by zero")
         return alg.const(Fraction(top, bottom))
 
-    def _norm(self, node: Tree) -> Expr:
-        arg = self.resolved(self.build(node.children[1]), node)
+    def norm(self, node: Tree) -> Expr:
+        arg = self.resolved(self.visit(node.children[1]), node)
         sub = node.children[3] if len(node.children) > 3 else None
         if sub is not None and "2" in sub and not (arg.is_vector or arg.is_scalar):
             raise self.fail(sub, "the 2-norm of a matrix is its spectral norm, which mcgen does not "
                                  "support; use the Frobenius norm ‖·‖_F")
         return alg.reduce_("norm", arg)
 
-    # -- functions ----------------------------------------------------------------------------
-    def _call(self, node: Tree) -> Expr:
-        token, body = node.children[0], node.children[1]
-        fn, order = function_name(token)
-        arg = self.resolved(self.build(body), body)
-        return self.apply_to(fn, order, arg, token, body)
-
-    def _prefix_call(self, node: Tree) -> Value:
-        """\\det X, \\log\\det X, \\sqrt{x^T x}: the function applied to the operand after it."""
-        token, operand = node.children
-        fn, order = function_name(token)
-        return self.apply_to_operand(fn, order, token, operand)
-
-    def apply_to_operand(self, fn: str, order: int, token: Token | Tree, operand: Tree) -> Expr:
-        """f applied to an operand; a bracketed one takes the function first, then its postfixes:
-        \\mathbf{u}(\\mathbf{x})^\\top is u(x)ᵀ, as u(x)^T is."""
-        if operand.data == "postfix" and operand.children[0].data == "group":
-            group, *ops = operand.children
-            value = self.apply_to(fn, order, self.resolved(self.build(group), group), token, group)
-            for op in ops:
-                value = self.postfix(op, operand, value)
-            return value
-        return self.apply_to(fn, order, self.resolved(self.build(operand), operand), token, operand)
-
-    def apply_to(self, fn: str, order: int, arg: Expr, token: Token | Tree, body: Tree) -> Expr:
-        try:
-            return self.call(fn, order, arg, token)
-        except ShapeError as err:
-            raise self.fail(token, f"{fn}({self.snippet(body)}): {err}", ShapeMismatch) from None
-
-    def call(self, fn: str, order: int, arg: Expr, token: Token | Tree) -> Expr:
-        spec = self.scope.functions.get(fn)
-        value = None if spec or fn in BUILTINS else self.names.lookup(fn)
-        if value is not None:  # W(x + b) written without a space: a product, primes are transposes
-            for _ in range(order):
-                value = alg.transpose(value)
-            if not (value.is_scalar or arg.is_scalar) and value.cols != arg.rows:
-                raise ShapeError(f"cannot multiply {shape_text(value.shape)} by {shape_text(arg.shape)}")
-            return alg.mul(value, arg)
-        fn = fn if spec else ALIASES.get(fn, fn)
-        if fn in ELEMENTWISE or (spec and spec.kind == "elementwise"):
-            return alg.apply(fn, arg, order)
-        if order:
-            raise self.fail(token, f"{fn}' is not defined: only element-wise functions take a prime")
-        if fn in alg.REDUCTIONS:
-            return alg.reduce_(fn, arg)
-        if fn in ("softmax", "diag", "inv"):
-            return {"softmax": alg.softmax, "diag": alg.diag, "inv": alg.inverse}[fn](arg)
-        if spec is not None:
-            return self.abstract(spec, arg)
-        raise self.fail(token, f"unknown function '{fn}'", UnknownName)
-
-    def abstract(self, spec: FunctionSpec, arg: Expr) -> Expr:
-        if spec.kind == "scalar" and spec.gradient:
-            grad = Grad(spec.name, arg, arg.shape, spec.gradient)
-            bound = self.bindings.get(spec.gradient)
-            if bound is not None and bound != grad:
-                raise ShapeError(f"{spec.name} is applied to two different arguments, "
-                                 f"so the name {spec.gradient} would be ambiguous")
-            self.bindings[spec.gradient] = grad
-        shape: Shape = (1, 1) if spec.kind == "scalar" else (spec.shape or (1, 1))
-        return alg.call(spec.name, arg, shape)
+    def bars(self, node: Tree) -> Expr:
+        """|x|: the absolute value of a scalar, the norm of a vector; of a matrix it would be ambiguous."""
+        arg = self.resolved(self.visit(node.children[1]), node)
+        if arg.is_scalar:
+            return alg.apply("abs", arg)
+        if arg.is_vector:
+            return alg.reduce_("norm", arg)
+        raise self.fail(node, "|A| of a matrix could mean det(A) or a norm: write det(A) or ‖A‖_F")

@@ -1,10 +1,11 @@
-"""How text and LaTeX spell a problem's names: fonts, Greek letters, subscripts, function aliases.
+"""How text and LaTeX spell a problem's names and functions: fonts, Greek letters, subscripts, spellings.
 
 The rule, for answers and problem files alike: a font never matters (\\mathbf{x}, \\bm x and x
 are one symbol); \\delta and δ are `delta`; a subscript joins its name with '_' (W_{1} → W_1);
 a name matches a declared name exactly, or else with underscores ignored when only one declared
 name matches (W_1 finds W1, W1 finds W_1, \\mathbf{y}_{0} finds y0). A name that is not declared
-but splits into declared names is their product (Ax, \\mathbf{Ax} → A x).
+but splits into declared names is their product (Ax, \\mathbf{Ax} → A x). Which words are
+functions is the registry's (ops/) and the problem's business: sigmoid is σ, \\ln is log.
 """
 from __future__ import annotations
 
@@ -13,20 +14,18 @@ from typing import Mapping
 
 from lark import Token, Tree
 
-from ..tree import algebra as alg
+from ..ops import OPS
 from ..tree.nodes import Dim, Expr
 from ..tree.scope import Scope
+from ..vocabulary import GREEK_SYMBOLS, GREEK_VARIANTS
 
-ELEMENTWISE = ("exp", "log", "tanh", "sigma", "sin", "cos", "tan", "sqrt")
-BUILTINS = ELEMENTWISE + alg.REDUCTIONS + ("softmax", "diag", "inv")
-ALIASES = {"ln": "log", "Tr": "tr", "trace": "tr", "Diag": "diag", "Det": "det"}
-GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ", (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon "
-    "phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()))
-VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi"}
-FONT_WRAPPER = re.compile(r"\\(?:operatorname\*?|mathrm|text|textrm|rm|mathit)\s*\{\s*([A-Za-z0-9]+)\s*\}")
-COMMAND = re.compile(r"\\([A-Za-z]+)")
+STRUCTURAL = {"softmax": "softmax", "diag": "diag", "Diag": "diag", "inv": "inv"}  # built-ins that are not ops
 MAX_SPLIT = 24  # Ax is A x; a 2000-letter word is a typo, not a product worth a quadratic search
+
+
+def builtin(word: str) -> str | None:
+    """The built-in function a word spells (sigmoid → sigma, Tr → tr, Diag → diag), if any."""
+    return OPS.spelled(word) or STRUCTURAL.get(word)
 
 
 class Names:
@@ -47,9 +46,11 @@ class Names:
             return self.bindings.get(name) or self.scope.symbols[name]
         return None
 
-    def is_function(self, word: str) -> bool:
-        """Whether `word` names a built-in, an alias (ln, Tr) or one of the problem's functions."""
-        return word in BUILTINS or word in ALIASES or word in self.scope.functions
+    def function(self, word: str) -> str | None:
+        """The function a word names when it is not a value: one of the problem's, or a built-in."""
+        if word in self.scope.functions:
+            return word
+        return None if self.lookup(word) is not None else builtin(word)
 
     def split(self, word: str) -> list[str] | None:
         """The fewest declared names (or I) that spell `word` one after another, if any do."""
@@ -75,9 +76,9 @@ class Names:
 
 
 def token_word(token: Token) -> str:
-    """The name a NAME, GREEK or NUMBER token spells: \\delta and δ are 'delta'."""
+    """The name a NAME, GREEK, COMMAND or NUMBER token spells: \\delta and δ are 'delta', \\exp is 'exp'."""
     word = str(token).lstrip("\\")
-    return GREEK.get(word, VARIANTS.get(word, word))
+    return GREEK_SYMBOLS.get(word, GREEK_VARIANTS.get(word, word))
 
 
 def subscript(token: Token) -> str:
@@ -85,22 +86,15 @@ def subscript(token: Token) -> str:
     return re.findall(r"[A-Za-z0-9]+", str(token))[-1]
 
 
-def function_name(token: Token) -> tuple[str, int]:
-    """(name, number of primes) of sigma'(, \\exp(, \\operatorname{tr}\\left(, \\sigma^{\\prime}(."""
+def call_head(token: Token) -> tuple[str, int]:
+    """(name, number of primes) of a call written against its bracket: sigma'(, g\\left(."""
     text = str(token)
-    order = text.count("'") + text.count(r"\prime")
-    wrapped = FONT_WRAPPER.match(text)
-    if wrapped:
-        word = wrapped.group(1)
-    elif text.startswith("\\"):
-        word = COMMAND.match(text).group(1)  # type: ignore[union-attr] - the grammar put it there
-    else:
-        word = re.match(r"[A-Za-z][A-Za-z0-9_]*", text).group(0)  # type: ignore[union-attr]
-    return VARIANTS.get(word, word), order
+    word = re.match(r"[A-Za-z][A-Za-z0-9_]*", text).group(0)  # type: ignore[union-attr] - the grammar put it there
+    return word, text.count("'")
 
 
 def spelling(node: Tree) -> tuple[str, Token] | None:
-    """The name a `name` or `font` node spells (subscripts joined by '_') and its token, if it spells one."""
+    """The name a `name`, `font` or `command` node spells (subscripts joined by '_') and its token."""
     if node.data == "font":
         inner = node.children[1]
         if isinstance(inner, Token):
@@ -108,7 +102,7 @@ def spelling(node: Tree) -> tuple[str, Token] | None:
         else:
             only = plain(inner)
             found = spelling(only) if only is not None else None
-    elif node.data == "name":
+    elif node.data in ("name", "command"):
         found = (token_word(node.children[0]), node.children[0])
     else:
         return None

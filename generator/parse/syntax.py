@@ -14,35 +14,42 @@ from ..errors import ParseError
 
 MAX_LENGTH = 2000
 MAX_NESTING = 32
-MAX_DEPTH = 6 * MAX_NESTING  # parse-tree levels: brackets and prefix commands such as \log\log x
+MAX_DEPTH = 7 * MAX_NESTING  # parse-tree levels: a bracket costs a handful (sum, sign, ⊙, product, postfix, atom)
 
 COMMAND = re.compile(r"\\([A-Za-z]+)")
 CLOSING_BRACE = re.compile(r"\s*\}")
 # What the parser would have accepted, in a student's words: the dozens of terminals fall in a few kinds.
-KINDS = (
-    ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "CALL", "LCALL", "LFUNC", "FRAC", "FRAC_DIGITS",
-      "NORM_OPEN", "NORM_BAR"}, "a term"),
-    ({"PLUS", "MINUS", "MULOP", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "__ANON_0", "SUBSCRIPT",
-      "HADAMARD_POWER", "NORM_SUB", "SLASH"}, "an operator"),
-    ({"CLOSE"}, "')'"), ({"RBRACE"}, "'}'"), ({"NORM_CLOSE"}, "a closing '\\|'"), ({"EQUAL"}, "'='"),
-    ({"$END"}, "the end"),
+TOKEN_KINDS = (
+    ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "COMMAND", "CALL", "FRAC", "FRAC_DIGITS",
+      "NORM_OPEN", "NORM_BAR", "BAR_OPEN", "BAR"}, "a term"),
+    ({"PLUS", "MINUS", "MULOP", "HADAMARD", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "SUBSCRIPT",
+      "HADAMARD_POWER", "NORM_SUB", "PRIME", "DOT_CIRCUMFLEX"}, "an operator"),
+    ({"CLOSE"}, "')'"), ({"RBRACE"}, "'}'"), ({"NORM_CLOSE"}, "a closing '\\|'"), ({"BAR_CLOSE"}, "a closing '|'"),
+    ({"EQUAL"}, "'='"), ({"$END"}, "the end"),
 )
 
 
-class _Norms(PostLex):
-    """\\| and || both open and close a norm: one that follows a complete operand inside a norm closes it."""
+class _Bars(PostLex):
+    """\\| and | both open and close (a norm, an absolute value): one that follows a complete operand
+    inside an open pair closes it."""
 
-    always_accept = ("NORM_BAR",)
-    ENDS = {"NAME", "GREEK", "NUMBER", "SIGNED_NUMBER", "CLOSE", "RBRACE", "NORM_CLOSE", "NORM_SUB",
-            "TRANSPOSE", "INVERSE_T", "INVERSE", "SUBSCRIPT", "FRAC_DIGITS"}
+    always_accept = ("NORM_BAR", "BAR")
+    PAIRS = {"NORM_BAR": ("NORM_OPEN", "NORM_CLOSE"), "BAR": ("BAR_OPEN", "BAR_CLOSE")}
+    ENDS = {"NAME", "GREEK", "NUMBER", "CLOSE", "RBRACE", "NORM_CLOSE", "NORM_SUB", "BAR_CLOSE",
+            "TRANSPOSE", "INVERSE_T", "INVERSE", "SUBSCRIPT", "FRAC_DIGITS", "PRIME"}
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        depth, previous = 0, None
+        depth = {"NORM_BAR": 0, "BAR": 0}
+        previous = None
         for token in stream:
-            if token.type == "NORM_BAR":
-                closes = depth > 0 and previous in self.ENDS
-                token = Token.new_borrow_pos("NORM_CLOSE" if closes else "NORM_OPEN", token, token)
-            depth += (token.type == "NORM_OPEN") - (token.type == "NORM_CLOSE")
+            if token.type in self.PAIRS:
+                opening, closing = self.PAIRS[token.type]
+                closes = depth[token.type] > 0 and previous in self.ENDS
+                depth[token.type] += -1 if closes else 1
+                token = Token.new_borrow_pos(closing if closes else opening, token, token)
+            else:
+                for bar, (opening, closing) in self.PAIRS.items():
+                    depth[bar] += (token.type == opening) - (token.type == closing)
             previous = token.type
             yield token
 
@@ -51,7 +58,7 @@ class _Norms(PostLex):
 def _parser() -> Lark:
     grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
     # Positions are read off the tokens when a message needs them: propagating them costs a third.
-    return Lark(grammar, parser="lalr", propagate_positions=False, postlex=_Norms())
+    return Lark(grammar, parser="lalr", propagate_positions=False, postlex=_Bars())
 
 
 def tree_of(text: str, source: str) -> Tree:
@@ -102,9 +109,9 @@ def _message(err: UnexpectedInput, text: str, source: str) -> str:
     else:  # pragma: no cover - lark has no other kinds
         found, expected = "something else", set()
     expected = set(expected or ()) - _unopened(text[:position if isinstance(position, int) else len(text)])
-    words = [word for terminals, word in KINDS if terminals & expected]
+    words = [word for terminals, word in TOKEN_KINDS if terminals & expected]
     want = ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else (words or ["nothing"])[0]
-    if "SIGNED_NUMBER" in expected:
+    if "PRIME" in expected:  # just after ^
         want = "an exponent such as 2, -1 or {T}"
     return f"{source}: {where(text, getattr(err, 'line', 1), getattr(err, 'column', len(text) + 1))}: " \
            f"expected {want}, found {found}"
@@ -114,8 +121,10 @@ def _unopened(before: str) -> set[str]:
     """Closers with nothing open before them: LALR shares states, so lark lists them anyway."""
     count = lambda chars: sum(before.count(c) for c in chars)  # noqa: E731 - a local shorthand
     bars = count(("\\|", "||", "‖", "\\Vert")) - count(("\\lVert", "\\rVert"))
+    single = before.count("|") - 2 * before.count("||") - before.count("\\|")
     return ({"CLOSE"} if count("([") <= count(")]") else set()) | ({"RBRACE"} if count("{") <= count("}") else set()) \
-        | ({"NORM_CLOSE"} if bars % 2 == 0 and count(("\\lVert",)) <= count(("\\rVert",)) else set())
+        | ({"NORM_CLOSE"} if bars % 2 == 0 and count(("\\lVert",)) <= count(("\\rVert",)) else set()) \
+        | ({"BAR_CLOSE"} if single % 2 == 0 else set())
 
 
 def first_token(node: Tree | Token) -> Token:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..calculus.engine import pullback
 from ..errors import NotDerivable
+from ..ops import OPS
 from ..latex.names import symbol_latex
 from ..latex.printer import latex
 from ..tree import algebra as alg
@@ -22,15 +23,7 @@ from .context import Context, frac
 from .steps import Claim, Step
 
 NONLINEAR = (Apply, Softmax, Call, Power, Inverse, Hadamard)
-LINEAR_REDUCTIONS = {"tr", "sum"}
-RULES = {
-    "tr": r"$\partial\,\mathrm{tr}(A)/\partial A = I$",
-    "sum": "the derivative of a sum of entries is a matrix of ones",
-    "norm": r"$\partial\lVert u\rVert/\partial u = u/\lVert u\rVert$",
-    "det": r"Jacobi's formula, $\partial \det X/\partial X = \det(X)\,X^{-\top}$",
-    "logdet": r"$\partial \log\det X/\partial X = X^{-\top}$ (Jacobi's formula)",
-    "logsumexp": r"$\partial\,\mathrm{logsumexp}(u)/\partial u = \mathrm{softmax}(u)$",
-}
+
 
 
 def chain_proof(ctx: Context) -> list[Step]:
@@ -119,7 +112,7 @@ def _boundaries(node: Expr, wrt: Sym) -> set[Expr]:
 
 
 def _is_function(node: Expr) -> bool:
-    return isinstance(node, NONLINEAR) or isinstance(node, Reduce) and node.op not in LINEAR_REDUCTIONS
+    return isinstance(node, NONLINEAR) or isinstance(node, Reduce) and not OPS.reductions[node.op].linear
 
 
 
@@ -232,7 +225,7 @@ def _path(top: Expr, target: Expr) -> list[Expr]:
 
 def _phrase(node: Expr, below: Expr) -> str:
     if isinstance(node, Reduce):
-        return RULES[node.op]
+        return OPS.reductions[node.op].rule
     if isinstance(node, Power):
         return "power rule" if node.arg.is_scalar else "element-wise power rule"
     if isinstance(node, Apply):

@@ -6,41 +6,80 @@ whole scalar expression.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cache
 
+import numpy as np
 import sympy as sp
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
+from ..check.numeric import abstract_elementwise
 from ..errors import NotDerivable
+from ..ops import OPS
 
 
 class NoIndexForm(NotDerivable):
     """The expression has no short index form (det, logdet): the proof uses an identity instead."""
 
 
-KNOWN = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-         "sqrt": sp.sqrt}
+class SympyKit:
+    """The registry's element-wise formulas (ops/kit.py) as sympy expressions of one entry."""
+
+    def const(self, value: int | Fraction) -> sp.Expr:
+        return sp.Rational(Fraction(value).numerator, Fraction(value).denominator)
+
+    def apply(self, fn: str, u: sp.Expr, order: int = 0) -> sp.Expr:
+        return apply_entry(fn, order, u)
+
+    def add(self, *terms: sp.Expr) -> sp.Expr:
+        return sp.Add(*terms)
+
+    def mul(self, *factors: sp.Expr) -> sp.Expr:
+        return sp.Mul(*factors)
+
+    hadamard = mul
+
+    def power(self, u: sp.Expr, p: int | Fraction) -> sp.Expr:
+        return sp.Pow(u, self.const(p))
+
+
+SYMPY = SympyKit()
 
 
 @cache
 def scalar_function(fn: str, order: int = 0) -> type[sp.Function]:
     """The sympy function fn⁽ᵒʳᵈᵉʳ⁾ an entry is mapped through: sympy's own (exp, tanh, …) or one
-    of ours (σ, an abstract g) whose derivative is the next prime, so σ′(xᵢ) stays σ′(xᵢ)."""
-    if fn in KNOWN and order == 0:
-        return KNOWN[fn]
+    of ours, shown by name (σ, softplus, an abstract g), whose derivative is the registry's formula
+    or, for σ, tanh and abstract functions, the next prime, so σ′(xᵢ) stays σ′(xᵢ)."""
+    entry = OPS.function(fn)
+    if entry is not None and entry.sympy is not None and order == 0:
+        return entry.sympy
 
     def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
+        if entry is not None and not entry.primed and order < len(entry.derivatives):
+            return entry.derivatives[order](self.args[0], SYMPY)
         return scalar_function(fn, order + 1)(self.args[0])
 
-    return type(fn + "'" * order, (sp.Function,), {"fdiff": fdiff, "nargs": 1, "is_real": True,
-                                                   "mcgen_fn": fn, "mcgen_order": order})
+    def _eval_evalf(self: sp.Function, prec: int) -> sp.Expr | None:
+        x = self.args[0].evalf(prec)
+        if not x.is_number:
+            return None
+        if entry is None:
+            return sp.Float(float(abstract_elementwise(fn, np.array(float(x)), order)), prec)
+        if order == 0:
+            return sp.Float(float(entry.numpy(np.array(float(x)))), prec)
+        return entry.derivatives[order - 1](x, SYMPY).evalf(prec)
+
+    return type(fn + "'" * order, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf, "nargs": 1,
+                                                   "is_real": True, "mcgen_fn": fn, "mcgen_order": order})
 
 
 def apply_entry(fn: str, order: int, x: sp.Expr) -> sp.Expr:
     """fn⁽ᵒʳᵈᵉʳ⁾(x) for one entry x."""
-    if fn in KNOWN:
-        f = KNOWN[fn](x)
+    entry = OPS.function(fn)
+    if entry is not None and entry.sympy is not None:
+        f = entry.sympy(x)
         return f if order == 0 else sp.diff(f, x, order)
     return scalar_function(fn, order)(x)
 
@@ -71,12 +110,22 @@ class ScalarFn(sp.Expr):
 
 
 class Reduction(sp.Expr):
-    """sum, norm, logdet or logsumexp of a matrix (trace and det are sympy's)."""
+    """A reduction of the registry (tr, det, sum, norm, logdet, logsumexp) of a matrix."""
 
     is_commutative = True
 
     def __new__(cls, op: str, arg: sp.Expr):
         return sp.Expr.__new__(cls, _str(op), arg)
+
+    def doit(self, **hints) -> sp.Expr:
+        """Its exact value once the argument is an explicit matrix of numbers (numeric exercises)."""
+        arg = self.args[1].doit(**hints) if hints.get("deep", True) else self.args[1]
+        exact = OPS.reductions[self.args[0].name].exact
+        if isinstance(arg, MatrixExpr) and not arg.free_symbols:
+            arg = arg.as_explicit()
+        if exact is not None and isinstance(arg, sp.MatrixBase):
+            return exact(arg)
+        return Reduction(self.args[0].name, arg)
 
 
 class AbstractCall(sp.Expr):
@@ -244,13 +293,12 @@ def expand(e: sp.Basic) -> sp.Expr:
         return entry(e, sp.Integer(0), sp.Integer(0))
     if isinstance(e, AsScalar):
         return entry(e.args[0], sp.Integer(0), sp.Integer(0))
-    if isinstance(e, sp.Trace):
-        k = sp.Dummy("k", integer=True)
-        return sp.Sum(entry(e.arg, k, k), (k, 0, e.arg.shape[0] - 1))
-    if isinstance(e, sp.Determinant):
-        raise NoIndexForm("det has no short index form")
     if isinstance(e, Reduction):
-        return _reduction(e.args[0].name, e.args[1])
+        op, m = e.args[0].name, e.args[1]
+        index = OPS.reductions[op].index
+        if index is None:
+            raise NoIndexForm(f"{op} has no short index form")
+        return index(lambda i, j: entry(m, i, j), *m.shape)
     if isinstance(e, ScalarFn):
         return apply_entry(e.args[0].name, int(e.args[2]), expand(e.args[1]))
     if isinstance(e, AbstractCall):
@@ -267,18 +315,3 @@ def expand(e: sp.Basic) -> sp.Expr:
     if isinstance(e, sp.Sum):
         return sp.Sum(expand(e.function), *e.limits)
     return e.func(*(expand(a) if isinstance(a, sp.Basic) else a for a in e.args))
-
-
-def _reduction(op: str, m: MatrixExpr) -> sp.Expr:
-    if op == "logdet":
-        raise NoIndexForm("logdet has no short index form")
-    k, l = sp.Dummy("k", integer=True), sp.Dummy("l", integer=True)
-    rows, cols = m.shape
-    body = entry(m, k, l) if cols != 1 else entry(m, k, sp.Integer(0))
-    limits = [(k, 0, rows - 1)] + ([(l, 0, cols - 1)] if cols != 1 else [])
-    if op == "sum":
-        return sp.Sum(body, *limits)
-    if op == "norm":
-        return sp.sqrt(sp.Sum(body ** 2, *limits))
-    return sp.log(sp.Sum(sp.exp(body), *limits))  # logsumexp
-

@@ -71,12 +71,7 @@ def to_sympy(e: Expr) -> sp.Basic:  # noqa: C901 - one dispatch table
             return ScalarFn(e.fn, _as_scalar(c(e.arg)), e.order)
         return ElementwiseFn(e.fn, c(e.arg), e.order)
     if isinstance(e, Reduce):
-        arg = c(e.arg)
-        if e.op == "tr":
-            return sp.Trace(arg)
-        if e.op == "det":
-            return sp.Determinant(arg)
-        return Reduction(e.op, arg)
+        return Reduction(e.op, c(e.arg))
     if isinstance(e, Softmax):
         return SoftmaxOf(c(e.arg))
     if isinstance(e, Diag):

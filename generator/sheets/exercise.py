@@ -16,7 +16,8 @@ from ..parse.builder import parse
 from ..pipeline.derivation import Derivation
 from ..pipeline.run import derive
 from ..proof.elementwise import inline
-from ..proof.symbolic import AsScalar, Reduction, to_sympy
+from ..proof.entries import AsScalar
+from ..proof.symbolic import to_sympy
 from ..tree.nodes import Expr, Inverse
 from ..tree.scope import Scope
 from . import space
@@ -63,8 +64,6 @@ def exact_value(closed_form: Expr, data: Mapping[str, Fraction2D]) -> Fraction2D
             subs[sp.MatrixSymbol(name, len(rows), len(rows[0]))] = sp.ImmutableMatrix(cells)
     try:
         value = to_sympy(inline(closed_form)).xreplace(subs)
-        value = value.replace(lambda n: isinstance(n, Reduction) and n.args[0].name == "sum",
-                              lambda n: sum(sp.ImmutableMatrix(n.args[1].doit().as_explicit())))
         value = value.replace(lambda n: isinstance(n, AsScalar), lambda n: n.args[0].doit().as_explicit()[0, 0])
         value = value.doit()
         matrix = value.as_explicit() if hasattr(value, "as_explicit") else sp.ImmutableMatrix([[value]])

@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Mapping
 
 from ..errors import GeneratorError
+from ..ops import OPS
 from ..parse.builder import parse
 from ..parse.problem_file import Problem
 from ..pipeline import rename
@@ -25,7 +26,6 @@ from .variation import declared_dims, variation_from
 NUMERIC_SIZES = (2, 3, 4, 5)  # sizes a symbolic dimension takes in a numeric exercise
 MAX_CHOICES = 100_000  # per axis (names, dims, functions): a pool product beyond this is a typo, not a plan
 FILL_STEPS = ("index", "differentiate", "reduce", "chain")  # the proof steps a student may be asked to fill
-RATIONAL_REDUCTIONS = ("tr", "det", "sum")
 
 
 def variant_seed(problem: str, seed: int, number: int) -> int:
@@ -173,7 +173,7 @@ def is_rational(e: Expr) -> bool:
     for node in e.walk():
         if isinstance(node, Power) and node.exponent.denominator == 1:
             continue
-        if isinstance(node, Reduce) and node.op in RATIONAL_REDUCTIONS:
+        if isinstance(node, Reduce) and OPS.reductions[node.op].exact is not None:
             continue
         if not isinstance(node, plain):
             return False

@@ -6,7 +6,8 @@ from typing import Any, Mapping, Sequence
 from ..errors import GeneratorError
 from ..parse import problem_file as pf
 from ..parse.builder import parse
-from ..parse.names import BUILTINS, ELEMENTWISE
+from ..ops import OPS
+from ..parse.names import builtin
 from ..parse.problem_file import Problem
 from ..tree.nodes import Apply, Dim, Sym
 from ..tree.scope import Scope, Statement
@@ -51,7 +52,7 @@ def declared_dims(problem: Problem) -> set[str]:
 def _clash(name: str, taken: Mapping[str, str]) -> str | None:
     if name in INDEX_LETTERS:
         return "an index letter of the proofs (i, j, k, l)"
-    if name in BUILTINS or name == "I":
+    if builtin(name) or name == "I":
         return "a built-in name of the expression language"
     return taken.get(name)
 
@@ -137,7 +138,7 @@ def _check_names(problem: Problem, statements: list[Statement], names: list[tupl
 def _check_functions(problem: Problem, statements: list[Statement], functions: list[tuple[str, list[Any]]],
                      where: str) -> None:
     applied = {e.fn for s in statements for e in s.expr.walk() if isinstance(e, Apply)}
-    elementwise = set(ELEMENTWISE) | {f for f, spec in problem.functions.items() if spec.kind == "elementwise"}
+    elementwise = set(OPS.functions) | {f for f, spec in problem.functions.items() if spec.kind == "elementwise"}
     for key, pool in functions:
         if key not in applied:
             raise GeneratorError(f"{where}.functions.{key}: the expression applies no element-wise function {key}")

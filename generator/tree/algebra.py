@@ -11,6 +11,7 @@ from fractions import Fraction
 from functools import reduce as fold
 
 from ..errors import ShapeError
+from ..ops import OPS
 from .nodes import (
     SCALAR, Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Identity, Inverse, Mul,
     Named, Ones, Power, Reduce, Shape, Softmax, Sym, Transpose, Zero, shape_text,
@@ -339,28 +340,21 @@ def apply(fn: str, e: Expr, order: int = 0) -> Expr:
     return Apply(fn, e, order)
 
 
-REDUCTIONS = ("tr", "det", "logdet", "sum", "norm", "logsumexp")
-SQUARE_ONLY = {"tr", "det", "logdet"}
-
-
 def reduce_(op: str, e: Expr) -> Expr:
-    """A scalar reduction of a matrix: tr, det, logdet, sum, norm, logsumexp."""
-    if op in SQUARE_ONLY and e.rows != e.cols:
+    """A scalar reduction of a matrix (a registry entry: tr, det, logdet, sum, norm, logsumexp)."""
+    r = OPS.reductions[op]
+    if r.square and e.rows != e.cols:
         raise ShapeError(f"{op} needs a square matrix, not {shape_text(e.shape)}")
-    if op in {"tr", "det", "sum", "logsumexp"} and e.is_scalar:
-        return e
-    if op == "logdet" and e.is_scalar:
-        return apply("log", e)
-    if op in {"det", "logdet", "tr"} and isinstance(e, Transpose):
+    if r.of_scalar is not None and e.is_scalar:
+        return apply(r.of_scalar, e) if r.of_scalar else e
+    if r.transposable and isinstance(e, Transpose):
         return reduce_(op, e.arg)
-    if op in {"tr", "sum"} and isinstance(e, Mul) and len(e.chain) < len(e.factors):
+    if r.linear and isinstance(e, Mul) and len(e.chain) < len(e.factors):
         return mul(*(f for f in e.factors if f.is_scalar), reduce_(op, mul(*e.chain)))
     if op == "sum" and isinstance(e, Sym) and "probability" in e.props:
         return ONE
     if op == "tr" and isinstance(e, Diag):
         return reduce_("sum", e.arg)
-    if op == "sum" and isinstance(e, Transpose):
-        return reduce_(op, e.arg)
     return Reduce(op, e)
 
 
