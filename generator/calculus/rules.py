@@ -86,8 +86,6 @@ def _through_matrix(sweep: Sweep, node: Expr) -> NotDerivable:
 class Rules(Visitor[Pairs]):
     """Rules both modes share: leaves pass nothing on, sums pass the adjoint to each term."""
 
-    family = NODES
-
     def visit_Sym(self, node: Sym, adjoint: Expr, sweep: Sweep) -> Pairs:
         return iter(())  # a symbol other than the variable: a constant
 
@@ -107,6 +105,8 @@ class Rules(Visitor[Pairs]):
 
 class GradientRules(Rules):
     """Gradient mode: the adjoint of every node has the node's shape (∂f/∂node, denominator layout)."""
+
+    family = NODES
 
     def visit_Mul(self, node: Mul, g: Expr, sweep: Sweep) -> Pairs:
         offset = len(node.factors) - len(node.chain)
@@ -168,6 +168,8 @@ def _elementwise_local(u: Expr, d: Expr, a: Expr) -> Expr:
 
 class JacobianRules(Rules):
     """Jacobian mode: the adjoint of every vector node N is the len(N)×r matrix ∂z/∂N."""
+
+    family = NODES
 
     def visit_Mul(self, node: Mul, a: Expr, sweep: Sweep) -> Pairs:
         chain = node.chain

@@ -46,8 +46,8 @@ FUNCTIONS = (
              code="np.maximum({}, 0)", maxima="max({}, 0)"),
     Function("step", lambda x: (x > 0).astype(float), (lambda u, k: k.const(0),), kinks=(0.0,),
              code="np.heaviside({}, 0.5)", maxima="unit_step({})"),
-    Function("abs", np.abs, (lambda u, k: k.apply("sign", u),), wrap=r"\left\lvert {arg} \right\rvert",
-             kinks=(0.0,), maxima="abs({})"),
+    # Written abs(x), not |x|: between bars a vector reads as its norm.
+    Function("abs", np.abs, (lambda u, k: k.apply("sign", u),), kinks=(0.0,), maxima="abs({})"),
     Function("sign", np.sign, (lambda u, k: k.const(0),), spellings=("sgn",), kinks=(0.0,), maxima="signum({})"),
     Function("log1p", np.log1p, (lambda u, k: k.power(k.add(k.const(1), u), -1),), positive=True,
              maxima="log(1+({}))"),

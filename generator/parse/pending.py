@@ -103,6 +103,9 @@ class Sizes:
         rows, cols = self.known(p.rows), self.known(p.cols)
         if rows is None or cols is None:
             return p
+        self.vectors(p)  # 1 1ᵀ inside a known shape: each 1 is a vector, its inner side 1
+        if any(self.known(d) is None for leaf in p.ones for d in leaf):
+            return p
         return p.make(self.resolve)
 
     def resolve(self, d: Size) -> Dim:

@@ -7,9 +7,10 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..tree.nodes import (
-    Add, Apply, Call, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
+    NODES, Add, Apply, Call, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
     Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
 )
+from ..tree.visitor import Visitor
 from .entries import (
     AbstractCall, AbstractGrad, AbstractValue, AsScalar, DiagOf, DiagPartOf, ElementwiseFn, Reduction, ScalarFn,
     SoftmaxOf,
@@ -33,55 +34,87 @@ def _as_scalar(m: sp.Basic) -> sp.Expr:
     return AsScalar(m) if isinstance(m, MatrixExpr) else m
 
 
-def to_sympy(e: Expr) -> sp.Basic:  # noqa: C901 - one dispatch table
+def to_sympy(e: Expr) -> sp.Basic:
     """The sympy object for a tree: a MatrixExpr for matrices and vectors, a scalar Expr for 1×1."""
-    c = to_sympy
-    if isinstance(e, (Sym, Named)):
+    return _SYMPY.visit(e)
+
+
+class _Sympy(Visitor[sp.Basic]):
+    """One sympy object per node: sympy's matrix classes where they exist, ours (entries.py) where not."""
+
+    family = NODES
+
+    def scalar(self, e: Expr) -> sp.Expr:
+        return _as_scalar(self.visit(e))
+
+    def visit_Sym(self, e: Sym | Named) -> sp.Basic:
         return _symbol(e.name, e.shape)
-    if isinstance(e, Const):
+
+    visit_Named = visit_Sym
+
+    def visit_Const(self, e: Const) -> sp.Basic:
         return sp.Rational(e.value.numerator, e.value.denominator)
-    if isinstance(e, Identity):
+
+    def visit_Identity(self, e: Identity) -> sp.Basic:
         return sp.Identity(dim(e.n))
-    if isinstance(e, (Zero, Ones)):
-        cls = sp.ZeroMatrix if isinstance(e, Zero) else sp.OneMatrix
-        return cls(dim(e.rows), dim(e.cols))
-    if isinstance(e, Add):
-        terms = [c(t) for t in e.terms]
+
+    def visit_Zero(self, e: Zero) -> sp.Basic:
+        return sp.ZeroMatrix(dim(e.rows), dim(e.cols))
+
+    def visit_Ones(self, e: Ones) -> sp.Basic:
+        return sp.OneMatrix(dim(e.rows), dim(e.cols))
+
+    def visit_Add(self, e: Add) -> sp.Basic:
+        terms = [self.visit(t) for t in e.terms]
         return sp.MatAdd(*terms) if not e.is_scalar else sp.Add(*map(_as_scalar, terms), evaluate=False)
-    if isinstance(e, Mul):
-        scalars = [_as_scalar(c(f)) for f in e.factors if f.is_scalar]
+
+    def visit_Mul(self, e: Mul) -> sp.Basic:
+        scalars = [self.scalar(f) for f in e.factors if f.is_scalar]
         if e.chain and not e.is_scalar:
-            return sp.MatMul(*scalars, *(c(f) for f in e.chain))
+            return sp.MatMul(*scalars, *(self.visit(f) for f in e.chain))
         if e.chain:  # a 1×1 product such as aᵀx
-            return sp.MatMul(*(c(f) for f in e.chain))
+            return sp.MatMul(*(self.visit(f) for f in e.chain))
         return sp.Mul(*scalars, evaluate=False)
-    if isinstance(e, Transpose):
-        return sp.Transpose(c(e.arg))
-    if isinstance(e, Inverse):
-        return sp.Inverse(c(e.arg))
-    if isinstance(e, Hadamard):
-        return sp.HadamardProduct(*(c(f) for f in e.factors))
-    if isinstance(e, Power):
+
+    def visit_Transpose(self, e: Transpose) -> sp.Basic:
+        return sp.Transpose(self.visit(e.arg))
+
+    def visit_Inverse(self, e: Inverse) -> sp.Basic:
+        return sp.Inverse(self.visit(e.arg))
+
+    def visit_Hadamard(self, e: Hadamard) -> sp.Basic:
+        return sp.HadamardProduct(*(self.visit(f) for f in e.factors))
+
+    def visit_Power(self, e: Power) -> sp.Basic:
         p = sp.Rational(e.exponent.numerator, e.exponent.denominator)
         if e.is_scalar:
-            return sp.Pow(_as_scalar(c(e.arg)), p, evaluate=False)
-        return sp.HadamardPower(c(e.arg), p)
-    if isinstance(e, Apply):
+            return sp.Pow(self.scalar(e.arg), p, evaluate=False)
+        return sp.HadamardPower(self.visit(e.arg), p)
+
+    def visit_Apply(self, e: Apply) -> sp.Basic:
         if e.is_scalar:
-            return ScalarFn(e.fn, _as_scalar(c(e.arg)), e.order)
-        return ElementwiseFn(e.fn, c(e.arg), e.order)
-    if isinstance(e, Reduce):
-        return Reduction(e.op, c(e.arg))
-    if isinstance(e, Softmax):
-        return SoftmaxOf(c(e.arg))
-    if isinstance(e, Diag):
-        return DiagOf(c(e.arg))
-    if isinstance(e, DiagPart):
-        return DiagPartOf(c(e.arg))
-    if isinstance(e, Call):
+            return ScalarFn(e.fn, self.scalar(e.arg), e.order)
+        return ElementwiseFn(e.fn, self.visit(e.arg), e.order)
+
+    def visit_Reduce(self, e: Reduce) -> sp.Basic:
+        return Reduction(e.op, self.visit(e.arg))
+
+    def visit_Softmax(self, e: Softmax) -> sp.Basic:
+        return SoftmaxOf(self.visit(e.arg))
+
+    def visit_Diag(self, e: Diag) -> sp.Basic:
+        return DiagOf(self.visit(e.arg))
+
+    def visit_DiagPart(self, e: DiagPart) -> sp.Basic:
+        return DiagPartOf(self.visit(e.arg))
+
+    def visit_Call(self, e: Call) -> sp.Basic:
         if e.is_scalar:
-            return AbstractCall(e.fn, c(e.arg))
-        return AbstractValue(e.fn, c(e.arg), dim(e.rows), dim(e.cols))
-    if isinstance(e, Grad):
-        return AbstractGrad(e.fn, c(e.arg), dim(e.rows), dim(e.cols), e.name or "", e.layout)
-    raise TypeError(f"no sympy form for {type(e).__name__}")
+            return AbstractCall(e.fn, self.visit(e.arg))
+        return AbstractValue(e.fn, self.visit(e.arg), dim(e.rows), dim(e.cols))
+
+    def visit_Grad(self, e: Grad) -> sp.Basic:
+        return AbstractGrad(e.fn, self.visit(e.arg), dim(e.rows), dim(e.cols), e.name or "", e.layout)
+
+
+_SYMPY = _Sympy()

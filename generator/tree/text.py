@@ -5,9 +5,10 @@ from fractions import Fraction
 
 from ..vocabulary import ATOM, POSTFIX, PRODUCT, SUM
 from .nodes import (
-    Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
-    Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
+    NODES, Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Identity, Inverse, Mul, Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
 )
+from .visitor import Visitor
+
 
 def to_text(expr: Expr, layout: str = "denominator") -> str:
     """Text that `parse` (given the same layout) reads back to an equal expression.
@@ -28,63 +29,90 @@ def _exponent(p: Fraction) -> str:
     return str(p.numerator) if p.denominator == 1 else f"({p.numerator}/{p.denominator})"
 
 
-class _Writer:
+class _Writer(Visitor[tuple[str, int]]):
     """Writes one expression; knows the layout its derivatives of abstract functions are read in."""
+
+    family = NODES
 
     def __init__(self, layout: str):
         self.layout = layout
+
+    def text(self, e: Expr) -> tuple[str, int]:
+        """The text of `e` and the precedence level it binds at."""
+        return self.visit(e)
 
     def wrap(self, expr: Expr, least: int) -> str:
         text, prec = self.text(expr)
         return text if prec >= least else f"({text})"
 
-    def text(self, e: Expr) -> tuple[str, int]:  # noqa: C901 - one dispatch table
-        inner = lambda a: self.text(a)[0]  # noqa: E731
-        if isinstance(e, (Sym, Named)):
+    def inner(self, e: Expr) -> str:
+        return self.text(e)[0]
+
+    def visit_Sym(self, e: Sym) -> tuple[str, int]:
+        return e.name, ATOM
+
+    visit_Named = visit_Sym
+
+    def visit_Const(self, e: Const) -> tuple[str, int]:
+        return _number(e.value)
+
+    def visit_Identity(self, e: Identity) -> tuple[str, int]:
+        return "I", ATOM
+
+    def visit_Zero(self, e: Zero) -> tuple[str, int]:
+        return "0", ATOM
+
+    def visit_Ones(self, e: Ones) -> tuple[str, int]:
+        # a plain 1 is a number; \mathbf{1} is the all-ones vector, sized by context
+        return (r"\mathbf{1}^T", POSTFIX) if e.is_row else (r"\mathbf{1}", ATOM)
+
+    def visit_Add(self, e: Add) -> tuple[str, int]:
+        out = self.term(e.terms[0])
+        for t in e.terms[1:]:
+            text = self.term(t)
+            out += f" - {text[1:].lstrip()}" if text.startswith("-") else f" + {text}"
+        return out, SUM
+
+    def visit_Mul(self, e: Mul) -> tuple[str, int]:
+        return self.product(e)
+
+    def visit_Transpose(self, e: Transpose) -> tuple[str, int]:
+        return self.wrap(e.arg, ATOM) + "^T", POSTFIX
+
+    def visit_Inverse(self, e: Inverse) -> tuple[str, int]:
+        if isinstance(e.arg, Transpose):
+            return self.wrap(e.arg.arg, ATOM) + "^-T", POSTFIX
+        return self.wrap(e.arg, ATOM) + "^-1", POSTFIX
+
+    def visit_Hadamard(self, e: Hadamard) -> tuple[str, int]:
+        return " .* ".join(self.wrap(f, POSTFIX) for f in e.factors), PRODUCT
+
+    def visit_Power(self, e: Power) -> tuple[str, int]:
+        op = "^" if e.arg.is_scalar else ".^"
+        return f"{self.wrap(e.arg, ATOM)}{op}{_exponent(e.exponent)}", POSTFIX
+
+    def visit_Apply(self, e: Apply) -> tuple[str, int]:
+        return f"{e.fn}{chr(39) * e.order}({self.inner(e.arg)})", ATOM
+
+    def visit_Reduce(self, e: Reduce) -> tuple[str, int]:
+        return f"{e.op}({self.inner(e.arg)})", ATOM
+
+    def visit_Softmax(self, e: Softmax) -> tuple[str, int]:
+        return f"softmax({self.inner(e.arg)})", ATOM
+
+    def visit_Diag(self, e: Diag | DiagPart) -> tuple[str, int]:
+        return f"diag({self.inner(e.arg)})", ATOM
+
+    visit_DiagPart = visit_Diag
+
+    def visit_Call(self, e: Call) -> tuple[str, int]:
+        return f"{e.fn}({self.inner(e.arg)})", ATOM
+
+    def visit_Grad(self, e: Grad) -> tuple[str, int]:
+        if e.name:
             return e.name, ATOM
-        if isinstance(e, Const):
-            return _number(e.value)
-        if isinstance(e, Identity):
-            return "I", ATOM
-        if isinstance(e, Zero):
-            return "0", ATOM
-        if isinstance(e, Ones):  # a plain 1 is a number; \mathbf{1} is the all-ones vector, sized by context
-            return (r"\mathbf{1}^T", POSTFIX) if e.is_row else (r"\mathbf{1}", ATOM)
-        if isinstance(e, Add):
-            out = self.term(e.terms[0])
-            for t in e.terms[1:]:
-                text = self.term(t)
-                out += f" - {text[1:].lstrip()}" if text.startswith("-") else f" + {text}"
-            return out, SUM
-        if isinstance(e, Mul):
-            return self.product(e)
-        if isinstance(e, Transpose):
-            return self.wrap(e.arg, ATOM) + "^T", POSTFIX
-        if isinstance(e, Inverse):
-            if isinstance(e.arg, Transpose):
-                return self.wrap(e.arg.arg, ATOM) + "^-T", POSTFIX
-            return self.wrap(e.arg, ATOM) + "^-1", POSTFIX
-        if isinstance(e, Hadamard):
-            return " .* ".join(self.wrap(f, POSTFIX) for f in e.factors), PRODUCT
-        if isinstance(e, Power):
-            op = "^" if e.arg.is_scalar else ".^"
-            return f"{self.wrap(e.arg, ATOM)}{op}{_exponent(e.exponent)}", POSTFIX
-        if isinstance(e, Apply):
-            return f"{e.fn}{chr(39) * e.order}({inner(e.arg)})", ATOM
-        if isinstance(e, Reduce):
-            return f"{e.op}({inner(e.arg)})", ATOM
-        if isinstance(e, Softmax):
-            return f"softmax({inner(e.arg)})", ATOM
-        if isinstance(e, (Diag, DiagPart)):
-            return f"diag({inner(e.arg)})", ATOM
-        if isinstance(e, Call):
-            return f"{e.fn}({inner(e.arg)})", ATOM
-        if isinstance(e, Grad):
-            if e.name:
-                return e.name, ATOM
-            frac = rf"\frac{{\partial {e.fn}}}{{\partial {inner(e.arg)}}}"
-            return (frac, ATOM) if e.layout == self.layout else (frac + "^T", POSTFIX)
-        raise TypeError(f"no text form for {type(e).__name__}")
+        frac = rf"\frac{{\partial {e.fn}}}{{\partial {self.inner(e.arg)}}}"
+        return (frac, ATOM) if e.layout == self.layout else (frac + "^T", POSTFIX)
 
     def term(self, t: Expr) -> str:
         """A term of a sum; a number times the ones matrix is written as the number, which broadcasts."""
