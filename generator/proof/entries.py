@@ -79,8 +79,10 @@ def apply_entry(fn: str, order: int, x: sp.Expr) -> sp.Expr:
     """fn⁽ᵒʳᵈᵉʳ⁾(x) for one entry x."""
     entry = OPS.function(fn)
     if entry is not None and entry.sympy is not None:
-        f = entry.sympy(x)
-        return f if order == 0 else sp.diff(f, x, order)
+        if order == 0:
+            return entry.sympy(x)
+        t = sp.Dummy("t", real=True)  # sympy differentiates by a symbol, not by a compound entry such as Σ W x
+        return sp.diff(entry.sympy(t), t, order).subs(t, x)
     return scalar_function(fn, order)(x)
 
 
