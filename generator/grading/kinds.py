@@ -4,9 +4,12 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
+from ..errors import GeneratorError
 from ..pipeline.derivation import Derivation
 from ..vocabulary import other_layout
+from .fill import FillKey
 from .grade import grade
+from .numeric import grade_numeric, key_rows
 from .verdict import Verdict
 
 SHAPE_ANSWER = re.compile(r"\s*[(\[]?\s*(\w+?)\s*(?:×|\\times|\*|,|\bby\b|x)\s*(\w+)\s*[)\]]?\s*")
@@ -27,7 +30,12 @@ def grade_shape(answer: str, d: Derivation, weights: Mapping[str, float]) -> Ver
                                        f"the question asks for the {d.layout} layout.")
         else:
             tag, feedback = "shape", "That is not the shape of the derivative."
-    return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer)
+    echo = "" if tag == "parse" else rf"{_dim(given[0])} \times {_dim(given[1])}"
+    return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer, echo)
+
+
+def _dim(d: int | str) -> str:
+    return str(d) if isinstance(d, int) or d.isalnum() and d.isascii() else "?"
 
 
 def _closed_form(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict:
@@ -38,11 +46,67 @@ def _shape(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapp
     return grade_shape(answer, d, weights)
 
 
+def _numeric(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict:
+    return grade_numeric(answer, key_rows(variant["value"]), d.layout, weights)
+
+
+_FILL_KEYS: dict[tuple[int, int], tuple[Derivation, FillKey | str]] = {}
+
+
+def fill_key(d: Derivation, variant: Mapping[str, Any]) -> FillKey | str:
+    """The blanked step of a fill-step variant, read once per derivation; or why it cannot be graded."""
+    blank = variant.get("blank")
+    if not isinstance(blank, Mapping):
+        return "the variant has no \"blank\" step"
+    cache_key = (id(d), int(blank.get("step") or 0))
+    cached = _FILL_KEYS.get(cache_key)
+    if cached is None or cached[0] is not d:
+        try:
+            key: FillKey | str = FillKey(d, blank)
+        except GeneratorError as err:
+            key = str(err)
+        if len(_FILL_KEYS) > 256:
+            _FILL_KEYS.clear()
+        cached = _FILL_KEYS[cache_key] = (d, key)
+    return cached[1]
+
+
+def _fill_step(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict:
+    key = fill_key(d, variant)
+    assert isinstance(key, FillKey)  # ungraded() said so before
+    return key.grade(answer, weights)
+
+
 Grader = Callable[[str, Derivation, Mapping[str, Any], Mapping[str, float]], Verdict]
-GRADERS: dict[str, Grader] = {"closed-form": _closed_form, "shape": _shape}
+GRADERS: dict[str, Grader] = {"closed-form": _closed_form, "shape": _shape, "numeric": _numeric,
+                              "fill-step": _fill_step}
+
+
+def ungraded(d: Derivation, variant: Mapping[str, Any]) -> str | None:
+    """Why answers to this variant cannot be graded automatically, or None when they can."""
+    kind = str(variant.get("kind", "closed-form"))
+    if kind not in GRADERS:
+        return f"a {kind!r} question is not graded automatically"
+    if kind == "numeric":
+        if "value" not in variant:
+            return "the numeric variant has no exact \"value\" in the manifest"
+        try:
+            key_rows(variant["value"])
+        except GeneratorError as err:
+            return str(err)
+    if kind == "fill-step":
+        key = fill_key(d, variant)
+        return key if isinstance(key, str) else None
+    return None
 
 
 def grade_variant(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict | None:
-    """The verdict on an answer to one manifest variant (its `kind` decides how); None for a kind not graded."""
-    grader = GRADERS.get(str(variant.get("kind", "closed-form")))
-    return None if grader is None else grader(answer, d, variant, weights)
+    """The verdict on an answer to one manifest variant (its `kind` decides how); None when it cannot be graded.
+
+    closed-form: an expression (text or LaTeX); shape: rows×columns; numeric: the exact value as a
+    number or matrix; fill-step: the blanked step's right-hand side in index notation.
+    `ungraded(d, variant)` says why a variant gives None.
+    """
+    if ungraded(d, variant) is not None:
+        return None
+    return GRADERS[str(variant.get("kind", "closed-form"))](answer, d, variant, weights)

@@ -8,10 +8,12 @@ MISTAKES = ("layout", "sign", "scale", "shape", "unknown-symbol", "parse", "othe
 
 @dataclass(frozen=True)
 class Verdict:
-    """A graded answer: right or not, the mistake's tag (one of MISTAKES), feedback and a score in 0..1."""
+    """A graded answer: right or not, the mistake's tag (one of MISTAKES), feedback, a score in 0..1 and how it was read."""
 
     correct: bool
     mistake: str | None
     feedback: str
     score: float
     answer: str = ""
+    echo: str = ""  # LaTeX of the answer as it was read ("" when it could not be read): what the grader saw
+    wrong: tuple[tuple[int, int], ...] = ()  # numeric answers: the (row, column) of each wrong entry, from 1

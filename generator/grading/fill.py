@@ -1,0 +1,219 @@
+"""Fill-step answers: the missing right-hand side of a proof step, graded against the step the engine printed.
+
+The blanked steps are index steps (write the entry as a sum, differentiate by one entry, reduce
+the Kronecker deltas). Equivalent there means: the same value for every value of the free
+indices (those of the step's left-hand side), at random values of every matrix, however the
+summed indices are named — a sum over k equals the same sum over p. Swapping two free indices
+is the index form of a transpose and is tagged `layout`. Where the step is polynomial in the
+data the comparison is exact (rational arithmetic at integer points); with a function such as
+σ or tanh it is numeric, to a relative 1e-9.
+"""
+from __future__ import annotations
+
+import re
+from itertools import permutations
+from typing import Any, Mapping
+
+import numpy as np
+from lark import Tree
+
+from ..check.numeric import evaluate
+from ..check.sampling import sample_for, sizes_for
+from ..errors import GeneratorError
+from ..pipeline.derivation import Derivation
+from ..sheets.views import split_equation
+from .index import IndexError_, Names, evaluate_index, free_indices, has_functions, name_of, read_index
+from .verdict import Verdict
+
+TOLERANCE = 1e-9  # relative, for steps with a function of the data (σ, tanh, exp)
+POINTS = 2  # random points in floating point; one integer point more where the step is exact
+GRADED_STEPS = ("index", "differentiate", "reduce")
+ENTRY = re.compile(r"(\\[A-Za-z]+|[A-Za-z])\s*(?:\}\s*)?_\s*\{?\s*([A-Za-z0-9, ]+?)\s*\}")
+DEFAULT_RANGE = 3  # a free index met only in Kronecker deltas with other free indices: any range shows it
+
+
+class FillKey:
+    """One blanked step, read once: its right-hand side, free indices and their ranges, and sample points."""
+
+    def __init__(self, d: Derivation, blank: Mapping[str, Any]):
+        number = blank.get("step")
+        if not isinstance(number, int) or not 1 <= number <= len(d.steps):
+            raise GeneratorError(f"\"blank\": step {number!r} is not a step of the proof (1..{len(d.steps)})")
+        step = d.steps[number - 1]
+        self.step, self.number = step, number
+        lhs, rhs = split_equation(step.latex)
+        if blank.get("kind") not in (None, step.kind) or blank.get("latex") not in (None, rhs):
+            raise GeneratorError(f"\"blank\": step {number} of the derivation is not the step the manifest blanked "
+                                 "(the manifest is stale: make the sheet again)")
+        if step.kind not in GRADED_STEPS:
+            raise GeneratorError(f"a blanked {step.kind!r} step is not graded automatically")
+        self.lhs, self.rhs, self.layout = lhs, rhs, d.layout
+        self.tree = read_index(rhs)
+        self.names = _names(d)
+        self.ranges = _ranges(self.tree, lhs, self.names[0].shapes)
+        self.axes = tuple(sorted(self.ranges))
+        self.exact_point = _exact_names(self.names[0]) if not has_functions(self.tree) else None
+        self.reference = [self.value(self.tree, n) for n in self.points()]
+        self.cross_check(d)
+
+    def points(self) -> list[Names]:
+        return [*self.names, *([self.exact_point] if self.exact_point is not None else [])]
+
+    def value(self, tree: Tree, names: Names) -> np.ndarray:
+        return evaluate_index(tree, names, self.ranges, self.axes)
+
+    def cross_check(self, d: Derivation) -> None:
+        """The printed right-hand side, as this module reads it, equals the step's claim (where it has one)."""
+        claim = self.step.claim
+        if claim is None or claim.kind != "entry":
+            return
+        names = self.names[0]
+        whole = evaluate(claim.rhs, names.values, d.scope, _sizes(d))
+        got = self.reference[0]
+        for point in np.ndindex(*got.shape) if got.shape else [()]:
+            at = dict(zip(self.axes, point))
+            where = [at.get(str(i), None) if not str(i).isdigit() else int(str(i)) for i in claim.indices]
+            if any(w is None for w in where):
+                return  # the claim is by an index this step does not show free: nothing to compare
+            want = whole[where[0], where[1]]
+            if not np.isclose(got[point], want, rtol=1e-8, atol=1e-10):
+                raise GeneratorError(f"the blanked step {self.number} does not read back as its claim")
+
+    def grade(self, answer: str, weights: Mapping[str, float]) -> Verdict:
+        """The verdict on one answer (the right-hand side alone, or with its left-hand side)."""
+        text = split_equation(answer)[1] if "=" in answer else answer
+        try:
+            tree = read_index(text)
+            exact = self.exact_point is not None and not has_functions(tree)
+            points = self.points() if exact else self.names
+            got = [self.value(tree, n) for n in points]
+            tag, feedback = self.compare(got, self.reference[:len(got)], exact)
+        except IndexError_ as err:
+            tag = "unknown-symbol" if "unknown name" in str(err) else "shape" if "runs over" in str(err) else "parse"
+            return _verdict(tag, _sentence(err), answer, weights)
+        except (ArithmeticError, ValueError, TypeError):
+            return _verdict("other", "Your expression is not defined at some values (a division by zero?).", answer,
+                            weights)
+        return _verdict(tag, feedback, answer, weights, _echo(text))
+
+    def compare(self, got: list[np.ndarray], want: list[np.ndarray], exact: bool) -> tuple[str | None, str]:
+        same = _same if exact else _close
+        if all(same(g, w) for g, w in zip(got, want)):
+            return None, "Correct."
+        for order in permutations(range(len(self.axes))):
+            if list(order) == sorted(order) or any(got[0].shape[k] != got[0].shape[o] for k, o in enumerate(order)):
+                continue
+            if all(same(np.transpose(g, order), w) for g, w in zip(got, want)):
+                swapped = " and ".join(self.axes[k] for k, o in enumerate(order) if k != o)
+                return "layout", f"The indices {swapped} are swapped."
+        c = _factor(got, want)
+        if c is not None and all(same(g, c * w) for g, w in zip(got, want)):
+            if c == -1:
+                return "sign", "Check the sign: your expression is the negative of the step's."
+            if c != 0:
+                return "scale", "Your expression is off by a constant factor."
+        if all(not np.any(g) for g in got):
+            return "other", "Your expression is zero, but the step's is not."
+        return "other", "Your expression does not equal the step's right-hand side for every value of the indices."
+
+
+def _verdict(tag: str | None, feedback: str, answer: str, weights: Mapping[str, float], echo: str = "") -> Verdict:
+    return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer, echo)
+
+
+def _sentence(err: Exception) -> str:
+    text = str(err).rstrip(".")
+    return text[:1].upper() + text[1:] + "."
+
+
+def _echo(text: str) -> str:
+    """The answer as LaTeX for a preview: it has just been read by the index grammar, so it is made of its tokens."""
+    return " ".join(text.replace("$", " ").split())
+
+
+def _sizes(d: Derivation) -> dict[Any, int]:
+    numbers = {dim for s in d.scope.symbols.values() for dim in s.shape if isinstance(dim, int) and dim > 1}
+    return sizes_for(d.scope, {n: n for n in numbers})
+
+
+def _names(d: Derivation) -> list[Names]:
+    """The symbols and named intermediates with their sizes, and their values at POINTS seeded points."""
+    sizes = _sizes(d)
+    exprs = {name: sym for name, sym in d.scope.symbols.items()} | dict(d.statement.bindings)
+    shapes = {name: tuple(s if isinstance(s, int) else sizes[s] for s in e.shape) for name, e in exprs.items()}
+    dims = {k: v for k, v in sizes.items() if isinstance(k, str)}
+    out = []
+    for k in range(POINTS):
+        values, _ = sample_for([d.statement.expr], d.scope, seed=4241 + k, sizes=sizes)
+        with np.errstate(all="ignore"):
+            full = {name: np.asarray(evaluate(e, values, d.scope, sizes), dtype=float) for name, e in exprs.items()}
+        out.append(Names(shapes, full, dims))
+    return out
+
+
+def _exact_names(names: Names) -> Names:
+    """Small non-zero integers for every symbol (Python ints: exact arithmetic); seeded, so the same every run."""
+    rng = np.random.default_rng(1009)
+    values = {}
+    for name, shape in sorted(names.shapes.items()):
+        cells = rng.integers(1, 5, size=shape) * rng.choice([-1, 1], size=shape)
+        values[name] = np.array([[int(x) for x in row] for row in cells], dtype=object)
+    return Names(names.shapes, values, names.sizes, exact=True)
+
+
+def _ranges(tree: Tree, lhs: str, shapes: Mapping[str, tuple[int, int]]) -> dict[str, int]:
+    """The range of each free index: from the entries it indexes on either side, else a Kronecker partner."""
+    uses = free_indices(tree)
+    for name, subscript in ENTRY.findall(lhs):
+        name = name.lstrip("\\")
+        letters = [s for s in subscript.replace(",", " ").split()] if "," in subscript else list(subscript.strip())
+        for k, index in enumerate(x for x in letters if x != " "):
+            if index.isalpha():
+                uses.setdefault(index, []).append((name, k))
+    ranges: dict[str, int] = {}
+    for index, places in uses.items():
+        for name, position in places:
+            if name in shapes:
+                dims = [d for d in shapes[name] if d != 1] or [1]
+                ranges.setdefault(index, shapes[name][position] if len(dims) == 2 else dims[0])
+    for index in uses:
+        if index not in ranges:
+            ranges[index] = _partner(tree, index, ranges)
+    return ranges
+
+
+def _partner(tree: Tree, index: str, ranges: Mapping[str, int]) -> int:
+    """The range of an index met only in δ: that of the other index of a δ it shares, else DEFAULT_RANGE."""
+    for entry in tree.find_data("entry"):
+        if name_of(entry.children[0]) != "delta":
+            continue
+        found = [str(t) for t in entry.children[1].scan_values(lambda v: True)] if len(entry.children) > 1 else []
+        if index in found:
+            other = next((x for x in found if x != index), None)
+            if other in ranges:
+                return ranges[other]
+    return DEFAULT_RANGE
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.all(a == b))
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return False
+    return float(np.linalg.norm(a - b)) <= TOLERANCE * max(float(np.linalg.norm(b)), 1e-300)
+
+
+def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> Any:
+    """The c with got = c·want at the first point, from its largest entry; None when want is zero there."""
+    g, w = got[0], want[0]
+    if not w.size:
+        return None
+    k = int(np.argmax(np.abs(np.asarray(w, dtype=float)).ravel()))
+    if w.ravel()[k] == 0:
+        return None
+    c = g.ravel()[k] / w.ravel()[k]
+    return round(float(c)) if abs(float(c) - round(float(c))) < 1e-9 else c

@@ -1,0 +1,306 @@
+"""Index expressions (Σ, entries, Kronecker δ) read by a grammar of their own and evaluated as arrays over named indices.
+
+An expression's value is an array with one axis per free index (i, j, …): two index
+expressions are equivalent when these arrays agree for every value of the free indices, at
+random values of the matrices, whatever the summed indices are called.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..check.numeric import FUNCTIONS
+from ..errors import GeneratorError
+
+MAX_LENGTH = 2000
+MAX_CELLS = 200_000  # entries of any intermediate array: Σ nested over many large indices is refused
+GREEK = {"delta": "delta", "lambda": "lambda"}
+
+
+class IndexError_(GeneratorError):
+    """An index expression that cannot be read or evaluated: the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A value over named index axes: `axes[k]` names axis k of `array` (a 0-d array when there are none)."""
+
+    array: np.ndarray
+    axes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Names:
+    """What an index expression may mention: entries' sizes, and their values at one point."""
+
+    shapes: Mapping[str, tuple[int, int]]  # symbol → concrete (rows, cols)
+    values: Mapping[str, np.ndarray]  # symbol → its value (floats, or Python ints in an object array)
+    sizes: Mapping[str, int]  # dimension name → size, for sum bounds such as ^{n}
+    exact: bool = False
+
+
+@cache
+def _parser() -> Lark:
+    grammar = (Path(__file__).parent / "index.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr")
+
+
+def read_index(text: str) -> Tree:
+    """The parse tree of an index expression; IndexError_ naming the column on anything else."""
+    if len(text) > MAX_LENGTH:
+        raise IndexError_(f"the answer has {len(text)} characters; the limit is {MAX_LENGTH}")
+    if not text.strip():
+        raise IndexError_("column 1: expected an index expression, found nothing")
+    try:
+        return _parser().parse(text)
+    except UnexpectedInput as err:
+        if isinstance(err, UnexpectedEOF) or isinstance(err, UnexpectedToken) and err.token.type == "$END":
+            raise IndexError_(f"column {len(text) + 1}: the expression is not finished") from None
+        position = err.pos_in_stream if isinstance(err, UnexpectedCharacters) else err.token.start_pos
+        found = text[position:position + 10].split()[0] if text[position or 0:].strip() else "the end"
+        raise IndexError_(f"column {(position or 0) + 1}: expected an index expression "
+                          f"(such as \\sum_{{k=1}}^{{n}} A_{{ik}} x_{{k}}), found {found!r}") from None
+
+
+def name_of(node: Tree) -> str:
+    """`\\mathbf{x}`, `x` → 'x'; `\\boldsymbol{\\delta}` → 'delta'."""
+    token = node.children[-1]
+    return str(token).lstrip("\\")
+
+
+def indices_of(node: Tree) -> list[str]:
+    """An entry's subscript as index names and fixed positions ('1', '2', …)."""
+    if len(node.children) < 2:
+        return []
+    return [str(t) for t in node.children[1].scan_values(lambda v: isinstance(v, Token))]
+
+
+def free_indices(tree: Tree) -> dict[str, list[tuple[str, int]]]:
+    """Every index not bound by a Σ, with where it is used: (entry name, position 0 or 1)."""
+    bound = {str(s.children[1].children[0]) for s in tree.find_data("bigsum")}
+    uses: dict[str, list[tuple[str, int]]] = {}
+    for entry in tree.find_data("entry"):
+        for k, index in enumerate(indices_of(entry)):
+            if index.isalpha() and index not in bound:
+                uses.setdefault(index, []).append((name_of(entry.children[0]), k))
+    return uses
+
+
+def has_functions(tree: Tree) -> bool:
+    """True when exact rational evaluation is impossible: a function, a root, e^…, or a non-integer power."""
+    kinds = {"call", "sqrt", "power_of_e"}
+    if any(t.data in kinds for t in tree.iter_subtrees()):
+        return True
+    return any(t.data == "exponent" and not (len(t.children) == 1 and isinstance(t.children[0], Token)
+                                              and t.children[0].type == "INT") for t in tree.iter_subtrees())
+
+
+class Evaluator:
+    """An index expression's value over its free indices, at one point (`names.values`)."""
+
+    def __init__(self, names: Names, ranges: Mapping[str, int]):
+        self.names, self.ranges = names, dict(ranges)
+
+    def __call__(self, node: Tree | Token) -> Tensor:
+        if isinstance(node, Token):
+            return self.scalar(_number(node, self.names.exact))
+        method: Callable[[Tree], Tensor] | None = getattr(self, f"do_{node.data}", None)
+        if method is None:
+            raise IndexError_(f"cannot evaluate {node.data}")
+        return method(node)
+
+    def scalar(self, x: Any) -> Tensor:
+        return Tensor(np.array(x, dtype=object if self.names.exact else float), ())
+
+    # ------------------------------------------------------------ leaves
+    def do_number(self, node: Tree) -> Tensor:
+        return self.scalar(_number(node.children[0], self.names.exact))
+
+    def do_entry(self, node: Tree) -> Tensor:
+        name, indices = name_of(node.children[0]), indices_of(node)
+        if name == "delta" and len(indices) == 2 and 1 in self.names.shapes.get(name, (1, 1)):
+            return self.kronecker(*indices)  # δ_ij; a gradient vector named δ has one index
+        if name not in self.names.shapes:
+            known = ", ".join(sorted(self.names.shapes)) or "none"
+            raise IndexError_(f"unknown name {name!r} (declared: {known})")
+        rows, cols = self.names.shapes[name]
+        value = self.names.values[name]
+        dims = [d for d in (rows, cols) if d != 1] if len(indices) < 2 else [rows, cols]
+        if rows == 1 and cols == 1 and not indices:
+            return Tensor(value.reshape(()), ())
+        if len(indices) != len(dims):
+            raise IndexError_(f"{name} takes {len(dims)} index(es), found {len(indices)}")
+        array = value.reshape(dims)
+        axes: list[str] = []
+        for k, (index, size) in enumerate(zip(indices, dims)):
+            if index.isdigit():
+                if not 1 <= int(index) <= size:
+                    raise IndexError_(f"{name}: position {index} is outside 1..{size}")
+                continue
+            if self.ranges.get(index, size) != size:
+                raise IndexError_(f"the index {index} runs over 1..{self.ranges[index]}, but {name} has "
+                                  f"{size} {'rows' if k == 0 and len(dims) == 2 or rows != 1 else 'columns'}")
+            self.ranges.setdefault(index, size)
+        picks = tuple(int(i) - 1 if i.isdigit() else slice(None) for i in indices)
+        array = array[picks]
+        kept = [i for i in indices if not i.isdigit()]
+        if len(kept) == 2 and kept[0] == kept[1]:  # A_kk: the diagonal
+            return Tensor(np.diagonal(array).copy(), (kept[0],))
+        return Tensor(array, tuple(kept))
+
+    def kronecker(self, a: str, b: str) -> Tensor:
+        if a == b:
+            return self.scalar(1)
+        sizes = [self.ranges.get(i) for i in (a, b)]
+        if any(s is None for s in sizes if True):
+            missing = a if sizes[0] is None else b
+            raise IndexError_(f"the range of the index {missing} in \\delta_{{{a}{b}}} is not known")
+        eye = (np.arange(sizes[0])[:, None] == np.arange(sizes[1])[None, :]).astype(int)
+        return Tensor(eye.astype(object) if self.names.exact else eye.astype(float), (a, b))
+
+    # ------------------------------------------------------------ sums and products
+    def do_add(self, node: Tree) -> Tensor:
+        return _combine(self(node.children[0]), self(node.children[2]), np.add)
+
+    def do_sub(self, node: Tree) -> Tensor:
+        return _combine(self(node.children[0]), self(node.children[2]), np.subtract)
+
+    def do_neg(self, node: Tree) -> Tensor:
+        t = self(node.children[1])
+        return Tensor(-t.array, t.axes)
+
+    def do_product(self, node: Tree) -> Tensor:  # unary plus
+        return self(node.children[-1])
+
+    def do_factors(self, node: Tree) -> Tensor:
+        out = self.scalar(1)
+        for child in node.children:
+            if isinstance(child, Token):  # \cdot, *
+                continue
+            out = _combine(out, self(child), np.multiply)
+        return out
+
+    def do_bigsum(self, node: Tree) -> Tensor:
+        index = str(node.children[1].children[0])
+        bounds = [c for c in node.children[2:-1] if isinstance(c, Tree) and c.data == "bound"]
+        low = self.bound(bounds[0]) if len(bounds) == 2 else 1
+        high = self.bound(bounds[-1]) if bounds else None
+        outer = self.ranges.pop(index, None)
+        if high is not None:
+            self.ranges[index] = high
+        body = self(node.children[-1])
+        size = self.ranges.pop(index, high)
+        if outer is not None:
+            self.ranges[index] = outer
+        if size is None:
+            raise IndexError_(f"the sum over {index} has no upper limit and {index} indexes nothing")
+        if index not in body.axes:
+            return Tensor(body.array * max(0, size - low + 1), body.axes)
+        axis = body.axes.index(index)
+        part = np.take(body.array, range(low - 1, size), axis=axis)
+        return Tensor(part.sum(axis=axis), body.axes[:axis] + body.axes[axis + 1:])
+
+    def bound(self, node: Tree) -> int:
+        text = str(node.children[0])
+        if text.isdigit():
+            return int(text)
+        if text not in self.names.sizes:
+            raise IndexError_(f"unknown size {text!r} as the limit of a sum")
+        return self.names.sizes[text]
+
+    # ------------------------------------------------------------ the rest
+    def do_frac(self, node: Tree) -> Tensor:
+        top, bottom = self(node.children[1]), self(node.children[2])
+        if self.names.exact:
+            bottom = Tensor(np.vectorize(Fraction, otypes=[object])(bottom.array), bottom.axes)
+        return _combine(top, bottom, np.divide)
+
+    def do_factor(self, node: Tree) -> Tensor:
+        base, exponent = self(node.children[0]), node.children[1]
+        power = self(exponent.children[0]) if isinstance(exponent.children[0], Tree) else \
+            self.scalar(_number(exponent.children[0], self.names.exact))
+        if power.axes:
+            raise IndexError_("an exponent cannot carry a free index")
+        p = power.array.item()
+        if self.names.exact and isinstance(p, int) and p < 0:
+            base = Tensor(np.vectorize(Fraction, otypes=[object])(base.array), base.axes)
+        if abs(float(p)) > 64:
+            raise IndexError_("an exponent larger than 64")
+        return Tensor(np.power(base.array, p), base.axes)
+
+    def do_call(self, node: Tree) -> Tensor:
+        fn = _function(str(node.children[0]))
+        primes = next((c for c in node.children[1:] if isinstance(c, Token) and c.type == "PRIME"), None)
+        order = 0 if primes is None else max(1, str(primes).count("'"))
+        arg = self(node.children[-1])
+        with np.errstate(all="ignore"):
+            return Tensor(FUNCTIONS[fn](arg.array.astype(float), order), arg.axes)
+
+    def do_sqrt(self, node: Tree) -> Tensor:
+        arg = self(node.children[1])
+        with np.errstate(all="ignore"):
+            return Tensor(np.sqrt(arg.array.astype(float)), arg.axes)
+
+    def do_power_of_e(self, node: Tree) -> Tensor:
+        arg = self(node.children[1])
+        with np.errstate(all="ignore"):
+            return Tensor(np.exp(arg.array.astype(float)), arg.axes)
+
+
+def _function(token: str) -> str:
+    for name in ("sigmoid", "sigma", "tanh", "exp", "log", "ln", "sin", "cos", "tan"):
+        if name in token:
+            return {"sigmoid": "sigma", "ln": "log"}.get(name, name)
+    raise IndexError_(f"unknown function {token!r}")
+
+
+def _number(token: Token, exact: bool) -> Any:
+    text = str(token)
+    if len(text) > 30:
+        raise IndexError_("a number with more than 30 digits")
+    if text.isdigit():
+        return int(text) if exact else float(text)
+    if text.isalpha():
+        raise IndexError_(f"an exponent {text!r}: expected a number")
+    return Fraction(text) if exact else float(text)
+
+
+def _combine(a: Tensor, b: Tensor, op: Callable[[Any, Any], Any]) -> Tensor:
+    """a op b with axes of the same name aligned (no summation), others broadcast."""
+    axes = a.axes + tuple(x for x in b.axes if x not in a.axes)
+    cells = 1
+    for x in axes:
+        cells *= (a.array.shape[a.axes.index(x)] if x in a.axes else b.array.shape[b.axes.index(x)])
+    if cells > MAX_CELLS:
+        raise IndexError_("the expression has too many free and summed indices at once")
+    left, right = _align(a, axes), _align(b, axes)
+    if any(l != r and l != 1 and r != 1 for l, r in zip(left.shape, right.shape)):
+        raise IndexError_("an index runs over two different ranges")
+    with np.errstate(all="ignore"):
+        return Tensor(op(left, right), axes)
+
+
+def _align(t: Tensor, axes: tuple[str, ...]) -> np.ndarray:
+    if not isinstance(t.array, np.ndarray):  # numpy hands back a bare scalar for some 0-d results
+        t = Tensor(np.array(t.array, dtype=object if isinstance(t.array, (int, Fraction)) else float), t.axes)
+    order = [t.axes.index(x) for x in axes if x in t.axes]
+    array = np.transpose(t.array, order) if order else t.array
+    shape = [t.array.shape[t.axes.index(x)] if x in t.axes else 1 for x in axes]
+    return array.reshape(shape)
+
+
+def evaluate_index(tree: Tree, names: Names, ranges: Mapping[str, int], axes: tuple[str, ...]) -> np.ndarray:
+    """The expression's value as an array over `axes` (free indices it lacks are broadcast)."""
+    value = Evaluator(names, ranges)(tree)
+    extra = [x for x in value.axes if x not in axes]
+    if extra:
+        raise IndexError_(f"the index {extra[0]} is neither summed nor on the left-hand side")
+    shape = [ranges[x] for x in axes]
+    return np.broadcast_to(_align(value, axes), shape)
