@@ -11,6 +11,8 @@ import click
 
 from .errors import GeneratorError
 from .grading.gradebook import grade_file
+from .grading.policy import NOT_OWNED, POLICIES
+from .grading.submissions import FORMAT as SUBMISSIONS_FORMAT
 from .parse.problem_file import Problem, load
 from .pipeline.derivation import Derivation
 from .pipeline.run import derive as derive_expr
@@ -263,15 +265,28 @@ def sheet(files: tuple[Path, ...], out_dir: Path, count: int | None, seed: int, 
 
 # -- mcgen grade ----------------------------------------------------------------------------------
 
-@main.command()
+@main.command(epilog="SUBMISSIONS: " + SUBMISSIONS_FORMAT + ". For example:\n\n\b\n  student,variant,answer\n"
+                    "  s1001,quadratic-2,\"(A + A^T) x\"\n  s1001,trace-2,\"[[0, 3], [0, 3]]\"\n\n"
+                    "Outputs: the grades CSV (one row per "
+                    "submission, with counted yes/no and any flag), <stem>-summary.csv (outcomes per question) and "
+                    "<stem>-students.csv (totals per student) beside it; with --report, report.pdf there too.")
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--manifest", type=click.Path(path_type=Path), required=True,
               help="The manifest.json written by `mcgen sheet`.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("out/grades.csv"),
-              show_default=True, help="Grades CSV; a per-question summary is written beside it.")
+              show_default=True, help="Grades CSV; a per-question summary and per-student totals are written beside it.")
 @click.option("--credit", "credits", multiple=True, metavar="MISTAKE=SCORE",
               help="Partial credit for a kind of mistake, e.g. --credit layout=0.5.")
-def grade(submissions: Path, manifest: Path, output: Path, credits: tuple[str, ...]) -> None:
+@click.option("--policy", type=click.Choice(POLICIES), default="last", show_default=True,
+              help="Which of a student's several answers to one exercise counts: the last, the best or the first.")
+@click.option("--roster", type=click.Path(path_type=Path), default=None,
+              help="The roster CSV given to `mcgen sheet --roster` (columns id, name): who owns which variant, "
+                   "when the manifest does not say.")
+@click.option("--not-owned", type=click.Choice(NOT_OWNED), default="zero", show_default=True,
+              help="An answer to another student's variant: flagged and scored 0 (zero), or only flagged (flag).")
+@click.option("--report", is_flag=True, help="Also write report.pdf beside the grades: the class at a glance.")
+def grade(submissions: Path, manifest: Path, output: Path, credits: tuple[str, ...], policy: str,
+          roster: Path | None, not_owned: str, report: bool) -> None:
     """Grade SUBMISSIONS (CSV: student, variant, answer) against the sheet's manifest."""
     credit = {}
     for item in credits:
@@ -280,4 +295,6 @@ def grade(submissions: Path, manifest: Path, output: Path, credits: tuple[str, .
             credit[name] = float(value)
         except ValueError:
             raise GeneratorError(f"--credit {item!r}: the score must be a number between 0 and 1") from None
-    click.echo(grade_file(submissions, manifest, output, credit or None).text())
+    summary = grade_file(submissions, manifest, output, credit or None, policy=policy, roster=roster,
+                         not_owned=not_owned, report=output.with_name("report.pdf") if report else None)
+    click.echo(summary.text())

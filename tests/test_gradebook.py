@@ -23,12 +23,12 @@ SUBMISSIONS = [  # (student, variant, answer, score, mistake, error)
     ("s08", "net-1", "-a delta^T", "0.5", "sign", ""),
     ("s09", "quad-1", "q x", "0", "unknown-symbol", ""),
     ("s10", "quad-1", "(A + A^T x", "0", "parse", ""),
-    ("s11", "nope", "W", "0", "", "unknown variant 'nope'"),
+    ("s11", "nope", "W", "", "", "unknown variant 'nope'"),  # not scored: reported, left out of the mean
     ("s12", "quad-1", "", "0", "parse", "empty answer"),
     ("s13", "bilin-1", "n×m", "1", "", ""),
     ("s14", "bilin-1", "m x n", "0.5", "layout", ""),
     ("s15", "bilinear", "n x m", "1", "", ""),  # a question id with one variant names it
-    ("s16", "wx", "W^T", "0", "", "unknown variant 'wx'"),  # two variants: ambiguous
+    ("s16", "wx", "W^T", "", "", "unknown variant 'wx'"),  # two variants: ambiguous
 ]
 
 
@@ -59,19 +59,19 @@ def test_every_submission_gets_a_row_in_order(graded):
         == [tuple(row) for row in SUBMISSIONS]
     assert all(r["feedback"] for r in rows)
     assert [r["line"] for r in rows] == [str(k) for k in range(2, 2 + len(SUBMISSIONS))]
-    assert summary.submissions == len(SUBMISSIONS)
+    assert summary.submissions == len(SUBMISSIONS) - 2  # the unknown variants do not count
+    assert [r["counted"] for r in rows] == ["no" if row[3] == "" else "yes" for row in SUBMISSIONS]
 
 
 def test_summary_counts_mistakes_per_tag_and_question(graded):
     summary, tmp = graded
-    assert summary.by_tag == {"correct": 7, "layout": 2, "other": 1, "sign": 1, "unknown-symbol": 1,
-                              "parse": 2, "ungraded": 2}
+    assert summary.by_tag == {"correct": 7, "layout": 2, "other": 1, "sign": 1, "unknown-symbol": 1, "parse": 2}
     assert summary.by_question["quad"] == {"correct": 2, "other": 1, "unknown-symbol": 1, "parse": 2}
     table = {r["question"]: r for r in read_csv(Path(summary.summary))}
     assert Path(summary.summary) == tmp / "out" / "grades-summary.csv"
-    assert list(table) == ["bilinear", "net", "nope", "quad", "wx", "all"]
+    assert list(table) == ["bilinear", "net", "quad", "wx", "all"]  # an unknown id never becomes a question
     assert (table["net"]["correct"], table["net"]["sign"], table["net"]["mean_score"]) == ("1", "1", "0.750")
-    assert table["all"]["submissions"] == str(len(SUBMISSIONS))
+    assert table["all"]["submissions"] == str(len(SUBMISSIONS) - 2)
     assert float(table["all"]["mean_score"]) == pytest.approx(summary.mean_score, abs=5e-4)
 
 
@@ -81,10 +81,10 @@ def test_bad_rows_are_reported_with_file_and_line(graded):
     assert summary.problems == (f"{where} 12: unknown variant 'nope'", f"{where} 13: empty answer",
                                 f"{where} 17: unknown variant 'wx'")
     text = summary.text().splitlines()
-    mean = sum(float(row[3]) for row in SUBMISSIONS) / len(SUBMISSIONS)
+    scored = [float(row[3]) for row in SUBMISSIONS if row[3]]
     output = tmp / "out" / "grades.csv"
-    assert text[0] == f"graded {len(SUBMISSIONS)} submission(s) into {output} (mean score {mean:.3f})"
-    assert text[1].startswith("outcomes: correct 7, layout 2, sign 1, unknown-symbol 1, parse 2, other 1, ungraded 2;")
+    assert text[0] == f"graded {len(scored)} submission(s) into {output} (mean score {sum(scored) / len(scored):.3f})"
+    assert text[1].startswith("outcomes: correct 7, layout 2, sign 1, unknown-symbol 1, parse 2, other 1;")
     assert text[2:] == ["3 row(s) need a look:", *(f"  {p}" for p in summary.problems)]
 
 
@@ -94,9 +94,10 @@ def test_rows_missing_or_splitting_fields_are_kept(tmp_path):
                     encoding="utf-8")
     summary = grade_file(path, MANIFEST, tmp_path / "g.csv")
     rows = read_csv(tmp_path / "g.csv")
-    assert [(r["student"], r["score"]) for r in rows] == [("s1", "0"), ("s2", "0"), ("s3", "1")]
+    assert [(r["student"], r["score"], r["counted"]) for r in rows] == [("s1", "", "no"), ("s2", "", "no"),
+                                                                         ("s3", "1", "yes")]
     assert rows[0]["error"] == "missing column(s): answer"
-    assert "quote answers that contain commas" in rows[1]["error"]
+    assert "quote answers that contain ','" in rows[1]["error"]
     assert [p.split(": ")[1] for p in summary.problems] == ["line 2", "line 3"]
 
 
@@ -124,7 +125,9 @@ def test_same_input_gives_identical_files(tmp_path):
     grade_file(submissions, MANIFEST, tmp_path / "b.csv")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a-summary.csv").read_bytes() == (tmp_path / "b-summary.csv").read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-summary.csv", "a.csv", "b-summary.csv", "b.csv", "s.csv"]
+    assert (tmp_path / "a-students.csv").read_bytes() == (tmp_path / "b-students.csv").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-students.csv", "a-summary.csv", "a.csv", "b-students.csv",
+                                                          "b-summary.csv", "b.csv", "s.csv"]
 
 
 @pytest.mark.parametrize("text, message", [

@@ -1,43 +1,54 @@
-"""A class at once: a CSV of submissions and a sheet's manifest → graded CSV and a summary of the mistakes."""
+"""A class at once: a CSV of submissions and a sheet's manifest → grades, a summary per question and totals per student."""
 from __future__ import annotations
 
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from ..errors import GeneratorError
 from ..render.latexmk import write_all
+from ..sheets.plan import read_roster
 from .grade import credit_table
-from .kinds import GRADERS, grade_variant
-from .manifest import Manifest, read_text
+from .kinds import grade_variant, ungraded
+from .manifest import Manifest
+from .policy import NOT_OWNED, check_policy, counted, foreign_owner
+from .submissions import Submission, read_submissions
 from .verdict import MISTAKES
 
-STUDENT_COLUMNS = ("student", "student_id", "name", "email")
-VARIANT_COLUMNS = ("variant", "variant_id", "question", "question_id", "id")
-OUTPUT_COLUMNS = ("line", "student", "variant", "question", "answer", "score", "mistake", "feedback", "error")
+OUTPUT_COLUMNS = ("line", "student", "variant", "question", "answer", "score", "mistake", "feedback", "error",
+                  "counted", "flag", "echo")
+STUDENT_COLUMNS = ("student", "exercises", "score", "mean_score", "flagged", "not_counted")
+OUTCOMES = ("correct", *MISTAKES, "ungraded")
 
 
 @dataclass(frozen=True)
 class GradeSummary:
-    """A batch run: totals, mistakes per tag and per question, the rows it could not grade, the files written."""
+    """A batch run: totals, mistakes per tag and per question, the rows that need a look, the files written."""
 
-    submissions: int
-    mean_score: float
+    submissions: int  # rows that count: graded, one per student and exercise
+    mean_score: float  # over the rows that count
     by_tag: Mapping[str, int]  # "correct", each mistake, and "ungraded"
     by_question: Mapping[str, Mapping[str, int]]
-    problems: tuple[str, ...]  # "submissions.csv: line 7: unknown variant 'v9'", one per bad row
+    problems: tuple[str, ...]  # "submissions.csv: line 7: unknown variant 'v9'", one per row that needs a look
     output: str
     summary: str
+    students: str = ""  # the per-student totals file
+    flagged: int = 0  # answers to a variant that belongs to someone else
+    report: str = ""  # the class report, when one was asked for
+    rows: tuple[Mapping[str, str], ...] = field(default=(), repr=False)  # every output row, for the report
 
     def text(self) -> str:
         """A few lines for a terminal: where the grades went, the outcomes, and the rows that need a look."""
-        outcomes = ", ".join(f"{tag} {self.by_tag[tag]}" for tag in ("correct", *MISTAKES, "ungraded")
-                             if self.by_tag.get(tag))
+        outcomes = ", ".join(f"{tag} {self.by_tag[tag]}" for tag in OUTCOMES if self.by_tag.get(tag))
         lines = [f"graded {self.submissions} submission(s) into {self.output} (mean score {self.mean_score:.3f})",
-                 f"outcomes: {outcomes or 'none'}; per question: {self.summary}"]
+                 f"outcomes: {outcomes or 'none'}; per question: {self.summary}; per student: {self.students}"]
+        if self.flagged:
+            lines.append(f"{self.flagged} answer(s) to another student's variant flagged")
+        if self.report:
+            lines.append(f"class report: {self.report}")
         if self.problems:
             lines.append(f"{len(self.problems)} row(s) need a look:")
             lines.extend(f"  {p}" for p in self.problems)
@@ -45,113 +56,147 @@ class GradeSummary:
 
 
 def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_csv: str | Path,
-               credit: Mapping[str, float] | None = None) -> GradeSummary:
+               credit: Mapping[str, float] | None = None, *, policy: str = "last", roster: str | Path | None = None,
+               not_owned: str = "zero", report: str | Path | None = None) -> GradeSummary:
     """Grade a CSV of (student, variant or question id, answer) against a sheet's manifest.
 
-    Writes one row per submission to `output_csv` and the mistakes per question to
-    `<output stem>-summary.csv` beside it, both atomically; bad rows are kept and reported.
+    Writes one row per submission to `output_csv`, the outcomes per question to
+    `<stem>-summary.csv` and the totals per student to `<stem>-students.csv`, all atomically.
+    Of one student's several answers to one exercise only one counts (`policy`: last, best or
+    first). An answer to a variant the roster or the manifest gives to another student is
+    flagged and, with not_owned="zero", scores 0. Malformed rows, unknown variants and kinds
+    that cannot be graded are reported with their line and left out of every mean.
+    `report` names a class report (PDF) to write as well.
     """
     weights = credit_table(credit)
+    check_policy(policy)
+    if not_owned not in NOT_OWNED:
+        raise GeneratorError(f"not_owned {not_owned!r}: expected one of {', '.join(NOT_OWNED)}")
     variants = Manifest(Path(manifest_json))
+    students = tuple(s.id for s in read_roster(roster)) if roster else ()
+    owners = variants.owners(students)
     submissions = Path(submissions_csv)
-    rows, problems = [], []
-    for line, record in _read_submissions(submissions):
-        row, problem = _grade_row(line, record, variants, weights)
-        rows.append(row)
-        if problem:
-            problems.append(f"{submissions}: line {line}: {problem}")
+    rows = [_grade_row(s, variants, weights, owners, set(students), not_owned) for s in read_submissions(submissions)]
+    _apply_policy(rows, policy)
+    problems = tuple(f"{submissions}: line {row['line']}: {row['problem']}" for row in rows if row["problem"])
     output = Path(output_csv)
     summary_path = output.with_name(f"{output.stem}-summary.csv")
+    students_path = output.with_name(f"{output.stem}-students.csv")
     tables = _summarise(rows)
-    grades = _csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows])
-    write_all(output.parent, {output.name: grades.encode("utf-8"),
-                              summary_path.name: _csv_text(*_summary_table(tables)).encode("utf-8")})
+    files = {output.name: _csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows]),
+             summary_path.name: _csv_text(*_summary_table(tables)),
+             students_path.name: _csv_text(STUDENT_COLUMNS, _student_table(rows, students))}
     counts, n, total = tables.get("all", (Counter(), 0, 0.0))
-    return GradeSummary(n, total / n if n else 0.0, dict(counts),
-                        {q: dict(t[0]) for q, t in tables.items() if q != "all"}, tuple(problems),
-                        str(output), str(summary_path))
+    summary = GradeSummary(n, total / n if n else 0.0, dict(counts),
+                           {q: dict(t[0]) for q, t in tables.items() if q != "all"}, problems, str(output),
+                           str(summary_path), str(students_path), sum(1 for r in rows if r["flag"]),
+                           str(report) if report else "", tuple(rows))
+    outputs: dict[Path, dict[str, bytes]] = {output.parent: {n: t.encode("utf-8") for n, t in files.items()}}
+    if report:
+        from .report import report_pdf  # matplotlib is imported only when a report is asked for
+        pdf = report_pdf(summary, variants)  # built before anything is written: no half-written output
+        outputs.setdefault(Path(report).parent, {})[Path(report).name] = pdf
+    for directory, contents in outputs.items():
+        write_all(directory, contents)
+    return summary
 
 
-def _grade_row(line: int, record: dict[str, Any], manifest: Manifest,
-               weights: Mapping[str, float]) -> tuple[dict[str, str], str | None]:
-    """One output row, and what was wrong with the submission (None when nothing was)."""
-    student, given, answer = (record.get(k) for k in ("student", "variant", "answer"))
-    row = {"line": str(line), "student": student or "", "variant": given or "", "question": "",
-           "answer": answer or "", "score": "0", "mistake": "", "feedback": "", "error": "", "outcome": "ungraded"}
-    missing = [k for k in ("student", "variant", "answer") if record.get(k) is None]
-    vid = manifest.find(given) if given else None
+def _grade_row(s: Submission, manifest: Manifest, weights: Mapping[str, float], owners: Mapping[str, str],
+               roster: set[str], not_owned: str) -> dict[str, Any]:
+    """One output row; `problem` says what needs a look, `outcome` what the summary counts it as."""
+    row: dict[str, Any] = {"line": str(s.line), "student": s.student or "", "variant": s.variant or "",
+                           "question": "", "answer": s.answer or "", "score": "0", "mistake": "", "feedback": "",
+                           "error": "", "counted": "no", "flag": "", "echo": "", "outcome": None, "problem": None,
+                           "value": 0.0}
+    vid = manifest.find(s.variant) if s.variant and not s.malformed else None
     variant = manifest.variants.get(vid or "", {})
-    kind = variant.get("kind", "closed-form")
-    row["question"] = str(variant.get("problem", vid)) if vid else ""
-    if record["extra"]:  # an unquoted comma split the answer: grading a piece of it would mislead
-        fatal = f"{len(record['extra'])} more field(s) than the header; quote answers that contain commas"
-    elif missing:
-        fatal = f"missing column(s): {', '.join(missing)}"
+    if s.malformed:
+        fatal = s.malformed
     elif vid is None:
-        fatal = f"unknown variant {given!r}"
-    elif kind not in GRADERS:
-        fatal = f"a {kind!r} question is not graded automatically"
+        fatal = f"unknown variant {s.variant!r}"
     else:
-        fatal = None
+        row["question"] = str(variant.get("problem", vid))
+        fatal = ungraded(manifest.derivation(vid), variant)
+        row["outcome"] = "ungraded" if fatal else None
     if fatal:
-        row["error"] = row["feedback"] = fatal
-        return row, fatal
-    d = manifest.derivation(vid)
-    verdict = grade_variant(answer, d, variant, weights)
-    assert verdict is not None  # the kind was checked above
+        row.update(error=fatal, feedback=fatal, problem=fatal, score="")
+        return row
+    assert vid is not None and s.answer is not None and s.student is not None
+    verdict = grade_variant(s.answer, manifest.derivation(vid), variant, weights)
+    assert verdict is not None  # ungraded() said it can be
     row.update(score=f"{verdict.score:g}", mistake=verdict.mistake or "", feedback=verdict.feedback,
-               outcome=verdict.mistake or "correct")
-    warning = "empty answer" if not answer.strip() else "no student id" if not student else None
-    row["error"] = warning or ""
-    return row, warning
+               outcome=verdict.mistake or "correct", counted="yes", echo=verdict.echo, value=verdict.score,
+               vid=vid)
+    owner = foreign_owner(s.student, {**variant, "id": vid}, owners) if s.student else None
+    if owner is not None or (roster and s.student and s.student not in roster):
+        who = f"belongs to {owner}" if owner else "is answered by a student not on the roster"
+        row["flag"] = f"variant {vid} {who}"
+        if not_owned == "zero":
+            row.update(score="0", value=0.0)
+        row["problem"] = row["flag"] + (", scored 0" if not_owned == "zero" else "")
+    elif not s.answer.strip():
+        row["error"] = row["problem"] = "empty answer"
+    elif not s.student:
+        row["error"] = row["problem"] = "no student id"
+    return row
 
 
-def _read_submissions(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line, {student, variant, answer, extra}) per non-blank row; a broken file is a GeneratorError."""
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise GeneratorError(f"{path}: line 1: the file is empty; expected the header student,variant,answer")
-        names = [h.strip().lower() for h in header]
-        columns = {key: next((c for c in options if c in names), None) for key, options in
-                   (("student", STUDENT_COLUMNS), ("variant", VARIANT_COLUMNS), ("answer", ("answer",)))}
-        missing = [key for key, column in columns.items() if column is None]
-        if missing:
-            raise GeneratorError(f"{path}: line 1: missing column(s) {', '.join(missing)}; expected a header "
-                                 "such as student,variant,answer")
-        index = {key: names.index(str(column)) for key, column in columns.items()}
-        rows = []
-        for fields in reader:
-            if not any(f.strip() for f in fields):
-                continue
-            record: dict[str, Any] = {k: (fields[i].strip() if i < len(fields) else None) for k, i in index.items()}
-            record["extra"] = fields[len(names):]
-            rows.append((reader.line_num, record))
-    except csv.Error as err:
-        raise GeneratorError(f"{path}: line {reader.line_num}: {err}") from None
-    return rows
+def _apply_policy(rows: list[dict[str, Any]], policy: str) -> None:
+    """Of each student's graded answers to one exercise only the one `policy` picks counts."""
+    attempts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["counted"] == "yes" and row["student"]:
+            attempts.setdefault((row["student"], row["vid"]), []).append(row)
+    for group in attempts.values():
+        if len(group) < 2:
+            continue
+        keep = counted([r["value"] for r in group], policy)
+        for k, row in enumerate(group):
+            if k != keep:
+                row["counted"] = "no"
+                note = f"superseded by line {group[keep]['line']} (policy {policy})"
+                row["error"] = f"{row['error']}; {note}" if row["error"] else note
 
 
-def _summarise(rows: list[dict[str, str]]) -> dict[str, tuple[Counter, int, float]]:
-    """Per question (and "all"): the count of each outcome, the submissions and the total score."""
+def _summarise(rows: list[dict[str, Any]]) -> dict[str, tuple[Counter, int, float]]:
+    """Per question (and "all"): the outcomes, and the number and total score of the answers that count."""
     tables: dict[str, tuple[Counter, int, float]] = {}
     for row in rows:
         tag = row["outcome"]
-        for q in ("all", row["question"] or row["variant"] or "?"):
+        if tag is None or (row["counted"] != "yes" and tag != "ungraded"):
+            continue  # malformed or unknown rows never become questions; superseded attempts do not count
+        for q in ("all", row["question"]):
             counts, n, total = tables.get(q, (Counter(), 0, 0.0))
             counts[tag] += 1
-            tables[q] = (counts, n + 1, total + float(row["score"]))
+            if row["counted"] == "yes":
+                n, total = n + 1, total + row["value"]
+            tables[q] = (counts, n, total)
     return tables
 
 
 def _summary_table(tables: dict[str, tuple[Counter, int, float]]) -> tuple[tuple[str, ...], list[list[str]]]:
-    tags = ("correct", *MISTAKES, "ungraded")
-    columns = ("question", "submissions", *tags, "mean_score")
+    columns = ("question", "submissions", *OUTCOMES, "mean_score")
     order = sorted(q for q in tables if q != "all") + ["all"] * ("all" in tables)
-    body = [[q, str(tables[q][1]), *(str(tables[q][0][t]) for t in tags), f"{tables[q][2] / tables[q][1]:.3f}"]
-            for q in order]
+    body = [[q, str(tables[q][1]), *(str(tables[q][0][t]) for t in OUTCOMES),
+             f"{tables[q][2] / tables[q][1]:.3f}" if tables[q][1] else ""] for q in order]
     return columns, body
+
+
+def _student_table(rows: Sequence[Mapping[str, Any]], roster: Sequence[str]) -> list[list[str]]:
+    """Per student: exercises that count, their total and mean score, flagged answers, answers not counted."""
+    table: dict[str, list[float]] = {sid: [0, 0.0, 0, 0] for sid in roster}
+    for row in rows:
+        if not row["student"] or row["outcome"] is None:
+            continue
+        entry = table.setdefault(row["student"], [0, 0.0, 0, 0])
+        if row["counted"] == "yes":
+            entry[0] += 1
+            entry[1] += row["value"]
+        else:
+            entry[3] += 1
+        entry[2] += bool(row["flag"])
+    return [[sid, str(int(e[0])), f"{e[1]:g}", f"{e[1] / e[0]:.3f}" if e[0] else "", str(int(e[2])), str(int(e[3]))]
+            for sid, e in sorted(table.items())]
 
 
 def _csv_text(columns: tuple[str, ...], rows: list[list[str]]) -> str:
@@ -166,4 +211,3 @@ def _inert(cell: str) -> str:
     """A cell a spreadsheet would run as a formula (=, +, @, or a DDE call such as -2+cmd|…) gets a leading '."""
     risky = cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and "|" in cell)
     return "'" + cell if risky else cell
-

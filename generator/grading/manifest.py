@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import GeneratorError
 from ..pipeline.derivation import Derivation
 from ..pipeline.run import derive
+from ..sheets.exercise import exact_value
 from .grade import grade
 
 
@@ -67,11 +69,33 @@ class Manifest:
                 if not check.correct:  # a key that disagrees with its own derivation must not grade anyone
                     raise GeneratorError(f"{where}: the stored answer {v['answer']!r} disagrees with the "
                                          f"derivation ({check.feedback})")
+            if v.get("kind") == "numeric" and "value" in v:
+                _check_value(v, d, where)
             self.derived[vid] = d
         return self.derived[vid]
 
+    def owners(self, students: Sequence[str] = ()) -> dict[str, str]:
+        """Who owns each variant: the manifest's `student` fields, else the roster's k-th student owns sheet k."""
+        out = {vid: str(v["student"]) for vid, v in self.variants.items() if v.get("student")}
+        if out or not students:
+            return out
+        return {vid: students[v["number"] - 1] for vid, v in self.variants.items()
+                if isinstance(v.get("number"), int) and 1 <= v["number"] <= len(students)}
+
+
+def _check_value(v: dict[str, Any], d: Derivation, where: str) -> None:
+    """A numeric variant's stored value must be the closed form at its stored data, exactly."""
+    try:
+        data = {name: tuple(tuple(Fraction(str(x)) for x in row) for row in rows) for name, rows in v["values"].items()}
+        stored = tuple(tuple(Fraction(str(x)) for x in row) for row in v["value"])
+    except (KeyError, AttributeError, TypeError, ValueError, ZeroDivisionError):
+        raise GeneratorError(f"{where}: \"values\" and \"value\" must be rows of exact numbers") from None
+    if exact_value(d.closed_form, data) != stored:
+        raise GeneratorError(f"{where}: the stored value disagrees with the derivation at the stored values")
+
 
 def read_text(path: Path) -> str:
+    """The file's text as UTF-8 (a byte-order mark is fine); a GeneratorError naming the file and line otherwise."""
     try:
         raw = path.read_bytes()
     except OSError as err:
