@@ -13,7 +13,11 @@ from ..check.sampling import sample_for
 from ..errors import GeneratorError, ParseError, ShapeError
 from ..parse.builder import ShapeMismatch, UnknownName
 from ..pipeline.derivation import Derivation
-from ..tree.nodes import Const, Expr, Shape, shape_text
+from ..latex.printer import latex
+from ..tree import algebra as alg
+from ..tree.nodes import Const, Expr, Mul, Ones, Shape, shape_text
+from . import budget
+from .exact import Matrix, NotRational, exact_value, rational_point
 from .reading import Reader
 from .verdict import MISTAKES, Verdict
 
@@ -35,11 +39,11 @@ def grade(answer: str, derivation: Derivation, credit: Mapping[str, float] | Non
     """
     weights = credit_table(credit)
     if not isinstance(answer, str):
-        tag, feedback = "parse", "The answer is not text."
+        tag, feedback, echo = "parse", "The answer is not text.", ""
     else:
-        tag, feedback = _key(derivation).judge(answer)
+        tag, feedback, echo = _key(derivation).judge(answer)
     score = 1.0 if tag is None else weights.get(tag, 0.0)
-    return Verdict(tag is None, tag, feedback, score, answer if isinstance(answer, str) else "")
+    return Verdict(tag is None, tag, feedback, score, answer if isinstance(answer, str) else "", echo)
 
 
 def credit_table(credit: Mapping[str, float] | None) -> dict[str, float]:
@@ -78,37 +82,75 @@ class _Key:
             g = evaluate(d.closed_form, values, d.scope, sizes)
             other = self.project(g + g.T - np.diag(np.diag(g))) if self.symmetric else None
             self.points.append(_Point(values, sizes, self.project(g), other))
-        self.memo: OrderedDict[str, tuple[str | None, str]] = OrderedDict()
+        self.exact = self.exact_key(d)
+        self.memo: OrderedDict[str, tuple[str | None, str, str]] = OrderedDict()
+
+    def exact_key(self, d: Derivation) -> tuple[dict[str, Matrix], Matrix] | None:
+        """A rational point and the key's exact value there, when the key is rational (no exp, log, root)."""
+        if self.symmetric:
+            return None  # the symmetric-gradient convention is checked in floating point
+        point = rational_point(d.scope, self.points[0].sizes)
+        try:
+            return point, exact_value(d.closed_form, point, self.points[0].sizes)
+        except NotRational:
+            return None
+
+    def exactly(self, expr: Expr) -> bool:
+        """False when the answer's exact value at the rational point differs from the key's (where both have one)."""
+        if self.exact is None:
+            return True
+        point, want = self.exact
+        try:
+            got = exact_value(expr, point, self.points[0].sizes)
+        except NotRational:
+            return True  # not rational: the floating-point comparison stands, to TOLERANCE
+        if len(got) == 1 and len(got[0]) == 1 and (len(want), len(want[0])) != (1, 1):
+            return all(x == got[0][0] for row in want for x in row)  # a bare 0 is the zero matrix
+        return got == want
 
     def project(self, g: np.ndarray) -> np.ndarray:
         """By a symmetric matrix only the steps Eᵢⱼ + Eⱼᵢ exist: compare what they see, G + Gᵀ − diag(G)."""
         return np.triu(g + g.T - np.diag(np.diag(g))) if self.symmetric else g
 
-    def judge(self, answer: str) -> tuple[str | None, str]:
+    def judge(self, answer: str) -> tuple[str | None, str, str]:
+        """(mistake, feedback, LaTeX of the answer as read) for any string; remembered for repeated answers."""
         if answer in self.memo:
             self.memo.move_to_end(answer)
             return self.memo[answer]
         try:
             found = self.diagnose(answer)
         except Exception:  # noqa: BLE001 - a verdict for every string is the contract
-            found = ("parse", "Your answer could not be read.")
+            found = ("parse", "Your answer could not be read.", "")
         if len(answer) <= MEMO_LONGEST:
             self.memo[answer] = found
             if len(self.memo) > MEMO_KEPT:
                 self.memo.popitem(last=False)
         return found
 
-    def diagnose(self, answer: str) -> tuple[str | None, str]:
+    def diagnose(self, answer: str) -> tuple[str | None, str, str]:
         try:
             expr = self.reader.read(answer)
         except UnknownName as err:
-            return "unknown-symbol", _sentence(err)
+            return "unknown-symbol", _sentence(err), ""
         except ShapeMismatch as err:
-            return "shape", "The shapes in your answer do not fit: " + _sentence(err, capital=False)
+            return "shape", "The shapes in your answer do not fit: " + _sentence(err, capital=False), ""
         except ShapeError as err:
-            return "shape", f"The shapes in your answer do not fit: {err}."
+            return "shape", f"The shapes in your answer do not fit: {err}.", ""
         except (GeneratorError, RecursionError, ArithmeticError, ValueError) as err:
-            return "parse", _sentence(err) if isinstance(err, ParseError) else "Your answer could not be read."
+            return "parse", _sentence(err) if isinstance(err, ParseError) else "Your answer could not be read.", ""
+        try:
+            budget.check(expr, self.points[0].sizes)
+        except budget.OverBudget as err:
+            return "parse", f"Your answer is too large to check: {err}.", ""
+        tag, feedback = self.verdict(expr)
+        if tag in ("other", "shape") and (scalar := _broadcast(expr)) is not None:
+            what = "vector" if expr.is_vector else "matrix"
+            feedback = (f"Your answer adds the scalar ${latex(scalar)}$ to every entry of a {what} "
+                        f"({shape_text(expr.shape)}): is a factor missing from that term?")
+        return tag, feedback, latex(expr)
+
+    def verdict(self, expr: Expr) -> tuple[str | None, str]:
+        """(mistake, feedback) of an answer that reads and fits the budget."""
         zero = isinstance(expr, Const) and expr.value == 0  # a bare 0 is the zero matrix of any shape
         shape = self.shape if zero else expr.shape
         if shape != self.shape and shape != self.shape[::-1]:
@@ -118,7 +160,7 @@ class _Key:
             return "other", ("Your answer is not defined at some values of the variables "
                              "(a singular inverse, or a log or root of a negative number).")
         want = [p.expected for p in self.points]
-        return self.compare(got, want, shape)
+        return self.compare(got, want, shape, expr)
 
     def values(self, expr: Expr, zero: bool) -> list[np.ndarray] | None:
         out = []
@@ -136,14 +178,15 @@ class _Key:
             out.append(value)
         return out
 
-    def compare(self, got: list[np.ndarray], want: list[np.ndarray], shape: Shape) -> tuple[str | None, str]:
+    def compare(self, got: list[np.ndarray], want: list[np.ndarray], shape: Shape, expr: Expr) -> tuple[str | None, str]:
         """Shape known to be the derivative's or its transpose: find which relation the numbers show."""
         other = "numerator" if self.layout == "denominator" else "denominator"
         layout = f"This is the {other} layout; the question asks for the {self.layout} layout."
         same = [self.project(g) for g in got] if shape == self.shape else None
         flipped = [self.project(g.T) for g in got] if shape == self.shape[::-1] else None
         if same is not None and _factor(same, want) == 1:
-            return None, "Correct."
+            return (None, "Correct.") if self.exactly(expr) else \
+                ("other", "Your answer is very close to the derivative but not equal to it: check the constants.")
         if same is not None and self.symmetric and _factor(same, [p.symmetric_form for p in self.points]) == 1:
             return None, "Correct (in the symmetric-gradient convention G + Gᵀ − diag(G))."
         if flipped is not None and _factor(flipped, want) == 1:
@@ -187,6 +230,24 @@ def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> float | None:
         if abs(first - exact) <= TOLERANCE:
             return exact
     return first
+
+
+def _broadcast(e: Expr) -> Expr | None:
+    """The scalar a student added to a vector or matrix (`2 A^T r + 2 lambda`), silently spread over its entries.
+
+    The parser writes such a term as scalar × 1 (a matrix of ones); a constant (1 − σ(x)) is
+    the usual meaning and is left alone, a scalar with a symbol in it is worth a hint.
+    """
+    stack, seen = [e], {id(e)}
+    while stack:  # each distinct node once: a shared subtree is not walked again
+        node = stack.pop()
+        stack.extend(a for a in node.args if id(a) not in seen and not seen.add(id(a)))
+        if isinstance(node, Mul) and any(isinstance(f, Ones) for f in node.factors):
+            scalars = [f for f in node.factors if f.is_scalar]
+            if all(isinstance(f, (Ones, Const)) or f.is_scalar for f in node.factors) and \
+                    any(not isinstance(f, Const) for f in scalars):
+                return alg.mul(*scalars)
+    return None
 
 
 def _shape_feedback(got: Shape, want: Shape) -> str:
