@@ -22,7 +22,7 @@ from ..check.sampling import sample_for, sizes_for
 from ..errors import GeneratorError
 from ..pipeline.derivation import Derivation
 from ..sheets.views import split_equation
-from .index import IndexError_, Names, evaluate_index, free_indices, has_functions, name_of, read_index
+from .index import IndexError_, Names, evaluate_index, free_indices, has_functions, index_latex, name_of, read_index
 from .verdict import Verdict
 
 TOLERANCE = 1e-9  # relative, for steps with a function of the data (σ, tanh, exp)
@@ -94,7 +94,7 @@ class FillKey:
         except (ArithmeticError, ValueError, TypeError):
             return _verdict("other", "Your expression is not defined at some values (a division by zero?).", answer,
                             weights)
-        return _verdict(tag, feedback, answer, weights, _echo(text))
+        return _verdict(tag, feedback, answer, weights, index_latex(tree))
 
     def compare(self, got: list[np.ndarray], want: list[np.ndarray], exact: bool) -> tuple[str | None, str]:
         same = _same if exact else _close
@@ -124,11 +124,6 @@ def _verdict(tag: str | None, feedback: str, answer: str, weights: Mapping[str, 
 def _sentence(err: Exception) -> str:
     text = str(err).rstrip(".")
     return text[:1].upper() + text[1:] + "."
-
-
-def _echo(text: str) -> str:
-    """The answer as LaTeX for a preview: it has just been read by the index grammar, so it is made of its tokens."""
-    return " ".join(text.replace("$", " ").split())
 
 
 def _sizes(d: Derivation) -> dict[Any, int]:

@@ -59,11 +59,16 @@ def relevant_lines(log: str) -> list[str]:
     return found
 
 
-def compile_tex(source: str, name: str) -> Compiled:
-    """Compile LaTeX source with latexmk in a scratch directory; BuildError names `name`.tex on failure."""
+def compile_tex(source: str, name: str, files: Mapping[str, bytes] | None = None) -> Compiled:
+    """Compile LaTeX source with latexmk in a scratch directory; BuildError names `name`.tex on failure.
+
+    `files` are written beside the source first (figures the source includes, by file name).
+    """
     with tempfile.TemporaryDirectory(prefix="mcgen-") as scratch:
         work = Path(scratch)
         (work / f"{name}.tex").write_text(source, encoding="utf-8")
+        for filename, data in (files or {}).items():
+            (work / Path(filename).name).write_bytes(data)
         try:
             run = subprocess.run(
                 [*LATEXMK, f"{name}.tex"], cwd=work, env={**os.environ, **ENVIRONMENT},
