@@ -302,23 +302,6 @@ def test_nothing_typed_is_executed(template, tmp_path):
     assert v.mistake in ("parse", "unknown-symbol", "shape") and v.score == 0.0  # {{7*7}} is 49·49: 1×1
 
 
-PATHOLOGICAL = [  # long, deep or explosive input: each must come back as a verdict (and soon)
-    "A " * 999, "(x^T A x) " * 180 + "x", "+".join(["A x"] * 600), r"\log" * 300 + " x", "x" + ".^64" * 300,
-    "((((A^16)^16)^16)^16) x", "(((3^64)^64)^64)", "9" * 24 + " x", r"\|" * 500, "||" * 500, "x" + "'" * 1999,
-    "exp(" * 31 + "x" + ")" * 31, r"\sqrt" * 400 + "{x}", "(" * 33 + "x" + ")" * 33, "a" * 2000, "xA" * 1000,
-    r"\sigma" + " " * 1990 + "x", "x^" + " " * 1990, r"\mathbf{" * 30 + "x" + "}" * 30, "x" * 2001,
-    "a0 = A A; " + "; ".join(f"a{k} = a{k - 1} a{k - 1}" for k in range(1, 40)) + "; a39 x",
-    "c0 = x^T A x; " + "; ".join(f"c{k} = c{k - 1} + c{k - 1}" for k in range(1, 60)) + "; c59 x",
-]
-
-
-@pytest.mark.parametrize("text", PATHOLOGICAL, ids=[f"pathological-{k}" for k in range(len(PATHOLOGICAL))])
-def test_pathological_input_gets_a_verdict(text):
-    v = grade(text, problem("quad"))
-    assert_verdict(v)
-    assert len(v.feedback) < 400
-
-
 def assert_verdict(v: Verdict) -> None:
     assert isinstance(v, Verdict)
     assert v.mistake in (None, *MISTAKES)

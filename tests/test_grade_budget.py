@@ -1,0 +1,105 @@
+"""Every answer gets a verdict within a work budget: adversarial tables and fuzzing, counted by measure(), not a clock."""
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import derive, grade
+from generator.grading import budget
+from generator.grading.adversarial import ADVERSARIAL, WORK_LIMIT
+from generator.grading.budget import OverBudget, measure
+from generator.grading.verdict import MISTAKES
+from generator.tree.nodes import Add, Mul, Sym
+
+
+@cache
+def quad():
+    d = derive("y = x^T A x", "x", {"x": ("n", 1), "A": ("n", "n")})
+    grade("x", d)  # sample points are built once per derivation, not per answer
+    return d
+
+
+def within_budget(text: str) -> None:
+    verdict, work = measure(grade, text, quad())
+    assert verdict.mistake in (None, *MISTAKES) and verdict.feedback and len(verdict.feedback) < 400
+    assert work <= WORK_LIMIT, f"{work:,} calls"
+
+
+def _marks(case):
+    if case.hangs:
+        return [pytest.mark.xfail(strict=True, run=False, reason=f"{case.waiting} (too slow to run before then)")]
+    return [pytest.mark.xfail(strict=True, reason=case.waiting)] if case.waiting else []
+
+
+@pytest.mark.parametrize("text", [pytest.param(c.text, id=c.name, marks=_marks(c)) for c in ADVERSARIAL])
+def test_adversarial_answers_get_a_verdict_within_the_work_budget(text):
+    within_budget(text)
+
+
+def test_a_plain_answer_is_far_below_the_budget():
+    _, work = measure(grade, "(A + A^T) x ", quad())
+    assert work < WORK_LIMIT / 50
+
+
+def test_the_work_counter_is_deterministic():
+    counts = {measure(grade, "x^T (A + A^T) + 3 x" + " " * k, quad())[1] for k in range(1, 4)}  # fresh each time
+    assert len(counts) == 1
+
+
+PIECES = ["x", "A", "x^T", "A^T", "(", ")", "{", "}", r"\left(", r"\right)", "^", "^T", "'", r"^{\prime}", " ",
+          r"\sigma", r"\log", r"\sqrt", "+", "-", r"\odot", ".*", "^{-1}", r"\|", "|", "2", "0.5", "_1", r"\mathbf{"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["", "x", r"\sigma", "A x", "(", r"\operatorname{tanh}"]), st.lists(st.sampled_from(PIECES),
+       min_size=1, max_size=3).map("".join), st.integers(1, 400))
+def test_repeated_suffixes(prefix, suffix, copies):
+    within_budget((prefix + suffix * copies)[:2000])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([("(", ")"), ("{", "}"), (r"\left(", r"\right)"), ("exp(", ")"), (r"\sigma(", ")"),
+                        ("tr(", ")"), (r"\mathbf{", "}"), (r"\|", r"\|")]), st.integers(1, 60),
+       st.sampled_from(["x", "A x", "x^T A x", ""]))
+def test_deep_nesting(pair, depth, core):
+    within_budget(pair[0] * depth + core + pair[1] * depth)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["A", "A^T", "(A + A^T)", r"\mathbf{A}", "A^{-1}", "x^T A x", "2"]),
+                min_size=1, max_size=60), st.sampled_from([" ", r"\,", " * ", r" \cdot "]))
+def test_long_products(factors, joint):
+    within_budget(joint.join(factors) + " x")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["x^{%s}", "x.^%s", "A^{%s} x", "(x^T x)^{%s} x", "%s x", "x^{-%s}", "2^{%s} x",
+                        r"\frac{%s}{7} x", "A^{%s/3} x"]), st.integers(0, 10 ** 40))
+def test_huge_exponents_and_numbers(template, n):
+    within_budget(template % n)
+
+
+@pytest.mark.parametrize("size, factors, over", [
+    (3, 10, False),
+    (9, 400, False),  # 400 products of 9×9 matrices: within the budget
+    (19, 1400, True),  # 1,400 products of 19×19 matrices: refused before a number is computed
+])
+def test_the_evaluation_budget_counts_products_from_the_shapes(size, factors, over):
+    chain = Mul(tuple(Sym(f"B{k}", ("n", "n")) for k in range(factors)))  # built raw: no simplification
+    if over:
+        with pytest.raises(OverBudget, match="operations"):
+            budget.check(chain, {"n": size})
+    else:
+        leaves = factors * size ** 2
+        assert budget.check(chain, {"n": size}).work == (factors - 1) * size ** 3 + size + leaves
+
+
+def test_a_shared_subtree_counts_each_time_it_is_met():
+    e = Mul((Sym("A", ("n", "n")), Sym("B", ("n", "n"))))
+    for _ in range(30):  # built raw: 2^30 products when evaluated as a tree, 32 distinct nodes
+        e = Add((e, e))
+    found = budget.cost(e, {"n": 3})
+    assert found.nodes <= 40 and found.work > budget.MAX_WORK
