@@ -89,7 +89,9 @@ class FillKey:
             got = [self.value(tree, n) for n in points]
             tag, feedback = self.compare(got, self.reference[:len(got)], exact)
         except IndexError_ as err:
-            tag = "unknown-symbol" if "unknown name" in str(err) else "shape" if "runs over" in str(err) else "parse"
+            message = str(err)
+            tag = "unknown-symbol" if "unknown name" in message else "shape" if "runs over" in message else \
+                "other" if "neither summed" in message else "parse"
             return _verdict(tag, _sentence(err), answer, weights)
         except (ArithmeticError, ValueError, TypeError):
             return _verdict("other", "Your expression is not defined at some values (a division by zero?).", answer,

@@ -50,7 +50,7 @@ def _numeric(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Ma
     return grade_numeric(answer, key_rows(variant["value"]), d.layout, weights)
 
 
-_FILL_KEYS: dict[tuple[int, int], tuple[Derivation, FillKey | str]] = {}
+_FILL_KEYS: dict[tuple[int, str], tuple[Derivation, FillKey | str]] = {}
 
 
 def fill_key(d: Derivation, variant: Mapping[str, Any]) -> FillKey | str:
@@ -58,7 +58,7 @@ def fill_key(d: Derivation, variant: Mapping[str, Any]) -> FillKey | str:
     blank = variant.get("blank")
     if not isinstance(blank, Mapping):
         return "the variant has no \"blank\" step"
-    cache_key = (id(d), int(blank.get("step") or 0))
+    cache_key = (id(d), repr(sorted(blank.items())))
     cached = _FILL_KEYS.get(cache_key)
     if cached is None or cached[0] is not d:
         try:

@@ -1,0 +1,223 @@
+"""Every kind of exercise graded through grade_variant: numeric values, shapes, fill-in steps; echoes, hints, exactness."""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator import GeneratorError, derive, grade
+from generator.grading.grade import credit_table
+from generator.grading.index import read_index
+from generator.grading.kinds import grade_variant, ungraded
+from generator.grading.numeric import read_literal
+from generator.grading.policy import counted, foreign_owner
+from generator.grading.reading import echo
+from generator.grading.verdict import MISTAKES
+from generator.sheets.views import split_equation
+
+WEIGHTS = credit_table(None)
+
+
+@cache
+def trace():
+    return derive("y = tr(A X)", "X", {"A": (2, 3), "X": (3, 2)}, "denominator")  # key Aᵀ, 3×2
+
+
+NUMERIC = {"kind": "numeric", "value": [["1", "-2"], ["1/2", "0"], ["3", "4"]]}  # the key's exact value, 3×2
+
+
+@pytest.mark.parametrize("answer, mistake, wrong", [
+    ("[[1, -2], [1/2, 0], [3, 4]]", None, ()),
+    ("[1 -2; 0.5 0; 3 4]", None, ()),
+    (r"\begin{bmatrix} 1 & -2 \\ \frac{1}{2} & 0 \\ 3 & 4 \end{bmatrix}", None, ()),
+    (r"\begin{pmatrix} 1 & −2 \\ \tfrac{1}{2} & 0 \\ 3 & 4 \end{pmatrix}", None, ()),  # a Unicode minus
+    (r"$\left[\begin{array}{cc} 1 & -2 \\ 1/2 & 0 \\ 3 & 4 \end{array}\right]$", None, ()),
+    ("dy/dX = [[1, -2], [1/2, 0], [3, 4]]", None, ()),
+    ("[[1, 1/2, 3], [-2, 0, 4]]", "layout", ()),  # the transpose
+    ("[[-1, 2], [-1/2, 0], [-3, -4]]", "sign", ((1, 1), (1, 2), (2, 1), (3, 1), (3, 2))),
+    ("[[2, -4], [1, 0], [6, 8]]", "scale", ((1, 1), (1, 2), (2, 1), (3, 1), (3, 2))),
+    ("[[1, -2], [1/3, 0], [3, 5]]", "other", ((2, 1), (3, 2))),
+    ("[[1, -2], [0.5000001, 0], [3, 4]]", "other", ((2, 1),)),  # exact: no tolerance for a rational key
+    ("[[1, -2, 0], [1/2, 0, 0], [3, 4, 0]]", "shape", ()),
+    ("[[1, -2], [1/2, 0], [3]]", "parse", ()),
+    ("W^T", "parse", ()),
+    ("", "parse", ()),
+])
+def test_numeric_answers_are_compared_exactly_entry_by_entry(answer, mistake, wrong):
+    v = grade_variant(answer, trace(), NUMERIC, WEIGHTS)
+    assert (v.mistake, v.wrong) == (mistake, wrong), v.feedback
+    assert v.score == (1.0 if mistake is None else WEIGHTS.get(mistake, 0.0))
+    if wrong and mistake == "other":
+        assert f"({wrong[0][0]}, {wrong[0][1]})" in v.feedback  # the wrong entries are named
+    if mistake != "parse":
+        assert v.echo.startswith(r"\begin{bmatrix}")
+
+
+@pytest.mark.parametrize("answer, value, flat", [
+    ("3/7", ((Fraction(3, 7),),), False),
+    (r"-\frac{3}{7}", ((Fraction(-3, 7),),), False),
+    (r"\frac{-3}{7}", ((Fraction(-3, 7),),), False),
+    ("–2", ((Fraction(-2),),), False),  # an en dash
+    ("[1, 2, 3]", ((1, 2, 3),), True),  # a bare list: a vector either way
+    ("[1; 2; 3]", ((1,), (2,), (3,)), False),
+    ("[[1], [2], [3]]", ((1,), (2,), (3,)), False),
+])
+def test_number_spellings(answer, value, flat):
+    literal = read_literal(answer)
+    assert (literal.rows, literal.flat) == (value, flat)
+
+
+def test_a_bare_list_takes_the_vector_keys_orientation():
+    d = derive("y = a^T x", "x", {"a": (3, 1), "x": (3, 1)})
+    variant = {"kind": "numeric", "value": [["1"], ["2"], ["3"]]}
+    assert grade_variant("[1, 2, 3]", d, variant, WEIGHTS).correct
+    assert grade_variant("[[1, 2, 3]]", d, variant, WEIGHTS).mistake == "layout"  # explicitly a row
+
+
+def test_rounded_decimals_are_named():
+    v = grade_variant("[[1, -2], [0.33, 0], [3, 4]]", trace(), {"kind": "numeric", "value": [["1", "-2"], ["1/3", "0"],
+                                                                                         ["3", "4"]]}, WEIGHTS)
+    assert v.mistake == "other" and "exact values" in v.feedback
+
+
+@cache
+def least_squares():
+    return derive("y = norm(A x - b)^2", "x", {"A": ("m", "n"), "x": ("n", 1), "b": ("m", 1)})
+
+
+def fill_variant(d, kind):
+    number = next(k for k, s in enumerate(d.steps, 1) if s.kind == kind)
+    return {"kind": "fill-step", "blank": {"step": number, "kind": kind,
+                                           "latex": split_equation(d.steps[number - 1].latex)[1]}}
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    (r"\sum_{k=1}^{m} \left(-b_{k} + \sum_{l=1}^{n} A_{kl} x_{l}\right)^{2}", None),
+    (r"\sum_{p=1}^{m} \left(\sum_{q=1}^{n} A_{pq} x_{q} - b_{p}\right)^{2}", None),  # summed indices renamed
+    (r"\sum_{k=1}^{m} \left(b_k - \sum_{l=1}^{n} A_{kl} x_l\right)^2", None),  # (−u)² = u²
+    (r"\sum_{k=1}^{m} \left(\sum_{l=1}^{n} A_{kl} x_{l}\right)^{2} - 2 \sum_{k=1}^{m} b_{k} \sum_{l=1}^{n} A_{kl} x_{l}"
+     r" + \sum_{k=1}^{m} b_{k}^{2}", None),  # expanded
+    (r"2 \sum_{k=1}^{m} \left(-b_{k} + \sum_{l=1}^{n} A_{kl} x_{l}\right)^{2}", "scale"),
+    (r"-\sum_{k=1}^{m} \left(-b_{k} + \sum_{l=1}^{n} A_{kl} x_{l}\right)^{2}", "sign"),
+    (r"\sum_{k=1}^{m} \left(-b_{k} + \sum_{l=1}^{n} A_{lk} x_{l}\right)^{2}", "shape"),  # A's index runs too far
+    (r"\sum_{k=1}^{m} \left(-b_{k} + \sum_{l=1}^{n} A_{kl} x_{l}\right)", "other"),
+    (r"\sum_{k=1}^{m} \left(-c_{k} + \sum_{l=1}^{n} A_{kl} x_{l}\right)^{2}", "unknown-symbol"),
+    (r"\sum_{k=1}^{m} \left(-b_{k} + ", "parse"),
+])
+def test_fill_step_index_sums(answer, mistake):
+    d = least_squares()
+    v = grade_variant(answer, d, fill_variant(d, "index"), WEIGHTS)
+    assert v.mistake == mistake, v.feedback
+    if mistake is None:
+        read_index(v.echo)  # the echo is LaTeX the index grammar reads back
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    (r"a_{i} b_{j}", None),  # ∂y/∂X_ij, the same in either layout
+    (r"b_j a_i", None),
+    (r"\mathbf{b}_{j} \cdot \mathbf{a}_{i}", None),
+    (r"a_{j} b_{i}", "layout"),  # i and j swapped: the transpose, in index form
+    (r"-a_{i} b_{j}", "sign"),
+    (r"\sum_{k=1}^{m} a_{k} b_{i}", "other"),
+    (r"a_{p} b_{i}", "other"),  # p is neither summed nor on the left
+])
+def test_fill_step_with_free_indices(answer, mistake):
+    d = derive("y = a^T X b", "X", {"a": ("m", 1), "X": ("m", "m"), "b": ("m", 1)}, "numerator")
+    v = grade_variant(answer, d, fill_variant(d, "reduce"), WEIGHTS)
+    assert v.mistake == mistake, v.feedback
+
+
+def test_a_stale_blank_is_not_graded_and_says_why():
+    d = least_squares()
+    variant = fill_variant(d, "index")
+    variant["blank"]["latex"] = "x_{i}"
+    assert grade_variant("x_i", d, variant, WEIGHTS) is None
+    assert "stale" in ungraded(d, variant)
+
+
+@pytest.mark.parametrize("variant, reason", [
+    ({"kind": "essay"}, "not graded automatically"),
+    ({"kind": "numeric"}, "no exact \"value\""),
+    ({"kind": "numeric", "value": [["x"]]}, "rows of exact numbers"),
+    ({"kind": "fill-step"}, "no \"blank\""),
+])
+def test_kinds_that_cannot_be_graded_say_why(variant, reason):
+    assert grade_variant("1", trace(), variant, WEIGHTS) is None
+    assert reason in ungraded(trace(), variant)
+
+
+@cache
+def ridge():
+    return derive("y = norm(A w - t)^2 + lambda w^T w", "w", {"A": ("m", "n"), "w": ("n", 1), "t": ("m", 1),
+                                                              "lambda": (1, 1)})
+
+
+@pytest.mark.parametrize("answer, mistake, hint", [
+    ("2 A^T (A w - t) + 2 lambda", "other", "adds the scalar $2 \\lambda$ to every entry of a vector"),
+    ("2 A^T (A w - t) + 2 lambda w", None, "Correct"),
+    ("2 A^T (A w - t) + 2 w", "other", "right shape"),  # no broadcast: the usual feedback
+    ("2 A^T (A w - t) + 2 lambda 1", "other", "adds the scalar"),
+])
+def test_a_scalar_broadcast_onto_a_vector_gets_its_own_hint(answer, mistake, hint):
+    v = grade(answer, ridge())
+    assert v.mistake == mistake and hint in v.feedback
+
+
+@pytest.mark.parametrize("answer", [
+    "2.0000001 (lambda w + A^T (A w - t))",
+    "2 A^T (A w - t) + 2 lambda w + 0.000000001 w",
+    "1.99999999 A^T (A w - t) + 2 lambda w",
+])
+def test_a_tiny_perturbation_of_a_rational_key_is_wrong(answer):
+    v = grade(answer, ridge())
+    assert not v.correct and v.score == 0.0
+
+
+def test_functions_keep_a_stated_float_tolerance():
+    d = derive("z = sigma(x)", "x", {"x": ("n", 1)})
+    assert grade("diag(sigma(x) .* (1 - sigma(x)))", d).correct
+
+
+@pytest.mark.parametrize("answer, latex", [
+    ("W^T", "W^{\\top}"),
+    (r"\mathbf{W}^\top", "W^{\\top}"),
+    ("V", ""),  # not read: no echo
+])
+def test_verdicts_echo_the_answer_as_read(answer, latex):
+    d = derive("z = W x", "x", {"W": ("n", "m"), "x": ("m", 1)})
+    assert grade(answer, d).echo == latex == (echo(answer, d).latex if echo(answer, d).ok else "")
+
+
+@pytest.mark.parametrize("scores, policy, index", [
+    ([0.5, 1, 0], "last", 2), ([0.5, 1, 0], "first", 0), ([0.5, 1, 0], "best", 1), ([1, 0.5, 1], "best", 0),
+    ([0.0], "best", 0),
+])
+def test_the_policy_picks_one_attempt(scores, policy, index):
+    assert counted(scores, policy) == index
+
+
+def test_an_unknown_policy_is_refused():
+    with pytest.raises(GeneratorError, match="last, best, first"):
+        counted([1.0], "average")
+
+
+@pytest.mark.parametrize("student, variant, owners, owner", [
+    ("s1", {"id": "q-1", "student": "s1"}, None, None),
+    ("s1", {"id": "q-1", "student": "s2"}, None, "s2"),
+    ("s1", {"id": "q-1"}, {"q-1": "s3"}, "s3"),
+    ("s1", {"id": "q-1"}, None, None),  # nobody owns it: anyone may answer
+])
+def test_owners(student, variant, owners, owner):
+    assert foreign_owner(student, variant, owners) == owner
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120))
+def test_numeric_and_index_answers_never_raise(text):
+    for variant in (NUMERIC, fill_variant(least_squares(), "index")):
+        d = trace() if variant is NUMERIC else least_squares()
+        v = grade_variant(text, d, variant, WEIGHTS)
+        assert v.mistake in (None, *MISTAKES) and v.feedback
