@@ -201,3 +201,37 @@ def test_missing_files_are_named(tmp_path):
     shutil.copy(MANIFEST, tmp_path / "m.json")
     with pytest.raises(GeneratorError, match="none.json: cannot read the file"):
         grade_file(write_csv(tmp_path / "s.csv", []), tmp_path / "none.json", tmp_path / "g.csv")
+
+
+@pytest.mark.parametrize("encoding, delimiter", [("utf-8", ";"), ("utf-8-sig", "\t"), ("utf-16", ","), ("utf-16", ";")])
+def test_delimiters_and_encodings(tmp_path, encoding, delimiter):
+    path = tmp_path / "s.csv"
+    lines = [delimiter.join(("student", "variant", "answer")), delimiter.join(("s1", "quad-2", "2 M u")),
+             delimiter.join(("s2", "wx-1", "W^T"))]
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    grade_file(path, MANIFEST, tmp_path / "g.csv")
+    rows = read_csv(tmp_path / "g.csv")
+    assert [(r["student"], r["answer"], r["score"]) for r in rows] == [("s1", "2 M u", "1"), ("s2", "W^T", "1")]
+
+
+@pytest.mark.parametrize("not_owned, score", [("zero", "0"), ("flag", "1")])
+def test_a_roster_gives_sheet_k_to_its_kth_student(tmp_path, not_owned, score):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nada,Ada\nemmy,Emmy\n", encoding="utf-8")
+    rows = [("ada", "wx-1", "W^T"), ("emmy", "wx-1", "W^T"), ("emmy", "wx-2", "W"), ("zoe", "wx-2", "W")]
+    summary = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "g.csv", roster=roster,
+                         not_owned=not_owned)
+    out = read_csv(tmp_path / "g.csv")
+    assert [r["score"] for r in out] == ["1", score, "1", score]
+    assert [bool(r["flag"]) for r in out] == [False, True, False, True]
+    assert summary.flagged == 2
+    totals = {r["student"]: r for r in read_csv(tmp_path / "g-students.csv")}
+    assert (totals["ada"]["exercises"], totals["emmy"]["flagged"], totals["zoe"]["flagged"]) == ("1", "1", "1")
+
+
+@pytest.mark.parametrize("option, value, message", [("policy", "average", "--policy 'average'"),
+                                                    ("not_owned", "ignore", "not_owned 'ignore'")])
+def test_unknown_options_are_refused(tmp_path, option, value, message):
+    with pytest.raises(GeneratorError, match=message):
+        grade_file(write_csv(tmp_path / "s.csv", [("s1", "wx-1", "W^T")]), MANIFEST, tmp_path / "g.csv",
+                   **{option: value})
