@@ -2,6 +2,10 @@
 
 Run: .venv/bin/python bench/grade.py [--copies N] [--baseline-cap SECONDS]
 
+It also grades the adversarial set (generator/grading/adversarial.py) and prints the worst case
+in work (Python calls, the deterministic counter tests bound) and in time; entries that wait
+for a fix and would hang are listed, not run.
+
 Both figures come from this one run. The baseline judges equivalence the way a CAS would:
 the answer and the key as explicit sympy matrices of symbols (every dimension 3), then
 sympy.simplify(answer - key) == 0. It reads our own generated answers through our parser
@@ -22,6 +26,8 @@ from functools import reduce  # noqa: E402
 import sympy as sp  # noqa: E402
 
 from generator import Derivation, derive, grade  # noqa: E402
+from generator.grading.adversarial import ADVERSARIAL, WORK_LIMIT  # noqa: E402
+from generator.grading.budget import measure  # noqa: E402
 from generator.tree import nodes as E  # noqa: E402
 from generator.tree.algebra import transpose  # noqa: E402
 from generator.tree.text import to_text  # noqa: E402
@@ -223,6 +229,25 @@ def main() -> None:
           f"answers ({capped} cut off at {args.baseline_cap:.0f} s and counted at the cap), "
           f"agrees with grade on {agree}/{len(sample)}")
     print(f"ratio grade / baseline:         {ours / theirs:8.0f}×   (targets: ≥ 1000 answers/s, ≥ 100×)")
+    adversarial(derivations[8])  # y = xᵀAx by x: the names the adversarial answers use
+
+
+def adversarial(d: Derivation) -> None:
+    """The worst adversarial answer in work (Python calls) and in seconds; hanging entries are listed, not run."""
+    worst_work, worst_time, over = ("", 0), ("", 0.0), []
+    for case in ADVERSARIAL:
+        if case.hangs:
+            continue
+        start = time.perf_counter()
+        _, work = measure(grade, case.text, d)
+        seconds = time.perf_counter() - start  # with the counter on: a few times the plain cost
+        worst_work = max(worst_work, (case.name, work), key=lambda p: p[1])
+        worst_time = max(worst_time, (case.name, seconds), key=lambda p: p[1])
+        over += [case.name] if work > WORK_LIMIT else []
+    hanging = [c.name for c in ADVERSARIAL if c.hangs]
+    print(f"adversarial set: {len(ADVERSARIAL) - len(hanging)} answers run; worst work {worst_work[1]:,} calls "
+          f"({worst_work[0]}; budget {WORK_LIMIT:,}), worst time {worst_time[1]:.2f} s counted ({worst_time[0]})")
+    print(f"  over the budget: {', '.join(over) or 'none'}; not run (wait for a fix): {', '.join(hanging) or 'none'}")
 
 
 if __name__ == "__main__":
