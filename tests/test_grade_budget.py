@@ -9,10 +9,13 @@ from hypothesis import strategies as st
 
 from generator import derive, grade
 from generator.grading import budget
-from generator.grading.adversarial import ADVERSARIAL, WORK_LIMIT
+from generator.grading.adversarial import ADVERSARIAL, LEXER, WORK_LIMIT
 from generator.grading.budget import OverBudget, measure
 from generator.grading.verdict import MISTAKES
+from generator.parse.syntax import _parser
 from generator.tree.nodes import Add, Mul, Sym
+
+from ambiguity import exponentially_ambiguous
 
 
 @cache
@@ -103,3 +106,31 @@ def test_a_shared_subtree_counts_each_time_it_is_met():
         e = Add((e, e))
     found = budget.cost(e, {"n": 3})
     assert found.nodes <= 40 and found.work > budget.MAX_WORK
+
+
+@pytest.mark.parametrize("pattern, exponential", [
+    (r"(x\s*\s*)*y", True),  # two \s* side by side inside a loop: "x  " pumped splits its spaces 3 ways
+    (r"(a+)+b", True),
+    (r"(a*)*b", True),
+    (r"(\^\s*\{?\s*\\prime)*\(", True),  # the shape of the lexer's primes before issue 9
+    (r"a*b", False),
+    (r"(ab)*c", False),
+    (r"\s*x\s*", False),
+    (r"(\s*x)*", False),
+    (r"[a-z]+[0-9]*", False),
+    (r"x(?:y|z)*", False),
+])
+def test_the_ambiguity_check_itself(pattern, exponential):
+    assert exponentially_ambiguous(pattern) == exponential
+
+
+def _terminals():
+    return sorted(_parser().terminals, key=lambda t: t.name)
+
+
+@pytest.mark.parametrize("terminal", [
+    pytest.param(t, id=t.name, marks=[pytest.mark.xfail(strict=True, reason=LEXER)] if t.name == "LCALL" else [])
+    for t in _terminals()])
+def test_no_lexer_pattern_backtracks_exponentially(terminal):
+    """The lexer's regexes run in C, where measure() cannot see: their worst case is decided statically."""
+    assert not exponentially_ambiguous(terminal.pattern.to_regexp())
