@@ -221,3 +221,20 @@ def test_numeric_and_index_answers_never_raise(text):
         d = trace() if variant is NUMERIC else least_squares()
         v = grade_variant(text, d, variant, WEIGHTS)
         assert v.mistake in (None, *MISTAKES) and v.feedback
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ij}}\,\frac{\partial y}{\partial f_{k}}", None),
+    (r"\sum_{p=1}^{m} \frac{\partial y}{\partial f_p} \frac{\partial f_p}{\partial W_{ij}}", None),
+    (r"\underbrace{\frac{\partial \mathbf{f}}{\partial W_{ij}}}_{1\times m}\underbrace{\frac{\partial y}{\partial "
+     r"\mathbf{f}}}_{m\times 1} = \sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ij}}\frac{\partial y}{\partial f_{k}}",
+     None),  # the whole right-hand side, shapes and all: its index form is graded
+    (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ji}}\frac{\partial y}{\partial f_{k}}", "shape"),  # W is n×m
+    (r"\frac{\partial f_{k}}{\partial W_{ij}}\frac{\partial y}{\partial f_{k}}", "other"),  # k is not summed
+    (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ij}}", "other"),
+])
+def test_a_chain_rule_for_one_entry(answer, mistake):
+    d = derive("f = W^T a; y = g(f)", "W", {"W": ("n", "m"), "a": ("n", 1)},
+               functions={"g": {"kind": "scalar", "gradient": "delta"}})
+    v = grade_variant(answer, d, fill_variant(d, "chain"), WEIGHTS)
+    assert v.mistake == mistake, v.feedback

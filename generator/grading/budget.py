@@ -38,27 +38,30 @@ class Cost:
 
 def cost(e: Expr, sizes: Mapping[Dim, int]) -> Cost:
     """The cost of evaluating `e` at these sizes, found in time linear in its distinct nodes."""
-    order: list[Expr] = []
     depth: dict[int, int] = {id(e): 1}
-    seen: dict[int, Expr] = {id(e): e}
+    order: list[Expr] = []
     stack = [e]
     while stack:  # iterative: a deep tree must not exhaust the recursion limit here
         node = stack.pop()
         order.append(node)
-        if len(seen) > MAX_NODES:
-            raise OverBudget(f"the answer has more than {MAX_NODES} parts")
+        below = depth[id(node)] + 1
         for child in node.args:
-            depth[id(child)] = max(depth.get(id(child), 0), depth[id(node)] + 1)
-            if depth[id(child)] > MAX_DEPTH:
-                raise OverBudget(f"the answer is nested more than {MAX_DEPTH} levels deep")
-            if id(child) not in seen:
-                seen[id(child)] = child
+            if id(child) not in depth:
+                if len(depth) >= MAX_NODES:
+                    raise OverBudget(f"the answer has more than {MAX_NODES} parts")
                 stack.append(child)
+            elif depth[id(child)] >= below:
+                continue
+            if below > MAX_DEPTH:
+                raise OverBudget(f"the answer is nested more than {MAX_DEPTH} levels deep")
+            depth[id(child)] = below
     work: dict[int, int] = {}
     for node in reversed(order):  # children first (a child is pushed after its parent)
-        own = _own(node, sizes)
-        work[id(node)] = min(own + sum(work.get(id(c), 0) for c in node.args), MAX_WORK * 1000)
-    return Cost(len(seen), max(depth.values()), work[id(e)])
+        total = _own(node, sizes)
+        for child in node.args:
+            total += work.get(id(child), 0)
+        work[id(node)] = min(total, MAX_WORK * 1000)
+    return Cost(len(depth), max(depth.values()), work[id(e)])
 
 
 def check(e: Expr, sizes: Mapping[Dim, int]) -> Cost:

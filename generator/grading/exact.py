@@ -15,7 +15,8 @@ from ..tree.nodes import (
 from ..tree.scope import Scope
 from ..tree.visitor import Visitor
 
-Matrix = list[list[Fraction]]
+Rational = int | Fraction  # plain ints where they suffice: int arithmetic costs no Python calls
+Matrix = list[list[Rational]]
 EXACT_REDUCTIONS = frozenset({"tr", "sum", "det"})
 MAX_CELLS = 4096  # entries of any intermediate matrix
 MAX_BITS = 4096  # a number grown past this many bits stops the exact check (the float check still stands)
@@ -38,7 +39,7 @@ def rational_point(scope: Scope, sizes: Mapping[Dim, int], seed: int = 7) -> dic
             cells = cells + np.diag(np.abs(cells).sum(axis=1) + 1)  # strictly diagonally dominant
         if sym.props & {"symmetric", "spd"}:
             cells = cells + cells.T
-        m = [[Fraction(int(x)) for x in row] for row in cells]
+        m: Matrix = [[int(x) for x in row] for row in cells]
         if "probability" in sym.props:
             weights = [abs(int(x)) + 1 for row in cells for x in row]
             m = [[Fraction(weights[i * c + j], sum(weights)) for j in range(c)] for i in range(r)]
@@ -59,8 +60,10 @@ class Exact(Visitor[Matrix]):
         key = id(e)
         if key not in self.memo:  # shared subtrees (named intermediates) are evaluated once
             out = self.visit(e)
-            if len(out) * len(out[0]) > MAX_CELLS or any(_bits(x) > MAX_BITS for row in out for x in row):
+            if len(out) * len(out[0]) > MAX_CELLS:
                 raise NotRational("too large to evaluate exactly")
+            if isinstance(e, (Power, Inverse, Mul)) and any(_bits(x) > MAX_BITS for row in out for x in row):
+                raise NotRational("numbers too large to evaluate exactly")  # only these make numbers grow fast
             self.memo[key] = (e, out)
         return self.memo[key][1]
 
@@ -71,33 +74,35 @@ class Exact(Visitor[Matrix]):
         return self.values[e.name]
 
     def visit_Const(self, e: Const) -> Matrix:
-        return [[Fraction(e.value)]]
+        value = Fraction(e.value)
+        return [[value.numerator if value.denominator == 1 else value]]
 
     def visit_Identity(self, e: Identity) -> Matrix:
         n = self.size(e.n)
-        return [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+        return [[int(i == j) for j in range(n)] for i in range(n)]
 
     def visit_Zero(self, e: Zero) -> Matrix:
-        return [[Fraction(0)] * self.size(e.cols) for _ in range(self.size(e.rows))]
+        return [[0] * self.size(e.cols) for _ in range(self.size(e.rows))]
 
     def visit_Ones(self, e: Ones) -> Matrix:
-        return [[Fraction(1)] * self.size(e.cols) for _ in range(self.size(e.rows))]
+        return [[1] * self.size(e.cols) for _ in range(self.size(e.rows))]
 
     def visit_Add(self, e: Add) -> Matrix:
         parts = [self(t) for t in e.terms]
         rows, cols = max((len(p), len(p[0])) for p in parts)
-        return [[sum((_at(p, i, j) for p in parts), Fraction(0)) for j in range(cols)] for i in range(rows)]
+        return [[sum(_at(p, i, j) for p in parts) for j in range(cols)] for i in range(rows)]
 
     def visit_Mul(self, e: Mul) -> Matrix:
-        scale, chain = Fraction(1), None
+        scale: Rational = 1
+        chain = None
         for f in e.factors:
             value = self(f)
             if f.is_scalar:
                 scale *= value[0][0]
             else:
                 chain = value if chain is None else _matmul(chain, value)
-        chain = chain if chain is not None else [[Fraction(1)]]
-        return [[scale * x for x in row] for row in chain]
+        chain = chain if chain is not None else [[1]]
+        return chain if scale == 1 else [[scale * x for x in row] for row in chain]
 
     def visit_Transpose(self, e: Transpose) -> Matrix:
         return [list(col) for col in zip(*self(e.arg))]
@@ -119,21 +124,21 @@ class Exact(Visitor[Matrix]):
         base = self(e.arg)
         if any(x == 0 for row in base for x in row) and p < 0:
             raise NotRational("a negative power of zero")
-        return [[x ** int(p) for x in row] for row in base]
+        return [[Fraction(x) ** int(p) if p < 0 else x ** int(p) for x in row] for row in base]
 
     def visit_Reduce(self, e: Reduce) -> Matrix:
         if e.op not in EXACT_REDUCTIONS:
             raise NotRational(e.op)
         m = self(e.arg)
         if e.op == "tr":
-            return [[sum((m[i][i] for i in range(len(m))), Fraction(0))]]
+            return [[sum(m[i][i] for i in range(len(m)))]]
         if e.op == "sum":
-            return [[sum((x for row in m for x in row), Fraction(0))]]
+            return [[sum(x for row in m for x in row)]]
         return [[_det(m)]]
 
     def visit_Diag(self, e: Diag) -> Matrix:
         v = [x for row in self(e.arg) for x in row]
-        return [[v[i] if i == j else Fraction(0) for j in range(len(v))] for i in range(len(v))]
+        return [[v[i] if i == j else 0 for j in range(len(v))] for i in range(len(v))]
 
     def visit_DiagPart(self, e: DiagPart) -> Matrix:
         m = self(e.arg)
@@ -148,23 +153,23 @@ class Exact(Visitor[Matrix]):
     visit_Apply = visit_Softmax = visit_Call = visit_Grad = not_rational
 
 
-def _at(m: Matrix, i: int, j: int) -> Fraction:
+def _at(m: Matrix, i: int, j: int) -> Rational:
     """An entry, a 1×1 matrix broadcast as the builder broadcasts scalars."""
     return m[0][0] if len(m) == 1 and len(m[0]) == 1 else m[i][j]
 
 
-def _bits(x: Fraction) -> int:
-    return max(x.numerator.bit_length(), x.denominator.bit_length())
+def _bits(x: Rational) -> int:
+    return x.bit_length() if isinstance(x, int) else max(x.numerator.bit_length(), x.denominator.bit_length())
 
 
 def _matmul(a: Matrix, b: Matrix) -> Matrix:
     columns = list(zip(*b))
-    return [[sum((x * y for x, y in zip(row, col)), Fraction(0)) for col in columns] for row in a]
+    return [[sum(x * y for x, y in zip(row, col)) for col in columns] for row in a]
 
 
 def _inverse(m: Matrix) -> Matrix:
     n = len(m)
-    work = [list(row) + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(m)]
+    work = [[Fraction(x) for x in row] + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(m)]
     for col in range(n):
         pivot = next((r for r in range(col, n) if work[r][col] != 0), None)
         if pivot is None:
@@ -180,7 +185,7 @@ def _inverse(m: Matrix) -> Matrix:
 
 
 def _det(m: Matrix) -> Fraction:
-    work, n, det = [list(row) for row in m], len(m), Fraction(1)
+    work, n, det = [[Fraction(x) for x in row] for row in m], len(m), Fraction(1)
     for col in range(n):
         pivot = next((r for r in range(col, n) if work[r][col] != 0), None)
         if pivot is None:

@@ -27,7 +27,7 @@ from .verdict import Verdict
 
 TOLERANCE = 1e-9  # relative, for steps with a function of the data (σ, tanh, exp)
 POINTS = 2  # random points in floating point; one integer point more where the step is exact
-GRADED_STEPS = ("index", "differentiate", "reduce")
+GRADED_STEPS = ("index", "differentiate", "reduce", "chain")
 ENTRY = re.compile(r"(\\[A-Za-z]+|[A-Za-z])\s*(?:\}\s*)?_\s*\{?\s*([A-Za-z0-9, ]+?)\s*\}")
 DEFAULT_RANGE = 3  # a free index met only in Kronecker deltas with other free indices: any range shows it
 
@@ -47,8 +47,12 @@ class FillKey:
                                  "(the manifest is stale: make the sheet again)")
         if step.kind not in GRADED_STEPS:
             raise GeneratorError(f"a blanked {step.kind!r} step is not graded automatically")
-        self.lhs, self.rhs, self.layout = lhs, rhs, d.layout
-        self.tree = read_index(rhs)
+        self.lhs, self.rhs, self.layout = lhs, last_part(rhs), d.layout
+        try:
+            self.tree = read_index(self.rhs)
+        except IndexError_:
+            raise GeneratorError(f"the blanked {step.kind} step is not in index notation; "
+                                 "it is not graded automatically") from None
         self.names = _names(d)
         self.ranges = _ranges(self.tree, lhs, self.names[0].shapes)
         self.axes = tuple(sorted(self.ranges))
@@ -81,7 +85,7 @@ class FillKey:
 
     def grade(self, answer: str, weights: Mapping[str, float]) -> Verdict:
         """The verdict on one answer (the right-hand side alone, or with its left-hand side)."""
-        text = split_equation(answer)[1] if "=" in answer else answer
+        text = last_part(answer)
         try:
             tree = read_index(text)
             exact = self.exact_point is not None and not has_functions(tree)
@@ -96,6 +100,8 @@ class FillKey:
         except (ArithmeticError, ValueError, TypeError):
             return _verdict("other", "Your expression is not defined at some values (a division by zero?).", answer,
                             weights)
+        except Exception:  # noqa: BLE001 - a verdict for every string is the contract
+            return _verdict("parse", "Your expression could not be read.", answer, weights)
         return _verdict(tag, feedback, answer, weights, index_latex(tree))
 
     def compare(self, got: list[np.ndarray], want: list[np.ndarray], exact: bool) -> tuple[str | None, str]:
@@ -119,6 +125,16 @@ class FillKey:
         return "other", "Your expression does not equal the step's right-hand side for every value of the indices."
 
 
+def last_part(text: str) -> str:
+    """What follows the last '=' outside braces: a chain rule's index form after its shapes (a = b = Σ …)."""
+    while "=" in text:
+        left, right = split_equation(text)
+        if not left and right == text:
+            break
+        text = right
+    return text
+
+
 def _verdict(tag: str | None, feedback: str, answer: str, weights: Mapping[str, float], echo: str = "") -> Verdict:
     return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer, echo)
 
@@ -137,6 +153,8 @@ def _names(d: Derivation) -> list[Names]:
     """The symbols and named intermediates with their sizes, and their values at POINTS seeded points."""
     sizes = _sizes(d)
     exprs = {name: sym for name, sym in d.scope.symbols.items()} | dict(d.statement.bindings)
+    if d.statement.output and d.statement.output not in exprs:
+        exprs[d.statement.output] = d.statement.expr  # the output, as ∂y/∂f_k names it
     shapes = {name: tuple(s if isinstance(s, int) else sizes[s] for s in e.shape) for name, e in exprs.items()}
     dims = {k: v for k, v in sizes.items() if isinstance(k, str)}
     out = []

@@ -6,7 +6,7 @@ random values of the matrices, whatever the summed indices are called.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -44,6 +44,20 @@ class Names:
     values: Mapping[str, np.ndarray]  # symbol → its value (floats, or Python ints in an object array)
     sizes: Mapping[str, int]  # dimension name → size, for sum bounds such as ^{n}
     exact: bool = False
+    opaque: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # ∂f/∂A: random, made when first met
+
+    def derivative(self, top: str, bottom: str) -> tuple[list[int], np.ndarray]:
+        """The entries of ∂top/∂bottom, an unknown: seeded random values over top's then bottom's non-1 dimensions."""
+        for name in (top, bottom):
+            if name not in self.shapes:
+                raise IndexError_(f"unknown name {name!r} (declared: {', '.join(sorted(self.shapes))})")
+        dims = [d for d in self.shapes[top] if d != 1] + [d for d in self.shapes[bottom] if d != 1]
+        if (top, bottom) not in self.opaque:
+            rng = np.random.default_rng([len(top), len(bottom), *map(ord, top + "/" + bottom)])
+            cells = rng.integers(1, 5, size=dims) * rng.choice([-1, 1], size=dims) if self.exact else \
+                rng.standard_normal(dims)
+            self.opaque[(top, bottom)] = np.array(cells, dtype=object) if self.exact else cells
+        return dims, self.opaque[(top, bottom)]
 
 
 @cache
@@ -135,6 +149,19 @@ class Evaluator:
         dims = [d for d in (rows, cols) if d != 1] if len(indices) < 2 else [rows, cols]
         if rows == 1 and cols == 1 and not indices:
             return Tensor(value.reshape(()), ())
+        return self.indexed(name, indices, dims, value, ["rows", "columns"] if len(dims) == 2 else ["entries"])
+
+    def do_partial(self, node: Tree) -> Tensor:
+        """∂f_k/∂A_ij: an entry of the unknown derivative ∂f/∂A, indexed by the numerator's then the denominator's."""
+        top, bottom = node.children[2], node.children[4]
+        dims, value = self.names.derivative(name_of(top.children[0]), name_of(bottom.children[0]))
+        indices = indices_of(top) + indices_of(bottom)
+        name = rf"∂{name_of(top.children[0])}/∂{name_of(bottom.children[0])}"
+        sides = [f"entries along its axis {k + 1}" for k in range(len(dims))]
+        return self.indexed(name, indices, dims, value, sides) if dims else Tensor(value.reshape(()), ())
+
+    def indexed(self, name: str, indices: list[str], dims: list[int], value: np.ndarray, sides: list[str]) -> Tensor:
+        """The entries of `value` (of the sizes `dims`) at the given indices: free ones become axes."""
         if len(indices) != len(dims):
             raise IndexError_(f"{name} takes {len(dims)} index(es), found {len(indices)}")
         array = value.reshape(dims)
@@ -146,12 +173,14 @@ class Evaluator:
                 continue
             if self.ranges.get(index, size) != size:
                 raise IndexError_(f"the index {index} runs over 1..{self.ranges[index]}, but {name} has "
-                                  f"{size} {'rows' if k == 0 and len(dims) == 2 or rows != 1 else 'columns'}")
+                                  f"{size} {sides[k]}")
             self.ranges.setdefault(index, size)
         picks = tuple(int(i) - 1 if i.isdigit() else slice(None) for i in indices)
         array = array[picks]
         kept = [i for i in indices if not i.isdigit()]
-        if len(kept) == 2 and kept[0] == kept[1]:  # A_kk: the diagonal
+        if len(set(kept)) < len(kept):  # A_kk: the diagonal
+            if len(kept) != 2:
+                raise IndexError_(f"an index repeated in {name}")
             return Tensor(np.diagonal(array).copy(), (kept[0],))
         return Tensor(array, tuple(kept))
 
@@ -338,6 +367,8 @@ def index_latex(node: Tree | Token) -> str:
         return rf"\frac{{{parts[1]}}}{{{parts[2]}}}"
     if node.data == "sqrt":
         return rf"\sqrt{{{parts[1]}}}"
+    if node.data == "partial":
+        return rf"\frac{{\partial {parts[2]}}}{{\partial {parts[4]}}}"
     if node.data == "power_of_e":
         return rf"e^{{{parts[1]}}}"
     if node.data == "call":

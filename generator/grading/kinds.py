@@ -65,6 +65,8 @@ def fill_key(d: Derivation, variant: Mapping[str, Any]) -> FillKey | str:
             key: FillKey | str = FillKey(d, blank)
         except GeneratorError as err:
             key = str(err)
+        except Exception as err:  # noqa: BLE001 - a step this module cannot read is reported, never a crash
+            key = f"the blanked step could not be read ({type(err).__name__})"
         if len(_FILL_KEYS) > 256:
             _FILL_KEYS.clear()
         cached = _FILL_KEYS[cache_key] = (d, key)
