@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from generator import derive, grade
 from generator.grading import budget
-from generator.grading.adversarial import ADVERSARIAL, LEXER, WORK_LIMIT
+from generator.grading.adversarial import ADVERSARIAL, WORK_LIMIT
 from generator.grading.budget import OverBudget, measure
 from generator.grading.verdict import MISTAKES
 from generator.parse.syntax import _parser
@@ -129,9 +129,7 @@ def _terminals():
     return sorted(_parser().terminals, key=lambda t: t.name)
 
 
-@pytest.mark.parametrize("terminal", [
-    pytest.param(t, id=t.name, marks=[pytest.mark.xfail(strict=True, reason=LEXER)] if t.name == "LCALL" else [])
-    for t in _terminals()])
+@pytest.mark.parametrize("terminal", [pytest.param(t, id=t.name) for t in _terminals()])
 def test_no_lexer_pattern_backtracks_exponentially(terminal):
     """The lexer's regexes run in C, where measure() cannot see: their worst case is decided statically."""
     assert not exponentially_ambiguous(terminal.pattern.to_regexp())

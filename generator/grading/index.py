@@ -6,6 +6,7 @@ random values of the matrices, whatever the summed indices are called.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -16,8 +17,11 @@ import numpy as np
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from ..check.numeric import FUNCTIONS
+from ..check.numeric import evaluate
 from ..errors import GeneratorError
+from ..ops import OPS
+from ..tree.nodes import Apply, Sym
+from ..tree.scope import Scope
 
 MAX_LENGTH = 2000
 MAX_CELLS = 200_000  # entries of any intermediate array: Σ nested over many large indices is refused
@@ -269,8 +273,7 @@ class Evaluator:
         primes = next((c for c in node.children[1:] if isinstance(c, Token) and c.type == "PRIME"), None)
         order = 0 if primes is None else max(1, str(primes).count("'"))
         arg = self(node.children[-1])
-        with np.errstate(all="ignore"):
-            return Tensor(FUNCTIONS[fn](arg.array.astype(float), order), arg.axes)
+        return Tensor(_apply(fn, order, np.asarray(arg.array, dtype=float)), arg.axes)
 
     def do_sqrt(self, node: Tree) -> Tensor:
         arg = self(node.children[1])
@@ -284,10 +287,24 @@ class Evaluator:
 
 
 def _function(token: str) -> str:
-    for name in ("sigmoid", "sigma", "tanh", "exp", "log", "ln", "sin", "cos", "tan"):
-        if name in token:
-            return {"sigmoid": "sigma", "ln": "log"}.get(name, name)
-    raise IndexError_(f"unknown function {token!r}")
+    """The registry's name for a function token: \\tanh, \\operatorname{sigmoid}, sigma → tanh, sigma, sigma."""
+    word = re.sub(r"[^A-Za-z]|operatorname|mathrm", "", token)
+    name = OPS.spelled(word)
+    if name is None or OPS.function(name) is None:
+        raise IndexError_(f"unknown function {word!r}")
+    return name
+
+
+def _apply(fn: str, order: int, x: np.ndarray) -> np.ndarray:
+    """fn⁽ᵒʳᵈᵉʳ⁾ at every entry of x, as the numeric check computes it (from the ops registry)."""
+    flat = x.reshape(1, -1) if x.size else np.zeros((1, 1))
+    u = Sym("_u", (1, flat.shape[1]))
+    try:
+        with np.errstate(all="ignore"):
+            out = evaluate(Apply(fn, u, order), {"_u": flat}, Scope({"_u": u}))
+    except GeneratorError as err:
+        raise IndexError_(str(err)) from None
+    return np.asarray(out, dtype=float).reshape(x.shape) if x.size else np.asarray(out).reshape(())
 
 
 def _number(token: Token, exact: bool) -> Any:
