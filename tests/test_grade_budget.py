@@ -11,11 +11,15 @@ from generator import derive, grade
 from generator.grading import budget
 from generator.grading.adversarial import ADVERSARIAL, WORK_LIMIT
 from generator.grading.budget import OverBudget, measure
+from generator.grading.grade import credit_table
+from generator.grading.kinds import grade_variant
 from generator.grading.verdict import MISTAKES
 from generator.parse.syntax import _parser
 from generator.tree.nodes import Add, Mul, Sym
 
 from ambiguity import exponentially_ambiguous
+
+WEIGHTS = credit_table(None)
 
 
 @cache
@@ -133,3 +137,23 @@ def _terminals():
 def test_no_lexer_pattern_backtracks_exponentially(terminal):
     """The lexer's regexes run in C, where measure() cannot see: their worst case is decided statically."""
     assert not exponentially_ambiguous(terminal.pattern.to_regexp())
+
+
+@cache
+def sheet_variants():
+    """A numeric, a shape and a fill-step variant of least squares, as a manifest holds them."""
+    d = derive("y = norm(A x - b)^2", "x", {"A": (3, 2), "x": (2, 1), "b": (3, 1)})
+    step = next(k for k, s in enumerate(d.steps, 1) if s.kind == "index")
+    blank = {"step": step, "kind": "index", "latex": d.steps[step - 1].latex.split("=", 1)[1].strip()}
+    return d, [{"kind": "numeric", "value": [["1"], ["2"]]}, {"kind": "shape"}, {"kind": "fill-step", "blank": blank}]
+
+
+@pytest.mark.parametrize("text", ["=" * 100_000, "[" * 50_000, "[1, " * 20_000, r"\frac{" * 10_000, "9" * 100_000,
+                                  r"\sum_{k=1}^{n}" * 2_000 + "x_k", "(" * 5_000 + "x_1" + ")" * 5_000, "m x " * 30_000,
+                                  r"\begin{bmatrix}" + "1 & " * 20_000 + r"\end{bmatrix}", "x_{" + "i" * 50_000 + "}"],
+                         ids=lambda t: t[:12])
+def test_every_kind_refuses_huge_answers_within_the_budget(text):
+    d, variants = sheet_variants()
+    for variant in variants:
+        verdict, work = measure(grade_variant, text, d, variant, WEIGHTS)
+        assert verdict.mistake in MISTAKES and work <= WORK_LIMIT, (variant["kind"], work)

@@ -22,7 +22,9 @@ from ..check.sampling import sample_for, sizes_for
 from ..errors import GeneratorError
 from ..pipeline.derivation import Derivation
 from ..sheets.views import split_equation
-from .index import IndexError_, Names, evaluate_index, free_indices, has_functions, index_latex, name_of, read_index
+from .index import (
+    MAX_LENGTH, IndexError_, Names, evaluate_index, free_indices, has_functions, index_latex, name_of, read_index,
+)
 from .verdict import Verdict
 
 TOLERANCE = 1e-9  # relative, for steps with a function of the data (σ, tanh, exp)
@@ -85,6 +87,9 @@ class FillKey:
 
     def grade(self, answer: str, weights: Mapping[str, float]) -> Verdict:
         """The verdict on one answer (the right-hand side alone, or with its left-hand side)."""
+        if len(answer) > MAX_LENGTH:
+            return _verdict("parse", f"The answer has {len(answer)} characters; the limit is {MAX_LENGTH}.", answer,
+                            weights)
         text = last_part(answer)
         try:
             tree = read_index(text)

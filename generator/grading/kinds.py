@@ -12,12 +12,13 @@ from .grade import grade
 from .numeric import grade_numeric, key_rows
 from .verdict import Verdict
 
+MAX_SHAPE_LENGTH = 100  # a shape is a few characters; the regex's lazy group is quadratic on long text
 SHAPE_ANSWER = re.compile(r"\s*[(\[]?\s*(\w+?)\s*(?:×|\\times|\*|,|\bby\b|x)\s*(\w+)\s*[)\]]?\s*")
 
 
 def grade_shape(answer: str, d: Derivation, weights: Mapping[str, float]) -> Verdict:
     """A 'name the shape' answer such as m×n, m x n or (m, n)."""
-    match = SHAPE_ANSWER.fullmatch(answer.replace("$", ""))
+    match = SHAPE_ANSWER.fullmatch(answer.replace("$", "")) if len(answer) <= MAX_SHAPE_LENGTH else None
     if not match:
         tag, feedback = "parse", "Write a shape such as m×n."
     else:
