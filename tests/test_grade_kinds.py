@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from generator import GeneratorError, derive, grade
 from generator.grading.grade import credit_table
-from generator.grading.index import read_index
+from generator.grading.index import index_latex, read_index
 from generator.grading.kinds import grade_variant, ungraded
 from generator.grading.numeric import read_literal
 from generator.grading.policy import counted, foreign_owner
@@ -238,3 +238,26 @@ def test_a_chain_rule_for_one_entry(answer, mistake):
                functions={"g": {"kind": "scalar", "gradient": "delta"}})
     v = grade_variant(answer, d, fill_variant(d, "chain"), WEIGHTS)
     assert v.mistake == mistake, v.feedback
+
+
+def index_expressions() -> st.SearchStrategy[str]:
+    """Index expressions as students write them: entries, δ, sums with and without limits, functions, fractions."""
+    leaves = st.sampled_from(["A_{ij}", "x_i", "x_{k}", r"\delta_{ik}", "b_j", "2", r"\mathbf{x}_{l}", "A_{kl}",
+                              r"\frac{\partial f_k}{\partial W_{ij}}", "0.5"])
+    return st.recursive(leaves, lambda e: st.one_of(
+        st.tuples(e, e).map(lambda p: f"{p[0]} + {p[1]}"),
+        st.tuples(e, e).map(lambda p: f"{p[0]} - {p[1]}"),
+        st.tuples(e, e).map(lambda p: f"{p[0]} {p[1]}"),
+        st.tuples(e, e).map(lambda p: rf"\frac{{{p[0]}}}{{{p[1]}}}"),
+        e.map(lambda a: rf"\sum_{{k=1}}^{{n}} {a}"), e.map(lambda a: rf"\sum_l {a}"), e.map(lambda a: f"-{a}"),
+        e.map(lambda a: rf"\left({a}\right)^{{2}}"), e.map(lambda a: rf"\sigma'\left({a}\right)"),
+        e.map(lambda a: rf"\tanh{{\left({a}\right)}}"), e.map(lambda a: f"({a})"),
+    ), max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(index_expressions())
+def test_the_index_echo_is_latex_that_reads_back_the_same(text):
+    tree = read_index(text)
+    again = read_index(index_latex(tree))
+    assert index_latex(again) == index_latex(tree)
