@@ -25,7 +25,6 @@ from ..tree.scope import Scope
 
 MAX_LENGTH = 2000
 MAX_CELLS = 200_000  # entries of any intermediate array: Σ nested over many large indices is refused
-GREEK = {"delta": "delta", "lambda": "lambda"}
 
 
 class IndexError_(GeneratorError):
@@ -169,7 +168,6 @@ class Evaluator:
         if len(indices) != len(dims):
             raise IndexError_(f"{name} takes {len(dims)} index(es), found {len(indices)}")
         array = value.reshape(dims)
-        axes: list[str] = []
         for k, (index, size) in enumerate(zip(indices, dims)):
             if index.isdigit():
                 if not 1 <= int(index) <= size:
