@@ -115,13 +115,14 @@ def _source(summary: GradeSummary, rows: Sequence[Mapping[str, Any]], manifest: 
         lines.append("No wrong answers.")
     for question, answers in wrong.items():
         title = next((str(v.get("title", "")) for v in manifest.variants.values() if v.get("problem") == question), "")
-        lines += [rf"\paragraph{{{tex_escape(question)}}} {tex_escape(title)}", "",
+        lines += [r"\par\medskip\noindent\begin{minipage}{\linewidth}",  # a question's table is not split
+                  rf"\textbf{{{tex_escape(question)}}}\quad {tex_escape(title)}\par\smallskip",
                   r"\begin{tabular}{@{}rlp{0.62\linewidth}@{}}", r"\toprule", r"students & mistake & answer as read \\",
                   r"\midrule"]
         for echo, tag, n in answers:
             shown = r"\emph{could not be read}" if echo == UNREAD else \
                 rf"\adjustbox{{max width=0.62\linewidth}}{{$\displaystyle {echo}$}}"
             lines.append(rf"{n} & {tex_escape(tag)} & {shown} \\")
-        lines += [r"\bottomrule", r"\end{tabular}", ""]
+        lines += [r"\bottomrule", r"\end{tabular}", r"\end{minipage}", ""]
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"
