@@ -261,3 +261,13 @@ def test_the_index_echo_is_latex_that_reads_back_the_same(text):
     tree = read_index(text)
     again = read_index(index_latex(tree))
     assert index_latex(again) == index_latex(tree)
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    ("-2.0000001 (lambda w + A^T (A w - t))", "scale"),  # not exactly −1: a constant factor
+    ("-2 (lambda w + A^T (A w - t))", "sign"),
+    ("2 (w^T lambda + (A w - t)^T A)", "layout"),
+    ("2.0000001 (w^T lambda + (A w - t)^T A)", "other"),  # the transpose, nearly: not the layout mistake
+])
+def test_near_misses_are_not_the_mistake_they_resemble(answer, mistake):
+    assert grade(answer, ridge()).mistake == mistake

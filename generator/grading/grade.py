@@ -29,6 +29,7 @@ MEMO_KEPT = 4096  # answers remembered per derivation: a class sends the same te
 MEMO_LONGEST = 256  # longer answers are rare and not worth the memory
 
 SYMMETRIC = frozenset({"symmetric", "spd"})
+NEAR_MISS = ("other", "Your answer is very close to the derivative but not equal to it: check the constants.")
 
 
 def grade(answer: str, derivation: Derivation, credit: Mapping[str, float] | None = None) -> Verdict:
@@ -95,8 +96,9 @@ class _Key:
         except NotRational:
             return None
 
-    def exactly(self, expr: Expr) -> bool:
-        """False when the answer's exact value at the rational point differs from the key's (where both have one)."""
+    def exactly(self, expr: Expr, factor: int = 1, transpose: bool = False) -> bool:
+        """False when factor·answer (transposed) differs exactly from the key at the rational point, where both
+        have an exact value there: the floating-point relation found is then a near miss, not the relation."""
         if self.exact is None:
             return True
         point, want = self.exact
@@ -105,8 +107,9 @@ class _Key:
         except NotRational:
             return True  # not rational: the floating-point comparison stands, to TOLERANCE
         if len(got) == 1 and len(got[0]) == 1 and (len(want), len(want[0])) != (1, 1):
-            return all(x == got[0][0] for row in want for x in row)  # a bare 0 is the zero matrix
-        return got == want
+            return all(x == factor * got[0][0] for row in want for x in row)  # a bare 0 is the zero matrix
+        got = [list(col) for col in zip(*got)] if transpose else got
+        return [[factor * x for x in row] for row in got] == want
 
     def project(self, g: np.ndarray) -> np.ndarray:
         """By a symmetric matrix only the steps Eᵢⱼ + Eⱼᵢ exist: compare what they see, G + Gᵀ − diag(G)."""
@@ -185,15 +188,14 @@ class _Key:
         same = [self.project(g) for g in got] if shape == self.shape else None
         flipped = [self.project(g.T) for g in got] if shape == self.shape[::-1] else None
         if same is not None and _factor(same, want) == 1:
-            return (None, "Correct.") if self.exactly(expr) else \
-                ("other", "Your answer is very close to the derivative but not equal to it: check the constants.")
+            return (None, "Correct.") if self.exactly(expr) else NEAR_MISS
         if same is not None and self.symmetric and _factor(same, [p.symmetric_form for p in self.points]) == 1:
             return None, "Correct (in the symmetric-gradient convention G + Gᵀ − diag(G))."
         if flipped is not None and _factor(flipped, want) == 1:
-            return "layout", layout
+            return ("layout", layout) if self.exactly(expr, transpose=True) else NEAR_MISS
         if same is not None:
             c = _factor(same, want)
-            if c == -1:
+            if c == -1 and self.exactly(expr, factor=-1):  # else −1.0000001: a constant factor, found below
                 return "sign", "Check the sign: your answer is the negative of the derivative."
             if c is not None and c != 0:
                 return "scale", "Your answer is off by a constant factor."
