@@ -13,7 +13,7 @@ PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml
 # Problem files that are rows of an identity table (a top-level `table = "…"` key).
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
-.PHONY: slides sheets test tex venv clean picture sheet-picture
+.PHONY: slides sheets test tex maxima chromium venv clean picture sheet-picture export-picture
 
 slides: venv tex
 	$(BIN)/mcgen slides $(PROBLEMS) -o out/
@@ -38,7 +38,7 @@ SLIDE_PAGE ?= 42
 picture: slides
 	pdftoppm -png -r 80 -f $(SLIDE_PAGE) -l $(SLIDE_PAGE) -singlefile out/slides.pdf docs/slide
 
-test: venv tex
+test: venv tex maxima chromium
 	$(BIN)/python -m pytest
 
 venv: $(STAMP)
@@ -49,17 +49,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# TeX Live from Debian's packages: installed when missing if we are root or may sudo,
-# otherwise we stop and print the command to run.
+# System packages from Debian: installed when missing if we are root or may sudo, otherwise we stop
+# and print the command to run. $(call apt,NEEDS,PACKAGES,WHAT): nothing to do when every command (or
+# absolute path) of NEEDS exists.
+define apt
+@missing=; for c in $(1); do command -v $$c >/dev/null 2>&1 || [ -e "$$c" ] || missing="$$missing $$c"; done; \
+[ -z "$$missing" ] && exit 0; \
+if [ "$$(id -u)" = 0 ]; then SUDO=; \
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+else echo "$(3) is missing. Install it with:"; \
+     echo "  sudo apt-get install -y --no-install-recommends $(2)"; exit 1; fi; \
+echo "Installing $(3) ($(2))…"; \
+$$SUDO apt-get update -qq && \
+DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(2)
+endef
+
 tex:
-	@if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then SUDO=; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
-	else echo "TeX Live is missing. Install it with:"; \
-	     echo "  sudo apt-get install -y --no-install-recommends $(TEX_PACKAGES)"; exit 1; fi; \
-	echo "Installing TeX Live ($(TEX_PACKAGES))…"; \
-	$$SUDO apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES)
+	$(call apt,latexmk pdflatex,$(TEX_PACKAGES),TeX Live)
+
+# Maxima runs the STACK export's teacher's answers in the tests (tests/test_export_stack.py), with the
+# share packages STACK loads (linearalgebra, functs, diag).
+MAXIMA_SHARE := $(wildcard /usr/share/maxima/*/share/linearalgebra/linearalgebra.mac)
+maxima:
+	$(call apt,maxima $(or $(MAXIMA_SHARE),/usr/share/maxima/share/linearalgebra.mac),maxima maxima-share,Maxima)
+
+# Headless Chromium renders exported questions (the README's picture, tests/test_export_picture.py).
+chromium:
+	$(call apt,chromium,chromium,Chromium)
 
 clean:
 	rm -rf out/* $(VENV) .pytest_cache
