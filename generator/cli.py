@@ -188,8 +188,10 @@ def _steps(d: Derivation) -> list[dict[str, str]]:
 
 
 def format_derivation(d: Derivation, fmt: str, steps: bool) -> str:
-    """The derivation as text (expression language), LaTeX, or sorted JSON."""
+    """The derivation as text (expression language), LaTeX, sorted JSON, or a standalone NumPy module."""
     shape = f"{d.shape[0]}×{d.shape[1]}"
+    if fmt == "numpy":
+        return d.to_numpy().rstrip("\n")
     if fmt == "json":
         data: dict[str, Any] = {
             "expr": d.statement.text, "wrt": d.wrt.name, "layout": d.layout, "kind": d.kind,
@@ -220,8 +222,9 @@ def format_derivation(d: Derivation, fmt: str, steps: bool) -> str:
               help="g=scalar:delta, h=elementwise or u=vector:r,1.")
 @click.option("--hessian", is_flag=True, help="Second derivative of a scalar by a vector.")
 @click.option("--steps", is_flag=True, help="Print the proof too.")
-@click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "latex", "json", "numpy"]), default="text",
+              show_default=True, help="numpy: a Python module returning the value and the derivative, with a "
+              "finite-difference check.")
 def derive(source: str, wrt: str | None, shapes: tuple[str, ...], layout: str | None,
            assume: tuple[str, ...], functions: tuple[str, ...], hessian: bool, steps: bool, fmt: str) -> None:
     """Differentiate an expression (or a problem file), verify it and print the result."""

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..check.numeric import evaluate
+from ..code.module import numpy_module
 from ..proof.steps import Step
 from ..tree.nodes import Expr, Shape, Sym
 from ..tree.scope import Scope, Statement
@@ -41,3 +42,7 @@ class Derivation:
     def numeric(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """The derivative evaluated at the given values, as a 2-D array."""
         return evaluate(self.closed_form, values, self.scope)
+
+    def to_numpy(self) -> str:
+        """A standalone Python module computing the value and this derivative with NumPy, with a finite-difference check."""
+        return numpy_module(self.statement, self.wrt, self.closed_form, self.scope, self.layout, self.kind)
