@@ -10,6 +10,9 @@ from typing import Any, Iterator, NoReturn, Sequence
 import click
 
 from .errors import GeneratorError
+from .export import items as export_items
+from .export.write import FORMATS as EXPORT_FORMATS
+from .export.write import export as export_files
 from .grading.gradebook import grade_file
 from .grading.policy import NOT_OWNED, POLICIES
 from .grading.submissions import FORMAT as SUBMISSIONS_FORMAT
@@ -301,3 +304,39 @@ def grade(submissions: Path, manifest: Path, output: Path, credits: tuple[str, .
     summary = grade_file(submissions, manifest, output, credit or None, policy=policy, roster=roster,
                          not_owned=not_owned, report=output.with_name("report.pdf") if report else None)
     click.echo(summary.text())
+
+
+# -- mcgen export ---------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path), metavar="MANIFEST.json | FILES.toml...")
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), required=True,
+              help="moodle (Moodle XML), stack (qtype_stack XML), qti (QTI 1.2 zip for Canvas), prairielearn.")
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
+              show_default=True, help="Directory for the exported files.")
+@click.option("--variants", "count", type=int, default=None, metavar="N",
+              help="With problem files: variants of every problem (default 1), as `mcgen sheet` makes them.")
+@click.option("--seed", type=int, default=None, help="With problem files: same seed, same questions (default 0).")
+def export(sources: tuple[Path, ...], fmt: str, out_dir: Path, count: int | None, seed: int | None) -> None:
+    """Questions for a course site from a sheet's manifest (or from problem files), one per variant.
+
+    Every key is re-derived and checked against finite differences before anything is written.
+    """
+    check_writable(out_dir)
+    if len(sources) == 1 and sources[0].suffix == ".json":
+        if count is not None or seed is not None:
+            raise GeneratorError(f"{sources[0]}: --variants and --seed come from the manifest; give them only "
+                                 "with problem files")
+        source = export_items.from_manifest(sources[0])
+    else:
+        source = export_items.from_problems(list(sources), count, seed or 0)
+    written, notes = export_files(source, fmt, out_dir)
+    reasons: dict[str, list[str]] = {}
+    for note in notes:
+        vid, _, why = note.partition(": ")
+        reasons.setdefault(why, []).append(vid)
+    for why, ids in reasons.items():
+        click.echo(f"mcgen: note: {why}: {', '.join(ids)}", err=True)
+    shown = [str(p) for p in written if p.parent == out_dir]
+    folders = sorted({p.parent.parent for p in written if p.parent != out_dir})
+    click.echo(f"wrote {len(source.items) - len(notes)} questions: " + ", ".join(shown + [f"{f}/" for f in folders]))

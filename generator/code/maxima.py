@@ -74,7 +74,7 @@ class MaximaPrinter(CodePrinter):
         scalars = [self.visit(f) for f in e.factors if f.is_scalar]
         chain = [self.visit(f) for f in e.chain]
         if chain:
-            dot = " . ".join(wrap(c, POSTFIX) for c in chain), PRODUCT
+            dot = (" . ".join(wrap(c, POSTFIX) for c in chain), PRODUCT) if len(chain) > 1 else chain[0]
             scalars.append((f"({dot[0]})", ATOM) if scalars and len(chain) > 1 else dot)
         return self.product_of(scalars)
 

@@ -91,7 +91,7 @@ class NumpyPrinter(CodePrinter):
         scalars = [self.visit(f) for f in e.factors if f.is_scalar]
         chain = [self.visit(f) for f in e.chain]
         if chain:
-            matmul = " @ ".join(wrap(c, POSTFIX) for c in chain), PRODUCT
+            matmul = (" @ ".join(wrap(c, POSTFIX) for c in chain), PRODUCT) if len(chain) > 1 else chain[0]
             scalars.append((f"({matmul[0]})", ATOM) if scalars and len(chain) > 1 else matmul)
         return self.product_of(scalars)
 

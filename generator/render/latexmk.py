@@ -121,11 +121,13 @@ def write_all(out_dir: Path, contents: Mapping[str, bytes]) -> tuple[Path, ...]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for filename, data in contents.items():
-            handle, tmp = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=out_dir)
+            target = out_dir / filename  # a name may hold folders (questions/q1/info.json)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
             with os.fdopen(handle, "wb") as f:
                 f.write(data)
             os.chmod(tmp, 0o644)
-            staged.append((Path(tmp), out_dir / filename))
+            staged.append((Path(tmp), target))
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as err:
