@@ -65,7 +65,7 @@ def from_manifest(path: Path) -> Source:
         ex = check_key(_exercise(entry, manifest, vid, where))
         items.append(Item(ex, exercise_view(ex), entry))
     seed = _seed(manifest, path)
-    return Source(tuple(items), seed, f"mcgen {path.parent.name or path.stem} seed {seed}")
+    return Source(tuple(items), seed, f"mcgen seed {seed}")
 
 
 def _seed(manifest: Manifest, path: Path) -> int:

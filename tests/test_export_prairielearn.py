@@ -1,0 +1,94 @@
+"""PrairieLearn question folders: each server.py imported and run as PrairieLearn runs it (generate, then grade)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from export_support import source
+from generator.export.prairielearn import prairielearn_files
+from generator.grading.kinds import grade_variant
+from generator.tree import algebra as alg
+from generator.tree.text import to_text
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pl")
+    for name, data in prairielearn_files(source()).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root / "questions"
+
+
+def _server(folder: Path):
+    spec = importlib.util.spec_from_file_location(f"server_{folder.name.replace('-', '_')}", folder / "server.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _graded(server, answer) -> dict:
+    """PrairieLearn's data dictionary through generate() and, with an answer submitted, grade()."""
+    data = {"params": {}, "correct_answers": {}, "submitted_answers": {}, "partial_scores": {}, "score": 0.0,
+            "feedback": {}}
+    server.generate(data)
+    data["submitted_answers"]["answer"] = answer
+    server.grade(data)
+    return data
+
+
+def test_every_folder_has_the_files_prairielearn_reads(folders):
+    ids = [item.id for item in source().items]
+    assert sorted(p.name for p in folders.iterdir()) == sorted(ids)
+    uuids = set()
+    for item in source().items:
+        folder = folders / item.id
+        assert sorted(p.name for p in folder.iterdir()) == ["info.json", "question.html", "server.py", "variant.json"]
+        info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
+        assert info["type"] == "v3" and info["topic"] and "mcgen" in info["tags"]
+        assert str(uuid.UUID(info["uuid"])) == info["uuid"]
+        uuids.add(info["uuid"])
+        assert (info.get("gradingMethod") == "Manual") == (item.kind == "fill-step")
+        html = (folder / "question.html").read_text(encoding="utf-8")
+        assert "{{{params.question}}}" in html and not re.search(r"\\\(|\\frac", html)  # maths only via params
+    assert len(uuids) == len(ids)
+
+
+@pytest.mark.parametrize("item", [i for i in source().items if i.kind == "closed-form"], ids=lambda i: i.id)
+def test_server_grades_the_key_and_tags_its_transpose(item, folders):
+    server = _server(folders / item.id)
+    d = item.exercise.derivation
+    right = _graded(server, d.answer)
+    assert right["score"] == 1.0 and right["partial_scores"]["answer"]["score"] == 1.0
+    assert right["correct_answers"]["answer"] == d.answer and right["feedback"]["mistake"] == ""
+    flipped = _graded(server, to_text(alg.transpose(d.closed_form), d.layout))
+    assert flipped["feedback"]["mistake"] == "layout" and 0 < flipped["score"] < 1
+    latex = _graded(server, item.view.answer)  # the key typed in LaTeX is right too
+    assert latex["score"] == 1.0
+
+
+@pytest.mark.parametrize("item", [i for i in source().items if i.kind == "shape"], ids=lambda i: i.id)
+def test_server_grades_shapes_with_the_layout_tag(item, folders):
+    server = _server(folders / item.id)
+    rows, cols = item.exercise.derivation.shape
+    assert _graded(server, f"{rows}×{cols}")["score"] == 1.0
+    assert _graded(server, f"{cols} x {rows}")["feedback"]["mistake"] == "layout"
+
+
+def test_kinds_mcgen_does_not_grade_keep_prairielearns_own_grading(folders):
+    """Where grade_variant has no grader for a kind, grade() leaves the element's score (and its key is there)."""
+    for item in source().items:
+        if item.kind not in ("numeric", "fill-step"):
+            continue
+        data = _graded(_server(folders / item.id), "whatever")
+        graded = grade_variant("whatever", item.exercise.derivation, item.entry, {}) is not None
+        assert ("answer" in data["partial_scores"]) == graded
+        assert graded or data["score"] == 0.0
+        if item.kind == "numeric":
+            assert data["correct_answers"]["answer"] == [[float(x) for x in row] for row in item.exercise.value]
+            assert "pl-matrix-component-input" in data["params"]["input"]
