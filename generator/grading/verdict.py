@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from ..pipeline import display
 
 MISTAKES = ("layout", "sign", "scale", "shape", "unknown-symbol", "parse", "other")
 
@@ -17,3 +20,9 @@ class Verdict:
     answer: str = ""
     echo: str = ""  # LaTeX of the answer as it was read ("" when it could not be read): what the grader saw
     wrong: tuple[tuple[int, int], ...] = ()  # numeric answers: the (row, column) of each wrong entry, from 1
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return display.verdict_bundle(self)
+
+    def _repr_html_(self) -> str:
+        return display.verdict_bundle(self)["text/html"]

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..check.numeric import evaluate
 from ..code.module import numpy_module
+from . import display
 from ..proof.steps import Step
 from ..tree.nodes import Expr, Shape, Sym
 from ..tree.scope import Scope, Statement
@@ -46,3 +47,16 @@ class Derivation:
     def to_numpy(self) -> str:
         """A standalone Python module computing the value and this derivative with NumPy, with a finite-difference check."""
         return numpy_module(self.statement, self.wrt, self.closed_form, self.scope, self.layout, self.kind)
+
+    def proof(self) -> display.Proof:
+        """The proof as a notebook shows it, step by step."""
+        return display.Proof(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return display.derivation_bundle(self)
+
+    def _repr_latex_(self) -> str:
+        return display.derivation_bundle(self)["text/latex"]
+
+    def _repr_html_(self) -> str:
+        return display.derivation_bundle(self)["text/html"]

@@ -6,22 +6,9 @@ import math
 from ..latex.names import name_latex, space_latex, symbol_latex
 from ..latex.printer import latex
 from ..pipeline.derivation import Derivation
+from ..pipeline.display import derivative_latex, output_latex
 from ..tree.nodes import Apply, Call, Grad, Named
 from ..tree.scope import FunctionSpec
-
-
-def output_latex(d: Derivation) -> str:
-    """The name of the differentiated quantity (y when the author gave none), as the proof uses it."""
-    return symbol_latex(d.statement.output or "y", d.statement.expr.shape)
-
-
-def derivative_latex(d: Derivation, top: str | None = None) -> str:
-    """∂y/∂x, ∂y/∂X, or ∂²y/∂x∂xᵀ for a Hessian; `top` replaces the output's name."""
-    top = output_latex(d) if top is None else top
-    var = symbol_latex(d.wrt.name, d.wrt.shape)
-    if d.kind == "hessian":
-        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {var}\, \partial {var}^{{\top}}}}"
-    return rf"\frac{{\partial {top}}}{{\partial {var}}}"
 
 
 def statement_lines(d: Derivation) -> tuple[str, ...]:
