@@ -13,7 +13,7 @@ PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml
 # Problem files that are rows of an identity table (a top-level `table = "…"` key).
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
-.PHONY: slides sheets test tex maxima chromium venv clean picture sheet-picture export-picture
+.PHONY: slides sheets test tex maxima chromium mathjax venv clean picture sheet-picture export-picture
 
 slides: venv tex
 	$(BIN)/mcgen slides $(PROBLEMS) -o out/
@@ -33,12 +33,22 @@ SHEET_PAGE ?= 1
 sheet-picture: sheets
 	pdftoppm -png -r 80 -f $(SHEET_PAGE) -l $(SHEET_PAGE) -singlefile out/sheet.pdf docs/sheet
 
+# The README's picture of an exported question: EXPORT_QUESTION of make sheets' variants, exported to Moodle
+# XML, shown as a page (generator/export/preview.py) that MathJax typesets in headless Chromium.
+EXPORT_QUESTION ?= activation-3
+export-picture: venv chromium mathjax
+	$(BIN)/mcgen export $(SHEET_PROBLEMS) --variants $(SHEET_VARIANTS) --seed $(SHEET_SEED) --format moodle -o out/
+	$(BIN)/python -c 'import sys; from generator.export.preview import preview_html; \
+		sys.stdout.write(preview_html(open("out/moodle.xml", "rb").read(), ["$(EXPORT_QUESTION)"]))' > out/question.html
+	chromium --headless --no-sandbox --disable-gpu --allow-file-access-from-files --hide-scrollbars \
+		--window-size=900,400 --virtual-time-budget=15000 --screenshot=docs/export.png "file://$(CURDIR)/out/question.html"
+
 # The README's picture: one page of the real deck (SLIDE_PAGE), rendered by poppler's pdftoppm.
 SLIDE_PAGE ?= 42
 picture: slides
 	pdftoppm -png -r 80 -f $(SLIDE_PAGE) -l $(SLIDE_PAGE) -singlefile out/slides.pdf docs/slide
 
-test: venv tex maxima chromium
+test: venv tex maxima chromium mathjax
 	$(BIN)/python -m pytest
 
 venv: $(STAMP)
@@ -73,9 +83,12 @@ MAXIMA_SHARE := $(wildcard /usr/share/maxima/*/share/linearalgebra/linearalgebra
 maxima:
 	$(call apt,maxima $(or $(MAXIMA_SHARE),/usr/share/maxima/share/linearalgebra.mac),maxima maxima-share,Maxima)
 
-# Headless Chromium renders exported questions (the README's picture, tests/test_export_picture.py).
+# Headless Chromium renders exported questions with MathJax (the README's picture, tests/test_export_preview.py).
 chromium:
 	$(call apt,chromium,chromium,Chromium)
+
+mathjax:
+	$(call apt,/usr/share/javascript/mathjax/MathJax.js,libjs-mathjax,MathJax)
 
 clean:
 	rm -rf out/* $(VENV) .pytest_cache

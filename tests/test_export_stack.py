@@ -23,7 +23,6 @@ from generator.tree.nodes import Grad
 ROOT = Path(__file__).parent.parent
 PRELUDE = "load(linearalgebra)$ load(functs)$ load(diag)$ display2d: false$ linel: 100000$\n"
 MAXIMA = shutil.which("maxima")
-needs_maxima = pytest.mark.skipif(MAXIMA is None, reason="Maxima is missing: `make maxima` installs it")
 
 
 def run_maxima(blocks: dict[str, str]) -> dict[str, str]:
@@ -56,7 +55,6 @@ def _assignments(values: dict) -> str:
 PLAIN = [p for p in sorted((ROOT / "problems").glob("*.toml")) if "[functions]" not in p.read_text(encoding="utf-8")]
 
 
-@needs_maxima
 def test_maxima_printer_agrees_with_numpy_on_every_shipped_problem_and_registry_entry():
     """Every problem without abstract functions, and y = sum(f(W x)) for every registered function and r(X) for
     every reduction: the closed form in Maxima at numbers equals d.numeric there."""
@@ -125,7 +123,6 @@ def test_stack_structure_input_prt_and_tests(questions):
         assert float(tests[0].findtext("expected/expectedscore")) == 1.0
 
 
-@needs_maxima
 def test_teachers_answers_equal_mcgens_key_in_maxima(questions):
     """The exported question variables run in Maxima: at numbers for the unknowns, ta and every node's target
     equal mcgen's key (and its transpose, negation and multiples); a numeric exercise's ta is its exact value."""
