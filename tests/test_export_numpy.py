@@ -124,3 +124,13 @@ def test_cli_writes_a_module_that_runs_and_checks_itself(args, tmp_path):
     ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     error = float(ran.stdout.strip().splitlines()[-1].rsplit(" ", 1)[1])
     assert "value =" in ran.stdout and error < 1e-4
+
+
+@pytest.mark.parametrize("name", sorted(OPS.functions))
+def test_numpy_templates_compute_the_registered_values_even_at_kinks(name, tmp_path):
+    """The code template (what exports write) and the numpy value (what mcgen checks with) agree everywhere."""
+    entry = OPS.functions[name]
+    x = np.array([[0.0], [0.4], [2.0], [-1.3]])
+    x = np.abs(x) + 0.1 if entry.positive else x
+    module = _module(f"import numpy as np\n\ndef f(x):\n    return {entry.numpy_code.format('x')}\n", tmp_path / "f.py")
+    assert np.allclose(module.f(x), entry.numpy(x), rtol=1e-12, atol=0)

@@ -45,7 +45,7 @@ FUNCTIONS = (
     Function("relu", lambda x: np.maximum(x, 0.0), (lambda u, k: k.apply("step", u),), kinks=(0.0,),
              code="np.maximum({}, 0)", maxima="max({}, 0)"),
     Function("step", lambda x: (x > 0).astype(float), (lambda u, k: k.const(0),), kinks=(0.0,),
-             code="np.heaviside({}, 0.5)", maxima="unit_step({})"),
+             code="np.heaviside({}, 0.0)", maxima="unit_step({})"),
     # Written abs(x), not |x|: between bars a vector reads as its norm.
     Function("abs", np.abs, (lambda u, k: k.apply("sign", u),), kinks=(0.0,), maxima="abs({})"),
     Function("sign", np.sign, (lambda u, k: k.const(0),), spellings=("sgn",), kinks=(0.0,), maxima="signum({})"),

@@ -61,7 +61,7 @@ REDUCTIONS = (
     Reduction("norm", lambda a: float(np.linalg.norm(a)), lambda node, a, k: k.mul(a, k.power(node, -1)),
               r"\left\lVert {0} \right\rVert{1}", r"$\partial\lVert u\rVert/\partial u = u/\lVert u\rVert$",
               index=_entries(lambda Sum, term, limits: sp.sqrt(Sum(term ** 2, *limits))), matrix_subscript="_F",
-              code="np.linalg.norm({})", maxima="sqrt(mat_norm({}, frobenius)^2)"),
+              code="np.linalg.norm({})", maxima="mat_norm({}, frobenius)"),
     Reduction("logsumexp", _logsumexp, _logsumexp_gradient,
               r"\operatorname{{logsumexp}}\left({0}\right)",
               r"$\partial\,\mathrm{logsumexp}(u)/\partial u = \mathrm{softmax}(u)$",
