@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 import zipfile
 from fractions import Fraction
 
-import numpy as np
 import pytest
 
 from export_support import SHEET_ARGS, manifest, run, source

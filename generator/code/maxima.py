@@ -6,10 +6,10 @@ from typing import Mapping
 from ..errors import GeneratorError
 from ..ops import OPS
 from ..tree.nodes import (
-    NODES, Apply, Call, Diag, DiagPart, Dim, Expr, Grad, Identity, Inverse, Mul, Named, Ones, Reduce, Softmax, Sym,
+    NODES, Apply, Call, Diag, DiagPart, Dim, Expr, Grad, Identity, Inverse, Named, Ones, Reduce, Softmax, Sym,
     Transpose, Zero,
 )
-from .printer import ATOM, POSTFIX, PRODUCT, Code, CodePrinter, template_level, wrap
+from .printer import ATOM, POSTFIX, PRODUCT, Code, CodePrinter, template_level
 
 # Maxima's own words and constants a symbol of the language may not shadow; such a symbol gets a trailing _.
 RESERVED = frozenset({
@@ -33,6 +33,7 @@ class MaximaPrinter(CodePrinter):
 
     family = NODES
     POWER_OP = "^"
+    PRODUCT_OP = "."
 
     def __init__(self, sizes: Mapping[Dim, int], names: Mapping[str, str] | None = None):
         self.sizes = sizes
@@ -69,14 +70,6 @@ class MaximaPrinter(CodePrinter):
 
     def visit_Ones(self, e: Ones) -> Code:
         return f"genmatrix(lambda([i, j], 1), {self.size(e.rows)}, {self.size(e.cols)})", POSTFIX
-
-    def visit_Mul(self, e: Mul) -> Code:
-        scalars = [self.visit(f) for f in e.factors if f.is_scalar]
-        chain = [self.visit(f) for f in e.chain]
-        if chain:
-            dot = (" . ".join(wrap(c, POSTFIX) for c in chain), PRODUCT) if len(chain) > 1 else chain[0]
-            scalars.append((f"({dot[0]})", ATOM) if scalars and len(chain) > 1 else dot)
-        return self.product_of(scalars)
 
     def visit_Transpose(self, e: Transpose) -> Code:
         return f"transpose({self.code(e.arg)})", POSTFIX

@@ -124,7 +124,7 @@ class _Module:
         step = "1e-4" if self.kind == "hessian" else "1e-6"
         symmetric = ["direction = (direction + direction.T) / 2"] if self.wrt.props & {"symmetric", "spd"} else []
         return [
-            f"def check_derivative(data, functions=None, seed=0):",
+            "def check_derivative(data, functions=None, seed=0):",
             f'{INDENT}"""Relative error of the derivative against central finite differences along a random direction."""',
             f"{INDENT}functions = functions or {{}}",
             f"{INDENT}rng = np.random.default_rng(seed)",

@@ -7,11 +7,11 @@ from typing import Iterable, Mapping
 from ..errors import GeneratorError
 from ..ops import OPS
 from ..tree.nodes import (
-    NODES, Apply, Call, Diag, DiagPart, Dim, Expr, Grad, Identity, Inverse, Mul, Named, Ones, Reduce, Softmax, Sym,
+    NODES, Apply, Call, Diag, DiagPart, Dim, Expr, Grad, Identity, Inverse, Named, Ones, Reduce, Softmax, Sym,
     Transpose, Zero,
 )
 from ..tree.scope import FunctionSpec
-from .printer import ATOM, POSTFIX, PRODUCT, Code, CodePrinter, template_level, wrap
+from .printer import ATOM, POSTFIX, Code, CodePrinter, template_level
 
 # Names the generated module uses itself; a symbol of the same name gets a trailing underscore.
 TAKEN = frozenset({"np", "rng", "data", "value", "derivative", "direction", "step", "up", "down", "error", "size",
@@ -41,6 +41,7 @@ class NumpyPrinter(CodePrinter):
     """Writes one expression as NumPy code; arguments of derivatives are hoisted into temporaries."""
 
     family = NODES
+    PRODUCT_OP = "@"
 
     def __init__(self, names: Mapping[str, str], dims: Mapping[Dim, str], functions: Mapping[str, FunctionSpec]):
         self.names, self.dims, self.functions = names, dims, functions
@@ -86,14 +87,6 @@ class NumpyPrinter(CodePrinter):
 
     def visit_Ones(self, e: Ones) -> Code:
         return f"np.ones(({self.dim(e.rows)}, {self.dim(e.cols)}))", POSTFIX
-
-    def visit_Mul(self, e: Mul) -> Code:
-        scalars = [self.visit(f) for f in e.factors if f.is_scalar]
-        chain = [self.visit(f) for f in e.chain]
-        if chain:
-            matmul = (" @ ".join(wrap(c, POSTFIX) for c in chain), PRODUCT) if len(chain) > 1 else chain[0]
-            scalars.append((f"({matmul[0]})", ATOM) if scalars and len(chain) > 1 else matmul)
-        return self.product_of(scalars)
 
     def visit_Transpose(self, e: Transpose) -> Code:
         return f"{self.sub(e.arg, POSTFIX)}.T", POSTFIX

@@ -40,6 +40,7 @@ class CodePrinter(Visitor[Code]):
     """The parts of a printer every target language writes alike; a subclass names the family and the syntax."""
 
     POWER_OP = "**"
+    PRODUCT_OP: str  # the matrix product: @ in NumPy, . in Maxima
 
     def code(self, e: Expr) -> str:
         """The text of one expression."""
@@ -91,6 +92,17 @@ class CodePrinter(Visitor[Code]):
         if isinstance(body, Ones):
             return self.number(c)
         return self.visit(t)
+
+    def visit_Mul(self, e: Mul) -> Code:
+        """Constant and 1×1 factors by *, the matrix chain by the language's product (bracketed after scalars)."""
+        scalars = [self.visit(f) for f in e.factors if f.is_scalar]
+        chain = [self.visit(f) for f in e.chain]
+        if len(chain) > 1:
+            product = f" {self.PRODUCT_OP} ".join(wrap(c, POSTFIX) for c in chain)
+            scalars.append((f"({product})", ATOM) if scalars else (product, PRODUCT))
+        elif chain:
+            scalars.append(chain[0])
+        return self.product_of(scalars)
 
     def visit_Hadamard(self, e: Hadamard) -> Code:
         return self.product_of([self.visit(f) for f in e.factors])

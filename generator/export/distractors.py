@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -81,7 +81,7 @@ def _nodes(e: Expr, path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...
         yield from _nodes(a, (*path, k))
 
 
-def _rebuilt(key: Expr, path: tuple[int, ...], make) -> Expr | None:
+def _rebuilt(key: Expr, path: tuple[int, ...], make: Callable[[], Expr]) -> Expr | None:
     """The key with the node at path replaced by make(); None where shapes do not allow it."""
     try:
         return replace_at(key, path, make())

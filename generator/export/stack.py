@@ -11,7 +11,6 @@ from ..code.maxima import MaximaPrinter, maxima_name
 from ..errors import GeneratorError
 from ..grading.grade import DEFAULT_CREDIT, grade
 from ..latex.names import dim_latex, symbol_latex
-from ..pipeline.derivation import Derivation
 from ..render.formulas import derivative_latex
 from ..sheets.space import concrete
 from ..tree import algebra as alg

@@ -6,7 +6,7 @@ import math
 from ..latex.names import name_latex, space_latex, symbol_latex
 from ..latex.printer import latex
 from ..pipeline.derivation import Derivation
-from ..pipeline.display import derivative_latex, output_latex
+from ..pipeline.display import derivative_latex, output_latex  # noqa: F401 - documents import ∂y/∂x from here
 from ..tree.nodes import Apply, Call, Grad, Named
 from ..tree.scope import FunctionSpec
 
