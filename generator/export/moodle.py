@@ -11,7 +11,7 @@ from .html import ROUNDING, asked, data_html, display, inline, key_html, number_
 from .items import Item, Source
 
 PENALTY = "0.3333333"  # Moodle's default penalty per wrong try in interactive mode
-SHAPE_SPELLINGS = ("{0}×{1}", "{0} x {1}", "{0}x{1}", "{0}*{1}", "{0},{1}", "({0},{1})", "{0} by {1}")
+SHAPE_SPELLINGS = ("{0}×{1}", "{0} x {1}", "{0}x{1}", "{0},{1}", "({0},{1})", "{0} by {1}")  # no *: a Moodle wildcard
 
 
 def moodle_xml(source: Source) -> bytes:
