@@ -11,7 +11,7 @@ import pytest
 
 from export_support import source
 from generator.export.prairielearn import prairielearn_files
-from generator.grading.kinds import grade_variant
+from generator.grading.kinds import ungraded
 from generator.tree import algebra as alg
 from generator.tree.text import to_text
 
@@ -53,7 +53,8 @@ def test_every_folder_has_the_files_prairielearn_reads(folders):
         assert info["type"] == "v3" and info["topic"] and "mcgen" in info["tags"]
         assert str(uuid.UUID(info["uuid"])) == info["uuid"]
         uuids.add(info["uuid"])
-        assert (info.get("gradingMethod") == "Manual") == (item.kind == "fill-step")
+        manual = ungraded(item.exercise.derivation, item.entry) is not None
+        assert (info.get("gradingMethod") == "Manual") == manual
         html = (folder / "question.html").read_text(encoding="utf-8")
         assert "{{{params.question}}}" in html and not re.search(r"\\\(|\\frac", html)  # maths only via params
     assert len(uuids) == len(ids)
@@ -72,23 +73,18 @@ def test_server_grades_the_key_and_tags_its_transpose(item, folders):
     assert latex["score"] == 1.0
 
 
-@pytest.mark.parametrize("item", [i for i in source().items if i.kind == "shape"], ids=lambda i: i.id)
-def test_server_grades_shapes_with_the_layout_tag(item, folders):
+@pytest.mark.parametrize("item", source().items, ids=lambda i: i.id)
+def test_server_grades_every_kind_with_mcgen(item, folders):
+    """The exported key scores 1; a shape or numeric answer in the other layout is tagged layout."""
     server = _server(folders / item.id)
+    key = _graded(server, "")["correct_answers"]["answer"]
+    right = _graded(server, key)
+    assert right["score"] == 1.0 and right["feedback"]["mistake"] == "", right["feedback"]
+    assert _graded(server, "2 +")["score"] < 1.0
     rows, cols = item.exercise.derivation.shape
-    assert _graded(server, f"{rows}×{cols}")["score"] == 1.0
-    assert _graded(server, f"{cols} x {rows}")["feedback"]["mistake"] == "layout"
-
-
-def test_kinds_mcgen_does_not_grade_keep_prairielearns_own_grading(folders):
-    """Where grade_variant has no grader for a kind, grade() leaves the element's score (and its key is there)."""
-    for item in source().items:
-        if item.kind not in ("numeric", "fill-step"):
-            continue
-        data = _graded(_server(folders / item.id), "whatever")
-        graded = grade_variant("whatever", item.exercise.derivation, item.entry, {}) is not None
-        assert ("answer" in data["partial_scores"]) == graded
-        assert graded or data["score"] == 0.0
-        if item.kind == "numeric":
-            assert data["correct_answers"]["answer"] == [[float(x) for x in row] for row in item.exercise.value]
-            assert "pl-matrix-component-input" in data["params"]["input"]
+    if item.kind == "shape":
+        assert _graded(server, f"{cols} x {rows}")["feedback"]["mistake"] == "layout"
+    if item.kind == "numeric" and rows != cols:
+        flipped = "[" + ", ".join("[" + ", ".join(str(item.exercise.value[r][c]) for r in range(len(item.exercise.value)))
+                                  + "]" for c in range(len(item.exercise.value[0]))) + "]"
+        assert _graded(server, flipped)["feedback"]["mistake"] == "layout"

@@ -6,26 +6,24 @@ import json
 import uuid
 from typing import Any
 
+from ..errors import GeneratorError
 from ..grading.grade import DEFAULT_CREDIT
+from ..grading.kinds import grade_variant, ungraded
 from ..render.formulas import derivative_latex
-from .html import ROUNDING, asked, data_html, display, inline, key_html, proof_html, setting
+from ..sheets.views import split_equation
+from .html import asked, data_html, display, inline, key_html, proof_html, setting
 from .items import Item, Source
 from .qti import NAMESPACE
 
 TOPIC = "Matrix calculus"
-INPUTS = {
-    "closed-form": '<pl-string-input answers-name="answer" label="{label}" size="60" remove-spaces="false" '
-                   'placeholder="e.g. A^T x, or LaTeX" show-help-text="false"></pl-string-input>',
-    "shape": '<pl-string-input answers-name="answer" label="{label}" size="12" placeholder="rows×columns" '
-             'show-help-text="false"></pl-string-input>',
-    "numeric": '<pl-matrix-component-input answers-name="answer" label="{label}" comparison="decdig" '
-               'digits="4"></pl-matrix-component-input>',
-    "fill-step": '<pl-rich-text-editor file-name="step.html"></pl-rich-text-editor>',
-}
+INPUT = ('<pl-string-input answers-name="answer" label="{label}" size="{size}" remove-spaces="false" '
+         'placeholder="{hint}" show-help-text="false"></pl-string-input>')
+HINTS = {"closed-form": ("60", "e.g. A^T x, or LaTeX"), "shape": ("12", "rows×columns"),
+         "numeric": ("60", "e.g. [[1, -2], [3/4, 0]]"), "fill-step": ("60", "LaTeX, e.g. \\sum_{k} W_{ik} x_{k}")}
 TASKS = {
     "closed-form": "Find {asked}. Type it as text (A^T x, x .* y, tr(X)) or as LaTeX.",
     "shape": "What is the shape of {asked}? Answer as rows×columns, for example m×n.",
-    "numeric": "Compute {asked} exactly at the values below. " + ROUNDING,
+    "numeric": "Compute {asked} exactly at the values below, as a matrix of integers and fractions.",
     "fill-step": "The proof below finds {asked}. Write the missing right-hand side of step {step}.",
 }
 
@@ -75,7 +73,7 @@ def generate(data):
 
 
 def grade(data):
-    """mcgen's verdict replaces the element's own score; a kind mcgen does not grade keeps PrairieLearn's."""
+    """mcgen's verdict replaces the element's own score (a variant mcgen cannot grade is graded by hand)."""
     answer = data["submitted_answers"].get("answer")
     verdict = grade_variant("" if answer is None else str(answer), derivation(), VARIANT["variant"], CREDIT)
     if verdict is None:
@@ -97,9 +95,14 @@ def question_files(source: Source, item: Item) -> dict[str, bytes]:
     info: dict[str, Any] = {"uuid": question_uuid(source, item), "title": f"{item.id}: {item.view.title}",
                             "topic": TOPIC, "tags": ["mcgen", item.kind, item.exercise.variant.problem],
                             "type": "v3", "singleVariant": True}
-    if item.kind == "fill-step":
+    d, correct = item.exercise.derivation, _correct(item)
+    if ungraded(d, item.entry) is not None:
         info["gradingMethod"] = "Manual"
-    variant = {"variant": dict(item.entry), "params": _params(item), "correct_answer": _correct(item)}
+    else:
+        verdict = grade_variant(correct, d, item.entry, DEFAULT_CREDIT)
+        if verdict is None or not verdict.correct:  # the key PrairieLearn shows must be what mcgen grades right
+            raise GeneratorError(f"{item.id}: mcgen does not grade the exported key {correct!r} as correct")
+    variant = {"variant": dict(item.entry), "params": _params(item), "correct_answer": correct}
     return {"info.json": _json(info), "question.html": QUESTION_HTML.encode("utf-8"),
             "server.py": SERVER_PY.format(id=item.id, credit=json.dumps(DEFAULT_CREDIT, sort_keys=True)).encode(),
             "variant.json": _json(variant)}
@@ -120,16 +123,20 @@ def _params(item: Item) -> dict[str, str]:
     step = "" if item.exercise.blank is None else str(item.exercise.blank + 1)
     task = f"<p>{TASKS[item.kind].format(asked=asked(item), step=step)}</p>"
     extra = data_html(view) if item.kind == "numeric" else proof_html(view, blank=True) if item.kind == "fill-step" else ""
-    label = html.escape(inline(derivative_latex(item.exercise.derivation) + " ="), quote=True)
+    asked_for = derivative_latex(item.exercise.derivation)
+    if item.exercise.blank is not None:  # the blanked step's left-hand side
+        asked_for = split_equation(view.steps[item.exercise.blank].latex)[0] or asked_for
+    label = html.escape(inline(asked_for + " ="), quote=True)
     key = key_html(view) + (f"<p>{display(view.value)}</p>" if view.value else "")
-    return {"question": setting(view) + task + extra, "input": INPUTS[item.kind].format(label=label),
-            "key": key}
+    size, hint = HINTS[item.kind]
+    return {"question": setting(view) + task + extra, "key": key,
+            "input": INPUT.format(label=label, size=size, hint=html.escape(hint, quote=True))}
 
 
 def _correct(item: Item) -> Any:
     d = item.exercise.derivation
     if item.kind == "numeric":
-        return [[float(x) for x in row] for row in item.exercise.value]
+        return "[" + ", ".join("[" + ", ".join(str(x) for x in row) + "]" for row in item.exercise.value) + "]"
     if item.kind == "shape":
         return f"{d.shape[0]}×{d.shape[1]}"
     if item.kind == "fill-step":

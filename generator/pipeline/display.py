@@ -25,6 +25,7 @@ class Judged(Protocol):
     feedback: str
     score: float
     answer: str
+    echo: str  # LaTeX of the answer as it was read
 
 
 def output_latex(d: Derivation) -> str:
@@ -77,9 +78,10 @@ def verdict_bundle(v: Judged) -> Bundle:
     tag = "" if v.mistake is None else f" [{v.mistake}]"
     line = f"{mark} {v.score:g}{tag}: {v.feedback}"
     color = "green" if v.correct else "darkorange" if v.score > 0 else "firebrick"
+    read = f" read as {_math(v.echo, display=False)}" if v.echo else ""
     return {
         "text/plain": f"{v.answer}\n{line}" if v.answer else line,
-        "text/html": (f'<div class="mcgen-verdict"><code>{html.escape(v.answer)}</code> '
+        "text/html": (f'<div class="mcgen-verdict"><code>{html.escape(v.answer)}</code>{read} '
                       f'<span style="color:{color}">{html.escape(line)}</span></div>'),
     }
 
