@@ -52,15 +52,18 @@ class _Module:
 
     # -- pieces -------------------------------------------------------------------------------------
     def parameters(self) -> str:
+        """The signature: the symbols in declared order, then the abstract functions as keyword arguments."""
         args = [self.names[s.name] for s in self.symbols]
         keywords = [name for key, name in self.names.items() if key not in self.scope.symbols
                     and key not in dict(self.statement.definitions)]
         return ", ".join(args + (["*", *keywords] if keywords else []))
 
     def dim(self, d: Dim) -> str:
+        """A size as code: its variable, or the number."""
         return str(d) if isinstance(d, int) else self.dim_names[d]
 
     def shape_text(self, shape: Shape) -> str:
+        """`(m, n)` in code."""
         return f"({self.dim(shape[0])}, {self.dim(shape[1])})"
 
     def assign(self, name: str, e: Expr) -> list[str]:
@@ -93,6 +96,7 @@ class _Module:
         return lines
 
     def body(self) -> list[str]:
+        """The lines of value_and_derivative: inputs, intermediates, the value, the derivative."""
         known: set[Dim] = set()
         lines = self.inputs(known)
         for name, e in self.statement.definitions:
@@ -120,6 +124,7 @@ class _Module:
         return lines + [f"exact = ({d} @ direction.reshape(-1, 1)).reshape(np.shape(approx))"]
 
     def check(self) -> list[str]:
+        """The lines of check_derivative."""
         var = self.names[self.wrt.name]
         step = "1e-4" if self.kind == "hessian" else "1e-6"
         symmetric = ["direction = (direction + direction.T) / 2"] if self.wrt.props & {"symmetric", "spd"} else []
@@ -143,6 +148,7 @@ class _Module:
         ]
 
     def random_data(self) -> list[str]:
+        """The lines of random_data, with the sizes mcgen's own check uses as defaults."""
         positive = self.positive()
         dims = ", ".join(f"{self.dim_names[d]}={self.sizes[d]}" for d in sorted(self.dim_names))
         lines = [f"def random_data(rng{', ' + dims if dims else ''}):",
@@ -201,6 +207,7 @@ class _Module:
         return ["EXAMPLE_FUNCTIONS = {", *lines, "}"] if lines else ["EXAMPLE_FUNCTIONS = {}"]
 
     def source(self, title: str) -> str:
+        """The whole module."""
         body = self.body()
         out = self.closed.shape
         what = {"gradient": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}.get(self.kind, self.kind)

@@ -47,10 +47,12 @@ class CodePrinter(Visitor[Code]):
         return self.visit(e)[0]
 
     def sub(self, e: Expr, least: int) -> str:
+        """The text of a part, bracketed when it binds looser than `least`."""
         return wrap(self.visit(e), least)
 
     # -- numbers and operators shared by nodes and formulas ---------------------------------------
     def number(self, value: Fraction) -> Code:
+        """An exact number: 2, -2, (1/3)."""
         if value.denominator != 1:
             return f"({value.numerator}/{value.denominator})", ATOM
         return (str(value.numerator), ATOM) if value >= 0 else (str(value.numerator), UNARY)
@@ -65,6 +67,7 @@ class CodePrinter(Visitor[Code]):
         return out, SUM
 
     def product_of(self, factors: list[Code], op: str = "*") -> Code:
+        """Factors joined by op; a leading −1 becomes a minus sign."""
         if len(factors) == 1:
             return factors[0]
         if factors[0] == ("-1", UNARY):
@@ -73,6 +76,7 @@ class CodePrinter(Visitor[Code]):
         return f" {op} ".join(wrap(f, PRODUCT) if k == 0 else wrap(f, UNARY) for k, f in enumerate(factors)), PRODUCT
 
     def power_of(self, base: Code, p: Fraction) -> Code:
+        """base to the power p (entry by entry for a matrix, in both languages)."""
         exponent = self.number(Fraction(p))
         return f"{wrap(base, POSTFIX)}{self.POWER_OP}{wrap(exponent, ATOM)}", POWER
 

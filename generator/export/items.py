@@ -28,10 +28,12 @@ class Item:
 
     @property
     def id(self) -> str:
+        """The variant's id, e.g. bilinear-3."""
         return self.exercise.variant.id
 
     @property
     def kind(self) -> str:
+        """closed-form, numeric, shape or fill-step."""
         return self.exercise.variant.kind
 
 
