@@ -6,7 +6,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..check.numeric import evaluate
+from ..check.numeric import dimensions, evaluate
+from ..check.sampling import sizes_for
 from ..code.module import numpy_module
 from . import display
 from ..proof.steps import Step
@@ -41,8 +42,10 @@ class Derivation:
         return to_text(self.closed_form, self.layout)
 
     def numeric(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        """The derivative evaluated at the given values, as a 2-D array."""
-        return evaluate(self.closed_form, values, self.scope)
+        """The derivative evaluated at the given values, as a 2-D array. A size the values cannot tell
+        (the output length of an abstract function) takes the size the numeric check gives it."""
+        env = {n: v for n, v in values.items() if n in self.scope.symbols}
+        return evaluate(self.closed_form, values, self.scope, sizes_for(self.scope, dimensions(self.scope, env)))
 
     def to_numpy(self) -> str:
         """A standalone Python module computing the value and this derivative with NumPy, with a finite-difference check."""
