@@ -33,13 +33,15 @@ def normalize(expr: Expr) -> Expr:
 def _diag_times_vector(node: Mul) -> Expr:
     """diag(v) u = v ∘ u and wᵀ diag(v) = wᵀ ∘ vᵀ, so vector rules never meet the matrix diag(v)."""
     chain, scalars = node.chain, [f for f in node.factors if f.is_scalar]
+    # A product's shape is read off the ends of its chain: building it for every diag(v) would make
+    # a long chain quadratic.
     for i, f in enumerate(chain):
         if not isinstance(f, Diag):
             continue
         left, right = chain[:i], chain[i + 1:]
-        if right and alg.mul(*right).is_column:
+        if right and right[-1].cols == 1 and right[0].rows != 1:  # the rest is a column
             return normalize(alg.mul(*scalars, *left, alg.hadamard(f.arg, alg.mul(*right))))
-        if left and alg.mul(*left).is_row:
+        if left and left[0].rows == 1 and left[-1].cols != 1:  # what comes before is a row
             return normalize(alg.mul(*scalars, alg.hadamard(alg.mul(*left), alg.transpose(f.arg)), *right))
     return node
 
