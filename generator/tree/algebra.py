@@ -12,6 +12,7 @@ from functools import reduce as fold
 
 from ..errors import ShapeError
 from ..ops import OPS
+from .chain import Stack, continues
 from .nodes import (
     SCALAR, Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Identity, Inverse, Mul,
     Named, Ones, Power, Reduce, Shape, Softmax, Sym, Transpose, Zero, shape_text,
@@ -111,6 +112,9 @@ def _mul2(a: Expr, b: Expr) -> Expr:
         shape = (a.rows, b.cols)
     if is_zero(a) or is_zero(b):
         return zero(shape)
+    if continues(a):  # a's chain is tidy already: only b's factors are pushed (a long product in linear time)
+        head = a.factors[:len(a.factors) - len(a.chain)]  # the number and the 1×1 factors
+        return _canonical_mul([*head, *_parts(b)], a)
     return _canonical_mul([*_parts(a), *_parts(b)])
 
 
@@ -121,27 +125,33 @@ def _parts(e: Expr) -> tuple[Expr, ...]:
     return (e,)
 
 
-def _canonical_mul(parts: list[Expr]) -> Expr:
+def _canonical_mul(parts: list[Expr], base: Mul | None = None) -> Expr:
+    """The product of `parts`, whose matrices follow `base`'s chain (if given) in the chain."""
     coeff = Fraction(1)
     powers: dict[Expr, Fraction] = {}
-    chain: list[Expr] = []
+    matrices = sum(not f.is_scalar for f in parts) + (len(base.chain) if base is not None else 0)
+    stack = Stack(_merge_neighbours, _inverted_chain, matrices > 1, base)
+    first, last = (base.chain[0], base.chain[-1]) if base is not None else (None, None)
 
     def absorb(f: Expr) -> None:
         nonlocal coeff
         if isinstance(f, Const):
             coeff *= f.value
         else:
-            base, p = (f.arg, f.exponent) if isinstance(f, Power) else (f, Fraction(1))
-            powers[base] = powers.get(base, Fraction(0)) + p
+            root, p = (f.arg, f.exponent) if isinstance(f, Power) else (f, Fraction(1))
+            powers[root] = powers.get(root, Fraction(0)) + p
 
     for f in parts:
-        absorb(f) if f.is_scalar else chain.append(f)
-    shape = _chain_shape(chain)
-    chain = _tidy_chain(chain)
-    for f in [f for f in chain if f.is_scalar]:
+        if f.is_scalar:
+            absorb(f)
+        else:
+            first, last = f if first is None else first, f
+            stack.push(f)
+    shape = (first.rows, last.cols) if first is not None and last is not None else SCALAR
+    chain, made = stack.finish(first.rows if first is not None else None)
+    for f in made:
         absorb(f)
-    chain = [f for f in chain if not f.is_scalar]
-    if coeff == 0 or any(isinstance(f, Zero) for f in chain):
+    if coeff == 0 or any(isinstance(f, Zero) for f in chain[stack.low:]):
         return zero(shape)
     if chain and shape == SCALAR:
         # A 1×1 chain (aᵀx) is kept whole as one scalar factor of an outer product.
@@ -157,44 +167,12 @@ def _canonical_mul(parts: list[Expr]) -> Expr:
     factors = ([Const(coeff)] if coeff != 1 else []) + scalars + chain
     if not factors:
         return ONE
-    return factors[0] if len(factors) == 1 else Mul(tuple(factors))
-
-
-def _chain_shape(chain: list[Expr]) -> Shape:
-    return (chain[0].rows, chain[-1].cols) if chain else SCALAR
-
-
-def _tidy_chain(chain: list[Expr]) -> list[Expr]:
-    """Local rewrites between neighbours: I drops, A⁻¹A = I, diag(v)w = v∘w, 1ᵀv = sum(v).
-
-    A rewrite may leave a 1×1 factor (sum(v)) in the chain; the caller moves it out.
-    """
-    out: list[Expr] = []
-    for f in chain:
-        merged = _merge_neighbours(out[-1], f) if out and not out[-1].is_scalar else None
-        if merged is not None:
-            out.pop()
-            f = merged
-        if isinstance(f, Identity) and len(chain) > 1:
-            continue
-        out.append(f)
-        _cancel_inverse(out)
-    if chain and chain[0].rows != 1 and all(f.is_scalar for f in out):
-        out.append(Identity(chain[0].rows))  # everything cancelled: I or A⁻¹A
-    return out
-
-
-def _cancel_inverse(out: list[Expr]) -> None:
-    """(AB)⁻¹AB = I and AB(AB)⁻¹ = I at the end of a chain being built: both drop out."""
-    inverted = _inverted_chain(out[-1])
-    k = len(inverted)
-    if k > 1 and len(out) > k and tuple(out[-k - 1:-1]) == inverted:
-        del out[-k - 1:]
-        return
-    for k in range(2, len(out)):
-        if _inverted_chain(out[-k - 1]) == tuple(out[-k:]):
-            del out[-k - 1:]
-            return
+    if len(factors) == 1:
+        return factors[0]
+    product = Mul(tuple(factors))
+    if chain:
+        stack.keep(product, chain)
+    return product
 
 
 def _inverted_chain(e: Expr) -> tuple[Expr, ...]:
@@ -209,6 +187,7 @@ def _inverted_chain(e: Expr) -> tuple[Expr, ...]:
 
 
 def _merge_neighbours(a: Expr, b: Expr) -> Expr | None:
+    """Neighbours in a chain as one factor: A⁻¹A = I, diag(v)w = v∘w, 1ᵀv = sum(v) (1×1: moved out of the chain)."""
     if isinstance(a, Inverse) and a.arg == b or isinstance(b, Inverse) and b.arg == a:
         return Identity(a.rows)
     if isinstance(a, Diag) and isinstance(b, Diag):
