@@ -10,7 +10,7 @@ from generator import GeneratorError, derive, hessian
 from generator.errors import NotDerivable, VerificationError
 from generator.tree.scope import Scope
 from generator.parse import parse, parse_expression
-from generator.check.verify import TOLERANCE, check, residual
+from generator.check.verify import RESIDUAL_LIMIT, check, residual
 
 V = {"x": ("n", 1), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"), "B": ("m", "n")}
 M = {"X": ("m", "n"), "a": ("m", 1), "b": ("n", 1), "A": ("p", "m"), "B": ("n", "p"), "C": ("p", "p")}
@@ -89,7 +89,7 @@ def test_closed_form_in_both_layouts(expr, wrt, shapes, assume, denominator, num
     den = derive(expr, wrt, shapes, "denominator", assume)
     num = derive(expr, wrt, shapes, "numerator", assume)
     assert (den.answer, num.answer) == (denominator, numerator)
-    assert den.residual <= TOLERANCE[den.kind] and num.residual <= TOLERANCE[num.kind]
+    assert den.residual <= RESIDUAL_LIMIT[den.kind] and num.residual <= RESIDUAL_LIMIT[num.kind]
     assert num.shape == (den.shape[1], den.shape[0])
 
 
@@ -201,7 +201,7 @@ def test_hessian_api(expr, shapes, assume, functions, expected):
     d = hessian(expr, "x", shapes, assume, functions)
     assert to_text(d.closed_form) == expected
     assert d.kind == "hessian" and d.shape == ("n", "n")
-    assert d.residual <= TOLERANCE["hessian"]
+    assert d.residual <= RESIDUAL_LIMIT["hessian"]
 
 
 def test_hessian_of_logsumexp_agrees_with_independent_differences():

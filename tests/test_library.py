@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator import derive_problem, load
-from generator.check.verify import TOLERANCE
+from generator.check.verify import RESIDUAL_LIMIT
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 
@@ -115,13 +115,13 @@ def test_problem_derives_in_both_layouts(name, denominator, numerator):
     assert problem.hessian == (numerator is None)
     d = derive_problem(problem, "denominator")
     assert d.answer == denominator
-    assert d.residual <= TOLERANCE[d.kind]
+    assert d.residual <= RESIDUAL_LIMIT[d.kind]
     if numerator is None:
         assert d.kind == "hessian"
         return
     n = derive_problem(problem, "numerator")
     assert n.answer == numerator
-    assert n.residual <= TOLERANCE[n.kind]
+    assert n.residual <= RESIDUAL_LIMIT[n.kind]
     assert n.shape == (d.shape[1], d.shape[0])
 
 

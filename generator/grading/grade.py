@@ -23,7 +23,7 @@ from .verdict import MISTAKES, Verdict
 
 DEFAULT_CREDIT: Mapping[str, float] = {"layout": 0.5, "sign": 0.5, "scale": 0.5}
 POINTS = 3  # seeded random points per derivation: a wrong answer agreeing at all three is a coincidence
-TOLERANCE = 1e-7  # relative (Frobenius) gap, so a derivative of size 1e-6 or 1e6 is judged alike
+MATCH_TOLERANCE = 1e-7  # an answer equals the key within this relative (Frobenius) gap: sizes 1e-6 and 1e6 alike
 KEYS_KEPT = 256  # derivations whose sample points stay cached
 MEMO_KEPT = 4096  # answers remembered per derivation: a class sends the same text many times
 MEMO_LONGEST = 256  # longer answers are rare and not worth the memory
@@ -222,14 +222,14 @@ def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> float | None:
             factors.append(1.0)
             continue
         c = float(np.vdot(g, w)) / ww
-        if np.linalg.norm(g - c * w) > TOLERANCE * max(np.linalg.norm(g), abs(c) * np.sqrt(ww)):
+        if np.linalg.norm(g - c * w) > MATCH_TOLERANCE * max(np.linalg.norm(g), abs(c) * np.sqrt(ww)):
             return None
         factors.append(c)
     first = factors[0]
-    if any(abs(c - first) > TOLERANCE * 10 * max(abs(c), abs(first)) for c in factors):
+    if any(abs(c - first) > MATCH_TOLERANCE * 10 * max(abs(c), abs(first)) for c in factors):
         return None
     for exact in (1.0, -1.0, 0.0):
-        if abs(first - exact) <= TOLERANCE:
+        if abs(first - exact) <= MATCH_TOLERANCE:
             return exact
     return first
 

@@ -10,7 +10,7 @@ import sympy as sp
 
 from ..check.numeric import evaluate
 from ..check.sampling import sizes_for
-from ..check.verify import TOLERANCE, check, gap_at
+from ..check.verify import RESIDUAL_LIMIT, check, gap_at
 from ..errors import GeneratorError, VerificationError
 from ..parse.builder import parse
 from ..pipeline.derivation import Derivation
@@ -127,7 +127,7 @@ def _check_value(ex: Exercise, original: Expr, scope: Scope, what: str) -> float
     exact = np.array([[float(x) for x in row] for row in ex.value])
     approx = evaluate(closed, values, scope, sizes)
     gap = max(gap, float(np.abs(exact - approx).max(initial=0)) / max(1.0, float(np.abs(approx).max(initial=0))))
-    limit = TOLERANCE[ex.derivation.kind]
+    limit = RESIDUAL_LIMIT[ex.derivation.kind]
     if not gap <= limit:
         raise VerificationError(f"{what}: the numeric answer disagrees with finite differences at the given "
                                 f"values (largest relative error {gap:.2e}, tolerance {limit:.0e})")
