@@ -16,6 +16,7 @@ from ..pipeline.derivation import Derivation
 from ..latex.printer import latex
 from ..tree import algebra as alg
 from ..tree.nodes import Const, Expr, Mul, Ones, Shape, shape_text
+from ..vocabulary import other_layout
 from . import budget
 from .exact import Matrix, NotRational, exact_value, rational_point
 from .reading import Reader
@@ -183,8 +184,7 @@ class _Key:
 
     def compare(self, got: list[np.ndarray], want: list[np.ndarray], shape: Shape, expr: Expr) -> tuple[str | None, str]:
         """Shape known to be the derivative's or its transpose: find which relation the numbers show."""
-        other = "numerator" if self.layout == "denominator" else "denominator"
-        layout = f"This is the {other} layout; the question asks for the {self.layout} layout."
+        layout = f"This is the {other_layout(self.layout)} layout; the question asks for the {self.layout} layout."
         same = [self.project(g) for g in got] if shape == self.shape else None
         flipped = [self.project(g.T) for g in got] if shape == self.shape[::-1] else None
         if same is not None and _factor(same, want) == 1:

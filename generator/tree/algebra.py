@@ -12,6 +12,7 @@ from functools import reduce as fold
 
 from ..errors import ShapeError
 from ..ops import OPS
+from ..vocabulary import other_layout
 from .chain import Stack, continues
 from .nodes import (
     SCALAR, Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Identity, Inverse, Mul,
@@ -264,8 +265,7 @@ def transpose(e: Expr) -> Expr:
     if isinstance(e, Inverse):
         return inverse(transpose(e.arg))
     if isinstance(e, Grad) and e.name is None:
-        other = "numerator" if e.layout == "denominator" else "denominator"
-        return Grad(e.fn, e.arg, (e.cols, e.rows), None, other)
+        return Grad(e.fn, e.arg, (e.cols, e.rows), None, other_layout(e.layout))
     return Transpose(e)
 
 
