@@ -23,8 +23,6 @@ def _is_vector(m: sp.Basic) -> bool:
 class MatrixLatexPrinter(LatexPrinter):
     """sympy's LaTeX printer, taught the conventions of a matrix-calculus lecture."""
 
-    printmethod = "_mcgen_latex"
-
     def __init__(self, settings: dict | None = None):
         super().__init__({"order": "none", **(settings or {})})
 
