@@ -130,9 +130,7 @@ def _canonical_mul(parts: list[Expr], base: Mul | None = None) -> Expr:
     """The product of `parts`, whose matrices follow `base`'s chain (if given) in the chain."""
     coeff = Fraction(1)
     powers: dict[Expr, Fraction] = {}
-    matrices = sum(not f.is_scalar for f in parts) + (len(base.chain) if base is not None else 0)
-    stack = Stack(_merge_neighbours, _inverted_chain, matrices > 1, base)
-    first, last = (base.chain[0], base.chain[-1]) if base is not None else (None, None)
+    matrices: list[Expr] = []
 
     def absorb(f: Expr) -> None:
         nonlocal coeff
@@ -143,12 +141,14 @@ def _canonical_mul(parts: list[Expr], base: Mul | None = None) -> Expr:
             powers[root] = powers.get(root, Fraction(0)) + p
 
     for f in parts:
-        if f.is_scalar:
-            absorb(f)
-        else:
-            first, last = f if first is None else first, f
-            stack.push(f)
+        absorb(f) if f.is_scalar else matrices.append(f)
+    before = base.chain if base is not None else ()
+    first = before[0] if before else matrices[0] if matrices else None
+    last = matrices[-1] if matrices else before[-1] if before else None
     shape = (first.rows, last.cols) if first is not None and last is not None else SCALAR
+    stack = Stack(_merge_neighbours, _inverted_chain, len(before) + len(matrices) > 1, base)
+    for f in matrices:
+        stack.push(f)
     chain, made = stack.finish(first.rows if first is not None else None)
     for f in made:
         absorb(f)

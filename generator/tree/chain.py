@@ -62,7 +62,8 @@ class Stack:
             return
         suspect = f.is_scalar or isinstance(f, (Identity, Zero)) or (
             merged is not None and bool(out) and not out[-1].is_scalar and self.merge(out[-1], f) is not None)
-        self._forget(len(out))
+        if len(out) in self.at:
+            self._forget(len(out))
         out.append(f)
         if suspect:
             self.suspects.append(len(out) - 1)
@@ -78,8 +79,10 @@ class Stack:
             return
         if k > 1:
             self._index(top, inverted)
-        # The nearest inverse first: its chain is the shortest that could end here.
-        for j in sorted(self.ends.get(len(out), ()), reverse=True):
+        ending = self.ends.get(len(out))
+        if not ending:
+            return
+        for j in sorted(ending, reverse=True):  # the nearest inverse first: its chain is the shortest
             if self.at[j] == tuple(out[j + 1:]):
                 self._cut(j)
                 return
@@ -89,10 +92,9 @@ class Stack:
         self.ends.setdefault(j + 1 + len(chain), set()).add(j)
 
     def _forget(self, j: int) -> None:
-        """Position j is about to hold a new factor: an inverse indexed there is gone."""
-        chain = self.at.pop(j, None)
-        if chain is not None:
-            self.ends[j + 1 + len(chain)].discard(j)
+        """Position j is about to hold a new factor: the inverse indexed there is gone."""
+        chain = self.at.pop(j)
+        self.ends[j + 1 + len(chain)].discard(j)
 
     def _cut(self, j: int) -> None:
         """Everything from position j on leaves the stack. Index entries up there stay until the
