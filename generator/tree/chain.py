@@ -10,17 +10,11 @@ Inverted = Callable[[Expr], "tuple[Expr, ...]"]
 
 # A product whose chain is a finished stack keeps the stack's index here, in the node's __dict__
 # as functools.cached_property keeps its values: not a dataclass field, so it is never compared,
-# hashed or carried over by dataclasses.replace (with_args builds a node without it).
+# hashed or carried over by dataclasses.replace (with_args builds a node without it). The index is
+# in a one-item list: the first stack that continues the product pops it (list.pop is atomic, so
+# two threads never share it) and keeps adding to it; any later one indexes the chain afresh.
 _KEPT = "_tidy_index"
-
-
-class _Index:
-    """Where the inverses of chains sit in a finished stack: handed on to the first stack that continues it."""
-
-    __slots__ = ("at", "ends", "taken")
-
-    def __init__(self, at: dict[int, tuple[Expr, ...]], ends: dict[int, set[int]]):
-        self.at, self.ends, self.taken = at, ends, False
+Index = tuple[dict[int, tuple[Expr, ...]], dict[int, set[int]]]
 
 
 class Stack:
@@ -35,13 +29,12 @@ class Stack:
     def __init__(self, merge: Merge, inverted: Inverted, many: bool, base: Mul | None = None):
         self.merge, self.inverted, self.many = merge, inverted, many
         self.out: list[Expr] = list(base.chain) if base is not None else []
-        self.at: dict[int, tuple[Expr, ...]] = {}  # position → the chain the inverse there undoes
-        self.ends: dict[int, set[int]] = {}  # stack length → positions of inverses whose chain ends there
-        kept: _Index | None = base.__dict__[_KEPT] if base is not None else None
-        if kept is not None and not kept.taken:
-            kept.taken = True
-            self.at, self.ends = kept.at, kept.ends
-        else:  # a base continued a second time: its index went to the first, so index it afresh
+        self.at: dict[int, tuple[Expr, ...]]  # position → the chain the inverse there undoes
+        self.ends: dict[int, set[int]]  # stack length → positions of inverses whose chain ends there
+        try:
+            self.at, self.ends = base.__dict__[_KEPT].pop() if base is not None else ({}, {})
+        except IndexError:  # a base continued a second time: its index went to the first
+            self.at, self.ends = {}, {}
             for j, f in enumerate(self.out):
                 chain = inverted(f)
                 if len(chain) > 1:
@@ -120,7 +113,7 @@ class Stack:
     def keep(self, product: Mul, chain: list[Expr]) -> None:
         """Let a later product continue from `product`, whose chain (`chain`) is this finished stack."""
         if not self.suspects:
-            product.__dict__[_KEPT] = _Index(self.at, self.ends)
+            product.__dict__[_KEPT] = [(self.at, self.ends)]
         product.__dict__["chain"] = tuple(chain)  # Mul.chain, known already: no second pass
 
 
