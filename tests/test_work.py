@@ -134,3 +134,13 @@ def test_products_continued_are_the_products_built_anew(factors, cut):
     continued = alg.mul(reduce(alg.mul, left), reduce(alg.mul, right))
     again = alg.mul(fresh(anew(left)), anew(right))
     assert continued == again and to_text(continued) == to_text(again)
+
+
+@pytest.mark.parametrize("left,right,product", [
+    ((AB_INVERSE, A), (B,), Identity("n")),  # the inverse index is used by the first and rebuilt for the second
+    ((A, B), (AB_INVERSE,), Identity("n")),
+    ((A, B), (C,), alg.mul(A, B, C)),
+])
+def test_a_product_continued_twice_gives_the_same_both_times(left, right, product):
+    start = alg.mul(*left)
+    assert alg.mul(start, *right) == alg.mul(start, *right) == product
