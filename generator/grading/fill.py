@@ -27,7 +27,7 @@ from .index import (
 )
 from .verdict import Verdict
 
-TOLERANCE = 1e-9  # relative, for steps with a function of the data (σ, tanh, exp)
+STEP_TOLERANCE = 1e-9  # a filled step equals the claim within this relative gap (σ, tanh, exp of the data)
 POINTS = 2  # random points in floating point; one integer point more where the step is exact
 GRADED_STEPS = ("index", "differentiate", "reduce", "chain")
 ENTRY = re.compile(r"(\\[A-Za-z]+|[A-Za-z])\s*(?:\}\s*)?_\s*\{?\s*([A-Za-z0-9, ]+?)\s*\}")
@@ -224,7 +224,7 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return False
-    return float(np.linalg.norm(a - b)) <= TOLERANCE * max(float(np.linalg.norm(b)), 1e-300)
+    return float(np.linalg.norm(a - b)) <= STEP_TOLERANCE * max(float(np.linalg.norm(b)), 1e-300)
 
 
 def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> Any:

@@ -106,7 +106,7 @@ class _Key:
         try:
             got = exact_value(expr, point, self.points[0].sizes)
         except NotRational:
-            return True  # not rational: the floating-point comparison stands, to TOLERANCE
+            return True  # not rational: the floating-point comparison stands, to MATCH_TOLERANCE
         if len(got) == 1 and len(got[0]) == 1 and (len(want), len(want[0])) != (1, 1):
             return all(x == factor * got[0][0] for row in want for x in row)  # a bare 0 is the zero matrix
         got = [list(col) for col in zip(*got)] if transpose else got
