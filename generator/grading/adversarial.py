@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WORK_LIMIT = 500_000  # Python calls to grade one answer (measure()); a plain answer takes about 2,000
-PRODUCTS = "long products are cubic in tree/algebra (_cancel_inverse) until the linear-time product lands"
 
 
 @dataclass(frozen=True)
@@ -29,8 +28,8 @@ def _chain(n: int) -> str:
 
 ADVERSARIAL: tuple[Adversarial, ...] = (
     Adversarial("product-100", "A " * 100 + "x"),
-    Adversarial("product-300", "A " * 300 + "x", PRODUCTS),
-    Adversarial("product-999", "A " * 999, PRODUCTS, hangs=True),
+    Adversarial("product-300", "A " * 300 + "x"),
+    Adversarial("product-999", "A " * 999),
     Adversarial("quadratic-forms-180", "(x^T A x) " * 180 + "x"),
     Adversarial("sum-600", "+".join(["A x"] * 600)),
     Adversarial("sum-300", " + ".join(["A x"] * 300)),
