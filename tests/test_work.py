@@ -1,7 +1,6 @@
 """Long products are built, tidied and graded in work proportional to their length: counted, never timed."""
 from __future__ import annotations
 
-import sys
 from functools import cache, reduce
 from typing import Callable
 
@@ -11,29 +10,18 @@ from hypothesis import strategies as st
 
 from generator import derive, grade
 from generator.calculus.simplify import normalize, tidy
+from generator.grading.budget import measure
 from generator.tree import algebra as alg
 from generator.tree.nodes import Expr, Identity, Mul, Ones, Sym
 from generator.tree.text import to_text
 
-PER_CHAR = 150  # Python calls per character of an answer (about 40 to 80 today)
+PER_CHAR = 150  # Python calls per character of an answer (about 15 to 100 today)
 GROWTH = 2.5  # work at twice the length: 2 when linear, 4 when quadratic
 
 
 def python_calls(run: Callable[[], object]) -> int:
-    """How many Python functions `run` enters: a measure of work that does not depend on the machine."""
-    count = 0
-
-    def profile(frame: object, event: str, arg: object) -> None:
-        nonlocal count
-        count += event == "call"
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        run()
-    finally:
-        sys.setprofile(previous)
-    return count
+    """How many Python functions `run` enters: the grader's deterministic work counter, no clock."""
+    return measure(run)[1]
 
 
 @cache
