@@ -63,6 +63,15 @@ def test_installed_package_is_the_one_that_runs(installed, tmp_path):
     assert (paths[2].parent / "grammar.lark").is_file()
 
 
+def test_every_data_file_is_installed(installed):
+    """Grammars, templates, anything of generator/ that is not Python: a file left out of package-data fails here."""
+    data = sorted(p.relative_to(ROOT) for p in (ROOT / "generator").rglob("*")
+                  if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts)
+    assert data, "the templates and grammars are missing from the source tree"
+    missing = [str(p) for p in data if not (installed / p).is_file()]
+    assert not missing, f"not in the wheel: {missing}; add them to [tool.setuptools.package-data]"
+
+
 def test_installed_mcgen_builds_slides_from_another_folder(installed, tmp_path, monkeypatch):
     folder, env = elsewhere(tmp_path, installed)
     shutil.copy(PROBLEM, folder / PROBLEM.name)
