@@ -1,7 +1,8 @@
 """The public API: derive, prove and check a derivative; load problem files; grade answers."""
 from .errors import GeneratorError
 from .grading.grade import grade
-from .grading.gradebook import GradeSummary, grade_file
+from .grading.gradebook import grade_file
+from .grading.summary import GradeSummary
 from .grading.verdict import Verdict
 from .parse.problem_file import Problem, load
 from .pipeline.derivation import Derivation

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from generator import GeneratorError, derive, grade
 from generator.grading.grade import credit_table
-from generator.grading.index import index_latex, read_index
+from generator.grading.index import read_index
+from generator.grading.index_echo import index_latex
 from generator.grading.kinds import grade_variant, ungraded
 from generator.grading.numeric import read_literal
 from generator.grading.policy import counted, foreign_owner

@@ -9,8 +9,27 @@ from typing import Mapping
 import numpy as np
 
 from ..tree.nodes import (
-    Add, Apply, Call, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named, Ones, Power,
-    Reduce, Softmax, Sym, Transpose, Zero,
+    Add,
+    Apply,
+    Call,
+    Const,
+    Diag,
+    DiagPart,
+    Dim,
+    Expr,
+    Grad,
+    Hadamard,
+    Identity,
+    Inverse,
+    Mul,
+    Named,
+    Ones,
+    Power,
+    Reduce,
+    Softmax,
+    Sym,
+    Transpose,
+    Zero,
 )
 from ..tree.scope import Scope
 from ..tree.visitor import Visitor

@@ -23,8 +23,16 @@ from ..errors import GeneratorError
 from ..pipeline.derivation import Derivation
 from ..sheets.views import split_equation
 from .index import (
-    MAX_LENGTH, IndexError_, Names, evaluate_index, free_indices, has_functions, index_latex, name_of, read_index,
+    MAX_LENGTH,
+    IndexAnswerError,
+    Names,
+    evaluate_index,
+    free_indices,
+    has_functions,
+    name_of,
+    read_index,
 )
+from .index_echo import index_latex
 from .verdict import Verdict
 
 STEP_TOLERANCE = 1e-9  # a filled step equals the claim within this relative gap (σ, tanh, exp of the data)
@@ -52,7 +60,7 @@ class FillKey:
         self.lhs, self.rhs, self.layout = lhs, last_part(rhs), d.layout
         try:
             self.tree = read_index(self.rhs)
-        except IndexError_:
+        except IndexAnswerError:
             raise GeneratorError(f"the blanked {step.kind} step is not in index notation; "
                                  "it is not graded automatically") from None
         self.names = _names(d)
@@ -97,7 +105,7 @@ class FillKey:
             points = self.points() if exact else self.names
             got = [self.value(tree, n) for n in points]
             tag, feedback = self.compare(got, self.reference[:len(got)], exact)
-        except IndexError_ as err:
+        except IndexAnswerError as err:
             message = str(err)
             tag = "unknown-symbol" if "unknown name" in message else "shape" if "runs over" in message else \
                 "other" if "neither summed" in message else "parse"

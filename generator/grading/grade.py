@@ -11,9 +11,9 @@ import numpy as np
 from ..check.numeric import evaluate
 from ..check.sampling import sample_for
 from ..errors import GeneratorError, ParseError, ShapeError
+from ..latex.printer import latex
 from ..parse.builder import ShapeMismatch, UnknownName
 from ..pipeline.derivation import Derivation
-from ..latex.printer import latex
 from ..tree import algebra as alg
 from ..tree.nodes import Const, Expr, Mul, Ones, Shape, shape_text
 from ..vocabulary import other_layout

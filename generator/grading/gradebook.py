@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -15,44 +14,13 @@ from .grade import credit_table
 from .kinds import grade_variant, ungraded
 from .manifest import Manifest
 from .policy import NOT_OWNED, check_policy, counted, foreign_owner
+from .report import report_pdf
 from .submissions import Submission, read_submissions
-from .verdict import MISTAKES
+from .summary import OUTCOMES, GradeSummary
 
 OUTPUT_COLUMNS = ("line", "student", "variant", "question", "answer", "score", "mistake", "feedback", "error",
                   "counted", "flag", "echo")
 STUDENT_COLUMNS = ("student", "exercises", "score", "mean_score", "flagged", "not_counted")
-OUTCOMES = ("correct", *MISTAKES, "ungraded")
-
-
-@dataclass(frozen=True)
-class GradeSummary:
-    """A batch run: totals, mistakes per tag and per question, the rows that need a look, the files written."""
-
-    submissions: int  # rows that count: graded, one per student and exercise
-    mean_score: float  # over the rows that count
-    by_tag: Mapping[str, int]  # "correct", each mistake, and "ungraded"
-    by_question: Mapping[str, Mapping[str, int]]
-    problems: tuple[str, ...]  # "submissions.csv: line 7: unknown variant 'v9'", one per row that needs a look
-    output: str
-    summary: str
-    students: str = ""  # the per-student totals file
-    flagged: int = 0  # answers to a variant that belongs to someone else
-    report: str = ""  # the class report, when one was asked for
-    rows: tuple[Mapping[str, str], ...] = field(default=(), repr=False)  # every output row, for the report
-
-    def text(self) -> str:
-        """A few lines for a terminal: where the grades went, the outcomes, and the rows that need a look."""
-        outcomes = ", ".join(f"{tag} {self.by_tag[tag]}" for tag in OUTCOMES if self.by_tag.get(tag))
-        lines = [f"graded {self.submissions} submission(s) into {self.output} (mean score {self.mean_score:.3f})",
-                 f"outcomes: {outcomes or 'none'}; per question: {self.summary}; per student: {self.students}"]
-        if self.flagged:
-            lines.append(f"{self.flagged} answer(s) to another student's variant flagged")
-        if self.report:
-            lines.append(f"class report: {self.report}")
-        if self.problems:
-            lines.append(f"{len(self.problems)} row(s) need a look:")
-            lines.extend(f"  {p}" for p in self.problems)
-        return "\n".join(lines)
 
 
 def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_csv: str | Path,
@@ -93,7 +61,6 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
                            str(report) if report else "", tuple(rows))
     outputs: dict[Path, dict[str, bytes]] = {output.parent: {n: t.encode("utf-8") for n, t in files.items()}}
     if report:
-        from .report import report_pdf  # matplotlib is imported only when a report is asked for
         pdf = report_pdf(summary, variants)  # built before anything is written: no half-written output
         outputs.setdefault(Path(report).parent, {})[Path(report).name] = pdf
     for directory, contents in outputs.items():

@@ -15,7 +15,12 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 from ..check.numeric import evaluate
 from ..errors import GeneratorError
@@ -27,7 +32,7 @@ MAX_LENGTH = 2000
 MAX_CELLS = 200_000  # entries of any intermediate array: Σ nested over many large indices is refused
 
 
-class IndexError_(GeneratorError):
+class IndexAnswerError(GeneratorError):
     """An index expression that cannot be read or evaluated: the message says where and why."""
 
 
@@ -53,7 +58,7 @@ class Names:
         """The entries of ∂top/∂bottom, an unknown: seeded random values over top's then bottom's non-1 dimensions."""
         for name in (top, bottom):
             if name not in self.shapes:
-                raise IndexError_(f"unknown name {name!r} (declared: {', '.join(sorted(self.shapes))})")
+                raise IndexAnswerError(f"unknown name {name!r} (declared: {', '.join(sorted(self.shapes))})")
         dims = [d for d in self.shapes[top] if d != 1] + [d for d in self.shapes[bottom] if d != 1]
         if (top, bottom) not in self.opaque:
             rng = np.random.default_rng([len(top), len(bottom), *map(ord, top + "/" + bottom)])
@@ -70,19 +75,19 @@ def _parser() -> Lark:
 
 
 def read_index(text: str) -> Tree:
-    """The parse tree of an index expression; IndexError_ naming the column on anything else."""
+    """The parse tree of an index expression; IndexAnswerError naming the column on anything else."""
     if len(text) > MAX_LENGTH:
-        raise IndexError_(f"the answer has {len(text)} characters; the limit is {MAX_LENGTH}")
+        raise IndexAnswerError(f"the answer has {len(text)} characters; the limit is {MAX_LENGTH}")
     if not text.strip():
-        raise IndexError_("column 1: expected an index expression, found nothing")
+        raise IndexAnswerError("column 1: expected an index expression, found nothing")
     try:
         return _parser().parse(text)
     except UnexpectedInput as err:
         if isinstance(err, UnexpectedEOF) or isinstance(err, UnexpectedToken) and err.token.type == "$END":
-            raise IndexError_(f"column {len(text) + 1}: the expression is not finished") from None
+            raise IndexAnswerError(f"column {len(text) + 1}: the expression is not finished") from None
         position = err.pos_in_stream if isinstance(err, UnexpectedCharacters) else err.token.start_pos
         found = text[position:position + 10].split()[0] if text[position or 0:].strip() else "the end"
-        raise IndexError_(f"column {(position or 0) + 1}: expected an index expression "
+        raise IndexAnswerError(f"column {(position or 0) + 1}: expected an index expression "
                           f"(such as \\sum_{{k=1}}^{{n}} A_{{ik}} x_{{k}}), found {found!r}") from None
 
 
@@ -130,7 +135,7 @@ class Evaluator:
             return self.scalar(_number(node, self.names.exact))
         method: Callable[[Tree], Tensor] | None = getattr(self, f"do_{node.data}", None)
         if method is None:
-            raise IndexError_(f"cannot evaluate {node.data}")
+            raise IndexAnswerError(f"cannot evaluate {node.data}")
         return method(node)
 
     def scalar(self, x: Any) -> Tensor:
@@ -146,7 +151,7 @@ class Evaluator:
             return self.kronecker(*indices)  # δ_ij; a gradient vector named δ has one index
         if name not in self.names.shapes:
             known = ", ".join(sorted(self.names.shapes)) or "none"
-            raise IndexError_(f"unknown name {name!r} (declared: {known})")
+            raise IndexAnswerError(f"unknown name {name!r} (declared: {known})")
         rows, cols = self.names.shapes[name]
         value = self.names.values[name]
         dims = [d for d in (rows, cols) if d != 1] if len(indices) < 2 else [rows, cols]
@@ -166,15 +171,15 @@ class Evaluator:
     def indexed(self, name: str, indices: list[str], dims: list[int], value: np.ndarray, sides: list[str]) -> Tensor:
         """The entries of `value` (of the sizes `dims`) at the given indices: free ones become axes."""
         if len(indices) != len(dims):
-            raise IndexError_(f"{name} takes {len(dims)} index(es), found {len(indices)}")
+            raise IndexAnswerError(f"{name} takes {len(dims)} index(es), found {len(indices)}")
         array = value.reshape(dims)
         for k, (index, size) in enumerate(zip(indices, dims)):
             if index.isdigit():
                 if not 1 <= int(index) <= size:
-                    raise IndexError_(f"{name}: position {index} is outside 1..{size}")
+                    raise IndexAnswerError(f"{name}: position {index} is outside 1..{size}")
                 continue
             if self.ranges.get(index, size) != size:
-                raise IndexError_(f"the index {index} runs over 1..{self.ranges[index]}, but {name} has "
+                raise IndexAnswerError(f"the index {index} runs over 1..{self.ranges[index]}, but {name} has "
                                   f"{size} {sides[k]}")
             self.ranges.setdefault(index, size)
         picks = tuple(int(i) - 1 if i.isdigit() else slice(None) for i in indices)
@@ -182,7 +187,7 @@ class Evaluator:
         kept = [i for i in indices if not i.isdigit()]
         if len(set(kept)) < len(kept):  # A_kk: the diagonal
             if len(kept) != 2:
-                raise IndexError_(f"an index repeated in {name}")
+                raise IndexAnswerError(f"an index repeated in {name}")
             return Tensor(np.diagonal(array).copy(), (kept[0],))
         return Tensor(array, tuple(kept))
 
@@ -192,7 +197,7 @@ class Evaluator:
         sizes = [self.ranges.get(i) for i in (a, b)]
         if any(s is None for s in sizes if True):
             missing = a if sizes[0] is None else b
-            raise IndexError_(f"the range of the index {missing} in \\delta_{{{a}{b}}} is not known")
+            raise IndexAnswerError(f"the range of the index {missing} in \\delta_{{{a}{b}}} is not known")
         eye = (np.arange(sizes[0])[:, None] == np.arange(sizes[1])[None, :]).astype(int)
         return Tensor(eye.astype(object) if self.names.exact else eye.astype(float), (a, b))
 
@@ -231,7 +236,7 @@ class Evaluator:
         if outer is not None:
             self.ranges[index] = outer
         if size is None:
-            raise IndexError_(f"the sum over {index} has no upper limit and {index} indexes nothing")
+            raise IndexAnswerError(f"the sum over {index} has no upper limit and {index} indexes nothing")
         if index not in body.axes:
             return Tensor(body.array * max(0, size - low + 1), body.axes)
         axis = body.axes.index(index)
@@ -243,7 +248,7 @@ class Evaluator:
         if text.isdigit():
             return int(text)
         if text not in self.names.sizes:
-            raise IndexError_(f"unknown size {text!r} as the limit of a sum")
+            raise IndexAnswerError(f"unknown size {text!r} as the limit of a sum")
         return self.names.sizes[text]
 
     # ------------------------------------------------------------ the rest
@@ -258,16 +263,16 @@ class Evaluator:
         power = self(exponent.children[0]) if isinstance(exponent.children[0], Tree) else \
             self.scalar(_number(exponent.children[0], self.names.exact))
         if power.axes:
-            raise IndexError_("an exponent cannot carry a free index")
+            raise IndexAnswerError("an exponent cannot carry a free index")
         p = power.array.item()
         if self.names.exact and isinstance(p, int) and p < 0:
             base = Tensor(np.vectorize(Fraction, otypes=[object])(base.array), base.axes)
         if abs(float(p)) > 64:
-            raise IndexError_("an exponent larger than 64")
+            raise IndexAnswerError("an exponent larger than 64")
         return Tensor(np.power(base.array, p), base.axes)
 
     def do_call(self, node: Tree) -> Tensor:
-        fn = _function(str(node.children[0]))
+        fn = function_name(str(node.children[0]))
         primes = next((c for c in node.children[1:] if isinstance(c, Token) and c.type == "PRIME"), None)
         order = 0 if primes is None else max(1, str(primes).count("'"))
         arg = self(node.children[-1])
@@ -284,12 +289,12 @@ class Evaluator:
             return Tensor(np.exp(arg.array.astype(float)), arg.axes)
 
 
-def _function(token: str) -> str:
+def function_name(token: str) -> str:
     """The registry's name for a function token: \\tanh, \\operatorname{sigmoid}, sigma → tanh, sigma, sigma."""
     word = re.sub(r"[^A-Za-z]|operatorname|mathrm", "", token)
     name = OPS.spelled(word)
     if name is None or OPS.function(name) is None:
-        raise IndexError_(f"unknown function {word!r}")
+        raise IndexAnswerError(f"unknown function {word!r}")
     return name
 
 
@@ -301,18 +306,18 @@ def _apply(fn: str, order: int, x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             out = evaluate(Apply(fn, u, order), {"_u": flat}, Scope({"_u": u}))
     except GeneratorError as err:
-        raise IndexError_(str(err)) from None
+        raise IndexAnswerError(str(err)) from None
     return np.asarray(out, dtype=float).reshape(x.shape) if x.size else np.asarray(out).reshape(())
 
 
 def _number(token: Token, exact: bool) -> Any:
     text = str(token)
     if len(text) > 30:
-        raise IndexError_("a number with more than 30 digits")
+        raise IndexAnswerError("a number with more than 30 digits")
     if text.isdigit():
         return int(text) if exact else float(text)
     if text.isalpha():
-        raise IndexError_(f"an exponent {text!r}: expected a number")
+        raise IndexAnswerError(f"an exponent {text!r}: expected a number")
     return Fraction(text) if exact else float(text)
 
 
@@ -323,10 +328,10 @@ def _combine(a: Tensor, b: Tensor, op: Callable[[Any, Any], Any]) -> Tensor:
     for x in axes:
         cells *= (a.array.shape[a.axes.index(x)] if x in a.axes else b.array.shape[b.axes.index(x)])
     if cells > MAX_CELLS:
-        raise IndexError_("the expression has too many free and summed indices at once")
+        raise IndexAnswerError("the expression has too many free and summed indices at once")
     left, right = _align(a, axes), _align(b, axes)
     if any(l != r and l != 1 and r != 1 for l, r in zip(left.shape, right.shape)):
-        raise IndexError_("an index runs over two different ranges")
+        raise IndexAnswerError("an index runs over two different ranges")
     with np.errstate(all="ignore"):
         return Tensor(op(left, right), axes)
 
@@ -345,62 +350,6 @@ def evaluate_index(tree: Tree, names: Names, ranges: Mapping[str, int], axes: tu
     value = Evaluator(names, ranges)(tree)
     extra = [x for x in value.axes if x not in axes]
     if extra:
-        raise IndexError_(f"the index {extra[0]} is neither summed nor on the left-hand side")
+        raise IndexAnswerError(f"the index {extra[0]} is neither summed nor on the left-hand side")
     shape = [ranges[x] for x in axes]
     return np.broadcast_to(_align(value, axes), shape)
-
-
-def index_latex(node: Tree | Token) -> str:
-    """LaTeX rebuilt from the parse tree (never the typed text): what a preview or a report may show."""
-    if isinstance(node, Token):
-        return str(node) if node.type in ("INT", "DECIMAL", "LETTER", "NAME") else ""
-    kids = node.children
-    parts = [index_latex(k) for k in kids]
-    if node.data == "add":
-        return f"{parts[0]} + {parts[2]}"
-    if node.data == "sub":
-        return f"{parts[0]} - {_wrap(kids[2], parts[2])}"
-    if node.data == "neg":
-        return f"-{_wrap(kids[1], parts[1])}"
-    if node.data == "product":
-        return parts[-1]
-    if node.data == "factors":
-        return " ".join(_wrap(k, p) if isinstance(k, Tree) and k.data in ("add", "sub", "neg") else p
-                        for k, p in zip(kids, parts) if not isinstance(k, Token))
-    if node.data == "bigsum":
-        index = index_latex(kids[1].children[0])
-        bounds = [index_latex(b.children[0]) for b in kids[2:-1] if isinstance(b, Tree) and b.data == "bound"]
-        low = bounds[0] if len(bounds) == 2 else "1"
-        below = f"{index}={low}" if bounds else index
-        high = f"^{{{bounds[-1]}}}" if bounds else ""
-        return rf"\sum_{{{below}}}{high} {_wrap(kids[-1], parts[-1])}"
-    if node.data == "factor":
-        return f"{_wrap(kids[0], parts[0], always=isinstance(kids[0], Tree) and kids[0].data != 'entry')}^{{{parts[1]}}}"
-    if node.data in ("exponent", "bound", "index_name", "number"):
-        return parts[0]
-    if node.data == "frac":
-        return rf"\frac{{{parts[1]}}}{{{parts[2]}}}"
-    if node.data == "sqrt":
-        return rf"\sqrt{{{parts[1]}}}"
-    if node.data == "partial":
-        return rf"\frac{{\partial {parts[2]}}}{{\partial {parts[4]}}}"
-    if node.data == "power_of_e":
-        return rf"e^{{{parts[1]}}}"
-    if node.data == "call":
-        fn = _function(str(kids[0]))
-        primes = next((str(k).count("'") or 1 for k in kids[1:] if isinstance(k, Token) and k.type == "PRIME"), 0)
-        name = r"\sigma" if fn == "sigma" else rf"\{fn}"
-        return rf"{name}{chr(39) * primes}\left({parts[-1]}\right)"
-    if node.data == "entry":
-        name = name_of(kids[0])
-        head = rf"\{name}" if len(name) > 1 else name
-        indices = indices_of(node)
-        return head + (f"_{{{''.join(indices) if all(len(i) == 1 for i in indices) else ','.join(indices)}}}"
-                       if indices else "")
-    return " ".join(p for p in parts if p)
-
-
-def _wrap(node: Tree | Token, text: str, always: bool = False) -> str:
-    """Brackets around a sum (or any compound when `always`), so the LaTeX reads as the tree does."""
-    compound = isinstance(node, Tree) and (node.data in ("add", "sub", "neg") or always and node.data != "number")
-    return rf"\left({text}\right)" if compound else text

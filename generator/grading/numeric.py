@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from ..errors import GeneratorError
 from ..vocabulary import other_layout

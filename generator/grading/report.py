@@ -10,18 +10,14 @@ from __future__ import annotations
 import io
 import os
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..render.escape import tex_escape
 from ..render.latexmk import compile_tex
 from .manifest import Manifest
-from .verdict import MISTAKES
-
-if TYPE_CHECKING:
-    from .gradebook import GradeSummary
+from .summary import OUTCOMES, GradeSummary
 
 TOP_ANSWERS = 5  # wrong answers shown per question
-OUTCOMES = ("correct", *MISTAKES, "ungraded")
 COLOURS = {"correct": "#4c9a2a", "layout": "#1f77b4", "sign": "#9467bd", "scale": "#17becf", "shape": "#ff7f0e",
            "unknown-symbol": "#8c564b", "parse": "#7f7f7f", "other": "#d62728", "ungraded": "#c7c7c7"}
 UNREAD = "(could not be read)"

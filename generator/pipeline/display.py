@@ -7,14 +7,31 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol, Sequence
 
 from ..latex.names import symbol_latex
-
-if TYPE_CHECKING:
-    from .derivation import Derivation
+from ..tree.nodes import Shape, Sym
+from ..tree.scope import Statement
 
 Bundle = dict[str, str]  # a MIME bundle: text/plain, text/latex, text/html
+
+
+class Derivation(Protocol):
+    """What a derivation shows (derivation.py's Derivation, which shows itself through this module)."""
+
+    statement: Statement
+    wrt: Sym
+    kind: str
+    layout: str
+    latex: str
+    residual: float
+    steps: Sequence[Any]
+
+    @property
+    def shape(self) -> Shape: ...
+
+    @property
+    def answer(self) -> str: ...
 
 
 class Judged(Protocol):
