@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterator, NoReturn, Sequence
@@ -24,6 +25,8 @@ from .render.formulas import derivative_latex
 from .render.latexmk import build, check_writable
 from .render.slides import render_slides
 from .render.table import render_table, table_entry
+from .serve import run as serve_run
+from .serve.service import MODES, Settings
 from .sheets import plan as sheet_plan
 from .sheets import publish as sheet_publish
 from .sheets.exercise import exercise
@@ -340,3 +343,37 @@ def export(sources: tuple[Path, ...], fmt: str, out_dir: Path, count: int | None
     shown = [str(p) for p in written if p.parent == out_dir]
     folders = sorted({p.parent.parent for p in written if p.parent != out_dir})
     click.echo(f"wrote {len(source.items) - len(notes)} questions: " + ", ".join(shown + [f"{f}/" for f in folders]))
+
+
+# -- mcgen serve ----------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--manifest", type=click.Path(path_type=Path), required=True,
+              help="The manifest.json written by `mcgen sheet`.")
+@click.option("--roster", type=click.Path(path_type=Path), default=None,
+              help="CSV with columns id and name; without it, one link per variant.")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("out/mcgen.sqlite3"), show_default=True,
+              help="SQLite database; links.csv is written beside it.")
+@click.option("--database", default=None, metavar="postgresql://…", help="A PostgreSQL server instead of --db.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default="practice", show_default=True,
+              help="practice: feedback at once; exam: feedback once released on the dashboard.")
+@click.option("--attempts", type=int, default=None, metavar="N", help="Attempts per exercise (default unlimited).")
+@click.option("--workers", type=int, default=1, show_default=True, help="App processes sharing the port.")
+def serve(manifest: Path, roster: Path | None, db: Path, database: str | None, host: str, port: int, mode: str,
+          attempts: int | None, workers: int) -> None:
+    """Students answer the sheet online (secret links in links.csv); an instructor dashboard."""
+    if database is not None and not database.startswith(("postgresql://", "postgres://")):
+        raise GeneratorError(f"--database {database!r}: expected a PostgreSQL URL postgresql://…; "
+                             "use --db for an SQLite file")
+    if workers < 1:
+        raise GeneratorError(f"--workers: expected at least 1, found {workers}")
+    graders = max(1, (os.cpu_count() or 1) // workers)  # one grading process per core, shared among app processes
+    settings = Settings(str(manifest), database or str(db), mode, attempts, graders)
+    url = serve_run.base_url(host, port)
+    prepared = serve_run.prepare(settings, sheet_plan.read_roster(roster) if roster else None, url)
+    click.echo(f"serving {len(prepared.students)} student(s) at {url} ({mode} mode); "
+               f"their links are in {prepared.links}")
+    click.echo(f"instructor dashboard: {url}/i/{prepared.instructor}")
+    serve_run.serve(settings, host, port, workers)

@@ -1,0 +1,1 @@
+"""`mcgen serve`: students answer a sheet online, graded at once; an instructor's dashboard; SQLite or PostgreSQL."""

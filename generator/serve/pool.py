@@ -1,0 +1,132 @@
+"""Grading in worker processes with a time and memory budget: a worker that overruns is killed and replaced."""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import resource
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Mapping
+
+from .judge import Judge
+
+TIME_BUDGET = 3.0  # seconds for one answer (grading or preview) before its worker is killed
+MEMORY_BUDGET = 2 << 30  # bytes of address space per worker
+START_BUDGET = 300.0  # seconds for a worker to load the manifest and derive every variant
+TOO_SLOW = {"graded": True, "correct": False, "mistake": "other", "score": 0.0, "reading": "",
+            "feedback": "Your answer took too long to read. Write it more simply."}
+PREVIEW_TOO_SLOW = {"ok": False, "latex": "", "message": "this answer takes too long to read", "column": None}
+CRASHED = {"graded": True, "correct": False, "mistake": "other", "score": 0.0, "reading": "",
+           "feedback": "Your answer could not be read."}
+
+
+def _work(conn: Connection, manifest: str, credit: Mapping[str, float] | None) -> None:
+    """A worker's life: load and derive, say ready, then answer requests until the pipe closes."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BUDGET, MEMORY_BUDGET))
+    from ..grading.manifest import Manifest  # noqa: PLC0415 - imported in the worker after its limits are set
+    judge = Judge(Manifest(Path(manifest)), credit)
+    judge.warm()
+    conn.send("ready")
+    while True:
+        try:
+            task, vid, answer = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = judge.grade(vid, answer) if task == "grade" else judge.preview(vid, answer)
+        except Exception:  # noqa: BLE001 - out of memory, or a bug: a verdict for this answer, the worker lives on
+            result = CRASHED if task == "grade" else PREVIEW_TOO_SLOW
+        conn.send(result)
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, context: Any, manifest: str, credit: Mapping[str, float] | None):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(child, manifest, credit), daemon=True)
+        self.process.start()
+        child.close()
+
+    async def receive(self, timeout: float) -> Any:
+        """The next message from the worker, or TimeoutError / EOFError."""
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future = loop.create_future()
+        fd = self.conn.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        try:
+            await asyncio.wait_for(ready, timeout)
+        finally:
+            loop.remove_reader(fd)
+        return self.conn.recv()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class GradingPool:
+    """A few worker processes fed from one queue; every request gets an answer within the time budget."""
+
+    def __init__(self, manifest: Path, size: int, credit: Mapping[str, float] | None = None,
+                 budget: float = TIME_BUDGET):
+        self.manifest, self.size, self.credit, self.budget = str(manifest), max(1, size), credit, budget
+        self.queue: asyncio.Queue[tuple[str, str, str, asyncio.Future]] = asyncio.Queue()
+        self.tasks: list[asyncio.Task] = []
+        self.workers: list[_Worker | None] = []
+        self.restarts = 0  # workers replaced after an overrun or a crash
+
+    async def start(self) -> None:
+        """Start the workers and wait until each has derived the manifest's variants."""
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # workers share two cores with the web server
+        self.workers = [None] * self.size
+        await asyncio.gather(*(self._spawn(k) for k in range(self.size)))
+        self.tasks = [asyncio.create_task(self._serve(k)) for k in range(self.size)]
+
+    async def _spawn(self, k: int) -> None:
+        worker = _Worker(multiprocessing.get_context("spawn"), self.manifest, self.credit)
+        try:
+            message = await worker.receive(START_BUDGET)
+        except (TimeoutError, EOFError, OSError):
+            worker.kill()
+            raise RuntimeError(f"a grading worker did not start within {START_BUDGET:.0f} s") from None
+        assert message == "ready"
+        self.workers[k] = worker
+
+    async def _serve(self, k: int) -> None:
+        while True:
+            task, vid, answer, done = await self.queue.get()
+            if done.cancelled():
+                continue
+            worker = self.workers[k]
+            assert worker is not None
+            try:
+                worker.conn.send((task, vid, answer))
+                result = await worker.receive(self.budget)
+            except (TimeoutError, EOFError, OSError):
+                # The answer overran its budget or killed the worker: a verdict for it, a fresh worker for the rest.
+                result = (TOO_SLOW if worker.process.is_alive() else CRASHED) if task == "grade" else PREVIEW_TOO_SLOW
+                worker.kill()
+                self.restarts += 1
+                self.workers[k] = None
+                await self._spawn(k)
+            if not done.done():
+                done.set_result(result)
+
+    async def run(self, task: str, vid: str, answer: str) -> dict[str, Any]:
+        """Grade ("grade") or preview ("preview") one answer to variant `vid`."""
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        await self.queue.put((task, vid, answer, done))
+        return await done
+
+    async def stop(self) -> None:
+        """Stop the workers."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for worker in self.workers:
+            if worker is not None:
+                worker.kill()
+        self.workers, self.tasks = [], []

@@ -1,0 +1,72 @@
+"""Starting `mcgen serve`: check the manifest, prepare the database and the links, then run uvicorn."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import GeneratorError
+from ..grading.manifest import Manifest
+from ..sheets.data import Student as RosterStudent
+from .app import SETTINGS_VARIABLE
+from .course import Student, enrol, links_csv, write_private
+from .service import Settings
+from .store import Store, is_postgres
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What starting printed and wrote: the students with their tokens, the links file, the instructor's token."""
+
+    students: tuple[Student, ...]
+    links: Path
+    instructor: str
+
+
+def base_url(host: str, port: int) -> str:
+    """The address students open (an IPv6 host in brackets)."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def links_path(settings: Settings) -> Path:
+    """links.csv beside the SQLite database; beside the manifest for PostgreSQL, which has no file."""
+    beside = Path(settings.manifest) if is_postgres(settings.database) else Path(settings.database)
+    return beside.parent / "links.csv"
+
+
+def prepare(settings: Settings, roster: Sequence[RosterStudent] | None, url: str) -> Prepared:
+    """Check every variant derives, migrate the schema, give students tokens, write links.csv (once per start)."""
+    if settings.mode not in ("practice", "exam"):
+        raise GeneratorError(f"--mode: expected practice or exam, found {settings.mode!r}")
+    if settings.attempts is not None and settings.attempts < 1:
+        raise GeneratorError(f"--attempts: expected at least 1, found {settings.attempts}")
+    manifest = Manifest(Path(settings.manifest))
+    for vid in manifest.variants:  # a broken variant is refused now, in one line, not when a student opens it
+        manifest.derivation(vid)
+    if not is_postgres(settings.database):
+        Path(settings.database).parent.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.database)
+    try:
+        store.migrate()
+        students = enrol(store, manifest, roster)
+        instructor = store.meta_default("instructor", secrets.token_urlsafe(16))
+        store.meta_default("csrf", secrets.token_hex(32))
+    finally:
+        store.close()
+    path = links_path(settings)
+    write_private(path, links_csv(students, url))
+    return Prepared(tuple(students), path, instructor)
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run the app under uvicorn until interrupted; several processes share the port when workers > 1."""
+    import uvicorn  # noqa: PLC0415 - only `mcgen serve` needs the web server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    os.environ[SETTINGS_VARIABLE] = settings.to_json()
+    uvicorn.run("generator.serve.app:from_environment", factory=True, host=host, port=port,
+                workers=workers if workers > 1 else None, access_log=False, log_level="warning",
+                timeout_graceful_shutdown=10)
