@@ -1,0 +1,230 @@
+"""mcgen serve through Starlette's ASGI test client: the JSON interface, pages, isolation, modes, limits, logs."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from generator.grading.manifest import Manifest
+from generator.serve.app import create_app
+from generator.serve.guard import csrf_token
+from generator.serve.report import GRADE_COLUMNS
+from generator.serve.run import prepare
+from generator.serve.service import Settings
+from generator.sheets.plan import read_roster
+from servekit import build_manifest, links, write_roster
+
+STUDENTS = (("s1", "Ada Lovelace"), ("s2", "Alan Turing"), ("s3", "Grace Hopper"))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A two-variant manifest of problems/sheets and a roster of three (s3 shares variant 1 with s1)."""
+    out = tmp_path_factory.mktemp("serve")
+    return build_manifest(out / "sheet", variants=2), write_roster(out / "roster.csv", STUDENTS)
+
+
+def start(course: tuple[Path, Path], tmp: Path, **options: object) -> tuple[TestClient, dict[str, str], str, Settings]:
+    manifest, roster = course
+    settings = Settings(str(manifest), str(tmp / "db.sqlite3"), **options)  # type: ignore[arg-type]
+    prepared = prepare(settings, read_roster(roster), "http://testserver")
+    return TestClient(create_app(settings)), links(prepared.links), prepared.instructor, settings
+
+
+@pytest.fixture(scope="module")
+def practice(course: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    client, tokens, instructor, settings = start(course, tmp_path_factory.mktemp("practice"))
+    with client:
+        yield client, tokens, instructor, settings
+
+
+def own(manifest: Path, kind: str, number: int = 1) -> tuple[str, dict]:
+    """The id and entry of the first variant of a kind in sheet variant `number`."""
+    m = Manifest(manifest)
+    return next((vid, v) for vid, v in m.variants.items() if v["kind"] == kind and v["number"] == number)
+
+
+def test_a_right_answer_then_a_layout_mistake_numbered_attempts(practice: tuple, course: tuple) -> None:
+    client, tokens, _, _ = practice
+    vid, v = own(course[0], "closed-form")
+    first = client.post(f"/s/{tokens['s1']}/answer", json={"exercise": vid, "answer": v["answer"]})
+    assert first.status_code == 200
+    assert first.json() == {"correct": True, "mistake": None, "feedback": "Correct.", "score": 1.0, "attempt": 1}
+    transposed = f"({v['answer']})^T"
+    second = client.post(f"/s/{tokens['s1']}/answer", json={"exercise": vid, "answer": transposed}).json()
+    assert (second["correct"], second["mistake"], second["score"], second["attempt"]) == (False, "layout", 0.5, 2)
+
+
+@pytest.mark.parametrize("kind", ["closed-form", "shape", "numeric", "fill-step"])
+def test_every_kind_gets_an_answer_and_is_stored(practice: tuple, course: tuple, kind: str) -> None:
+    client, tokens, _, _ = practice
+    vid, v = next((vid, v) for vid, v in Manifest(course[0]).variants.items() if v["kind"] == kind)
+    owner = "s1" if v["number"] == 1 else "s2"
+    reply = client.post(f"/s/{tokens[owner]}/answer", json={"exercise": vid, "answer": "x"})
+    assert reply.status_code == 200
+    body = reply.json()
+    assert set(body) == {"correct", "mistake", "feedback", "score", "attempt"} and body["attempt"] >= 1
+    assert body["correct"] is not True and body["feedback"]
+
+
+@pytest.mark.parametrize("who,body,status", [
+    ("nobody", {"exercise": "EX1", "answer": "x"}, 404),          # unknown token
+    ("s1", {"exercise": "EX2", "answer": "x"}, 403),              # another student's variant
+    ("s1", {"exercise": "no-such-1", "answer": "x"}, 404),        # no such exercise
+    ("s1", {"exercise": "EX1"}, 422),                             # no answer
+    ("s1", {"exercise": "EX1", "answer": 42}, 422),               # not a string
+    ("s1", ["EX1", "x"], 422),                                    # not an object
+    ("s1", {"exercise": "EX1", "answer": "x" * 2001}, 413),       # answer over the limit
+])
+def test_refusals(practice: tuple, course: tuple, who: str, body: object, status: int) -> None:
+    client, tokens, _, _ = practice
+    ids = {"EX1": own(course[0], "closed-form", 1)[0], "EX2": own(course[0], "closed-form", 2)[0]}
+    if isinstance(body, dict) and body.get("exercise") in ids:
+        body = {**body, "exercise": ids[str(body["exercise"])]}
+    token = tokens.get(who, "A" * 22)
+    reply = client.post(f"/s/{token}/answer", json=body)
+    assert reply.status_code == status and "error" in reply.json()
+
+
+@pytest.mark.parametrize("raw,status", [(b"{not json", 422), (b"\xff\xfe", 422), (b"{" + b" " * 20000 + b"}", 413)])
+def test_malformed_and_oversize_bodies(practice: tuple, raw: bytes, status: int) -> None:
+    client, tokens, _, _ = practice
+    assert client.post(f"/s/{tokens['s1']}/answer", content=raw).status_code == status
+
+
+def test_preview_reads_or_points_at_the_column(practice: tuple, course: tuple) -> None:
+    client, tokens, _, _ = practice
+    vid, v = own(course[0], "closed-form")
+    good = client.post(f"/s/{tokens['s1']}/preview", json={"exercise": vid, "answer": v["answer"]}).json()
+    assert good["ok"] and good["latex"] == v["answer_latex"]
+    bad = client.post(f"/s/{tokens['s1']}/preview", json={"exercise": vid, "answer": "(x +"}).json()
+    assert not bad["ok"] and isinstance(bad["column"], int) and f"column {bad['column']}" in bad["message"]
+
+
+def test_student_page_shows_own_variant_only_with_strict_headers(practice: tuple, course: tuple) -> None:
+    client, tokens, _, _ = practice
+    page = client.get(f"/s/{tokens['s1']}")
+    assert page.status_code == 200
+    mine = [vid for vid, v in Manifest(course[0]).variants.items() if v["number"] == 1]
+    theirs = [vid for vid, v in Manifest(course[0]).variants.items() if v["number"] == 2]
+    assert all(f'id="{vid}"' in page.text for vid in mine) and not any(f'id="{vid}"' in page.text for vid in theirs)
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "cdn" not in page.text.lower()
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "inline script"
+    assert not re.search(r"\sstyle=|\son[a-z]+=", page.text), "inline style or event handler"
+    assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/static/katex/katex.min.js", "/static/katex/katex.min.css",
+                                  "/static/katex/contrib/auto-render.min.js",
+                                  "/static/katex/fonts/KaTeX_Main-Regular.woff2", "/static/app.js"])
+def test_katex_is_served_by_the_app(practice: tuple, path: str) -> None:
+    assert practice[0].get(path).status_code == 200
+
+
+def test_isolation_a_student_never_sees_another_students_answers(practice: tuple, course: tuple) -> None:
+    client, tokens, _, _ = practice
+    vid, _ = own(course[0], "closed-form", 1)
+    secret = "u^T M u + 12345 * 0"
+    assert client.post(f"/s/{tokens['s3']}/answer", json={"exercise": vid, "answer": secret}).status_code == 200
+    assert "12345" in client.get(f"/s/{tokens['s3']}").text
+    assert "12345" not in client.get(f"/s/{tokens['s1']}").text  # s1 has the same variant, not s3's answers
+    other, _ = own(course[0], "closed-form", 2)
+    assert client.post(f"/s/{tokens['s3']}/preview", json={"exercise": other, "answer": "x"}).status_code == 403
+    assert client.get(f"/s/{tokens['s3']}x").status_code == 404
+
+
+def test_form_without_script_needs_its_csrf_field(practice: tuple, course: tuple) -> None:
+    client, tokens, _, settings = practice
+    vid, v = own(course[0], "shape", 1)
+    token = tokens["s1"]
+    form = {"exercise": vid, "answer": "m x n", "csrf": "0" * 64}
+    assert client.post(f"/s/{token}/form", data=form).status_code == 403
+    key = client.app.state.service.csrf_key
+    form["csrf"] = csrf_token(key, "answer", token)
+    reply = client.post(f"/s/{token}/form", data=form, follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"] == f"/s/{token}#{vid}"
+    assert "m x n" in client.get(f"/s/{token}").text
+
+
+def test_dashboard_and_grades_need_the_instructor_token(practice: tuple, course: tuple) -> None:
+    client, tokens, instructor, _ = practice
+    for path in ("/i/{}", "/i/{}/grades.csv"):
+        assert client.get(path.format(tokens["s1"])).status_code == 404
+        assert client.get(path.format(instructor[:-1] + "x")).status_code == 404
+    page = client.get(f"/i/{instructor}")
+    assert page.status_code == 200 and "<svg" in page.text and "Ada Lovelace" in page.text
+
+
+def test_grades_csv_has_mcgen_grade_columns_and_counts_the_last_attempt(practice: tuple, course: tuple) -> None:
+    client, tokens, instructor, _ = practice
+    vid, v = own(course[0], "closed-form", 1)
+    token = tokens["s1"]
+    client.post(f"/s/{token}/answer", json={"exercise": vid, "answer": "0"})
+    last = client.post(f"/s/{token}/answer", json={"exercise": vid, "answer": v["answer"]}).json()
+    reply = client.get(f"/i/{instructor}/grades.csv")
+    assert reply.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(reply.text)))
+    assert tuple(reply.text.splitlines()[0].split(",")) == GRADE_COLUMNS
+    mine = [r for r in rows if r["student"] == "s1" and r["variant"] == vid]
+    assert len(mine) == 1 and mine[0]["attempt"] == str(last["attempt"]) and mine[0]["score"] == "1"
+
+
+def test_logs_carry_no_tokens_and_no_answers(practice: tuple, course: tuple, caplog: pytest.LogCaptureFixture) -> None:
+    client, tokens, instructor, _ = practice
+    vid, _ = own(course[0], "closed-form", 1)
+    with caplog.at_level(logging.DEBUG):
+        client.post(f"/s/{tokens['s1']}/answer", json={"exercise": vid, "answer": "secret_answer_987"})
+        client.get(f"/i/{instructor}")
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")  # httpx is the test's client
+    assert "/s/…/answer" in text
+    assert tokens["s1"] not in text and instructor not in text and "secret_answer_987" not in text
+
+
+def test_attempts_are_append_only(practice: tuple) -> None:
+    db = sqlite3.connect(practice[3].database)
+    for statement in ("UPDATE attempts SET score = 1", "DELETE FROM attempts"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute(statement)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_links_are_stable_across_restarts(course: tuple, tmp_path: Path) -> None:
+    manifest, roster = course
+    settings = Settings(str(manifest), str(tmp_path / "db.sqlite3"))
+    first = prepare(settings, read_roster(roster), "http://h:1")
+    again = prepare(settings, read_roster(roster), "http://h:1")
+    text = first.links.read_text()
+    assert text == again.links.read_text() and first.instructor == again.instructor
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["student", "name", "url"] and len(rows) == 4
+    assert all(re.fullmatch(r"http://h:1/s/[A-Za-z0-9_-]{22}", url) for _, _, url in rows[1:])
+    assert first.links.parent == tmp_path and (first.links.stat().st_mode & 0o077) == 0
+
+
+def test_exam_mode_withholds_feedback_until_released_and_limits_attempts(course: tuple, tmp_path: Path) -> None:
+    client, tokens, instructor, _ = start(course, tmp_path, mode="exam", attempts=2, answer_burst=3.0,
+                                         answer_rate=0.01)
+    vid, v = own(course[0], "closed-form", 1)
+    token = tokens["s1"]
+    with client:
+        held = client.post(f"/s/{token}/answer", json={"exercise": vid, "answer": v["answer"]}).json()
+        assert held["correct"] is None and held["score"] is None and held["attempt"] == 1
+        key = client.app.state.service.csrf_key
+        assert client.post(f"/i/{instructor}/release", data={"release": "1", "csrf": "bad"}).status_code == 403
+        released = client.post(f"/i/{instructor}/release", follow_redirects=False,
+                               data={"release": "1", "csrf": csrf_token(key, "release", instructor)})
+        assert released.status_code == 303
+        shown = client.post(f"/s/{token}/answer", json={"exercise": vid, "answer": v["answer"]}).json()
+        assert shown["correct"] is True and shown["attempt"] == 2
+        spent = client.post(f"/s/{token}/answer", json={"exercise": vid, "answer": v["answer"]})
+        assert spent.status_code == 409
+        limited = client.post(f"/s/{token}/answer", json={"exercise": vid, "answer": v["answer"]})
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
