@@ -90,12 +90,13 @@ function wire(form, base) {
       const outcome = data.correct === true ? "correct" : data.correct === false ? "wrong" : "stored";
       verdict.classList.add(outcome);
       let text = "Attempt " + data.attempt + ": ";
-      if (data.correct === true) text += "correct. ";
-      else if (data.correct === false) text += (data.mistake ? "not right (" + data.mistake + "). " : "not right. ");
+      if (data.correct === false) text += (data.mistake ? "not right (" + data.mistake + "). " : "not right. ");
       text += data.feedback;
       if (data.score !== null && data.score !== undefined) text += " Score " + data.score + ".";
       verdict.textContent = text;
-      if (left) left.textContent = "Attempt " + data.attempt + " stored.";
+      const limit = parseInt(document.body.dataset.limit || "", 10);
+      if (left) left.textContent = limit ? (limit - data.attempt) + " of " + limit + " attempts left"
+                                         : data.attempt + (data.attempt === 1 ? " attempt" : " attempts") + " so far";
     }).catch(function () {
       button.disabled = false;
       verdict.classList.add("wrong");
