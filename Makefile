@@ -13,7 +13,8 @@ PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml
 # Problem files that are rows of an identity table (a top-level `table = "…"` key).
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
-.PHONY: slides sheets test tex maxima chromium mathjax venv clean picture sheet-picture export-picture
+.PHONY: slides sheets test tex maxima chromium mathjax postgresql venv clean picture sheet-picture export-picture \
+	serve-pictures
 
 slides: venv tex
 	$(BIN)/mcgen slides $(PROBLEMS) -o out/
@@ -48,8 +49,12 @@ SLIDE_PAGE ?= 42
 picture: slides
 	pdftoppm -png -r 80 -f $(SLIDE_PAGE) -l $(SLIDE_PAGE) -singlefile out/slides.pdf docs/slide
 
-test: venv tex maxima chromium mathjax
+test: venv tex maxima chromium mathjax postgresql
 	$(BIN)/python -m pytest
+
+# The README's pictures of `mcgen serve`: the browser test's Chromium saves a student page and the dashboard.
+serve-pictures: venv chromium
+	MCGEN_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_serve_browser.py
 
 venv: $(STAMP)
 
@@ -83,12 +88,17 @@ MAXIMA_SHARE := $(wildcard /usr/share/maxima/*/share/linearalgebra/linearalgebra
 maxima:
 	$(call apt,maxima $(or $(MAXIMA_SHARE),/usr/share/maxima/share/linearalgebra.mac),maxima maxima-share,Maxima)
 
-# Headless Chromium renders exported questions with MathJax (the README's picture, tests/test_export_preview.py).
+# Headless Chromium renders exported questions with MathJax (the README's picture, tests/test_export_preview.py)
+# and runs the student page of mcgen serve (tests/test_serve_browser.py).
 chromium:
 	$(call apt,chromium,chromium,Chromium)
 
 mathjax:
 	$(call apt,/usr/share/javascript/mathjax/MathJax.js,libjs-mathjax,MathJax)
+
+# A real PostgreSQL server for the tests of mcgen serve (tests/test_serve_postgres.py starts its own).
+postgresql:
+	$(call apt,/usr/lib/postgresql/*/bin/initdb,postgresql,PostgreSQL)
 
 clean:
 	rm -rf out/* $(VENV) .pytest_cache

@@ -4,16 +4,21 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Sequence
 
+import psycopg
 from click.testing import CliRunner
 
 from generator.cli import main
@@ -109,3 +114,109 @@ def links(path: Path) -> dict[str, str]:
     """student id → token, from links.csv."""
     with path.open(encoding="utf-8", newline="") as handle:
         return {row["student"]: row["url"].rsplit("/s/", 1)[1] for row in csv.DictReader(handle)}
+
+
+def burst(url: str, targets: Sequence[tuple[str, str, str]], count: int, tag: str, threads: int = 8,
+          kill: Server | None = None, kill_after: int = 0) -> list[tuple[str, str, str, int]]:
+    """Submit `count` distinct answers from `threads` clients over targets (token, student, exercise).
+
+    Returns the acknowledged ones as (student, exercise, answer, attempt). With `kill`, the server is
+    SIGKILLed as soon as `kill_after` submissions were acknowledged, while the others are in flight.
+    """
+    acked: list[tuple[str, str, str, int]] = []
+    lock, numbers = threading.Lock(), iter(range(count))
+
+    def client() -> None:
+        while True:
+            with lock:
+                k = next(numbers, None)
+            if k is None:
+                return
+            token, student, exercise = targets[k % len(targets)]
+            answer = f"{tag}{k}"  # distinct texts, so each can be found exactly once afterwards
+            try:
+                status, body = call(f"{url}/s/{token}/answer", {"exercise": exercise, "answer": answer}, timeout=30)
+            except OSError:
+                return  # the server is gone: this one was never acknowledged
+            if status == 200:
+                with lock:
+                    acked.append((student, exercise, answer, int(body["attempt"])))
+
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    if kill is not None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while len(acked) < kill_after and time.monotonic() < deadline and any(w.is_alive() for w in workers):
+            time.sleep(0.001)
+        kill.kill()
+    for w in workers:
+        w.join()
+    return acked
+
+
+class Postgres:
+    """A throw-away PostgreSQL server from Debian's binaries, on a free port, its data in a fresh directory.
+
+    initdb and postgres refuse to run as root: as root they run as the package's `postgres` user (or `nobody`).
+    """
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not found:
+            raise RuntimeError("PostgreSQL is not installed; make test installs it (Debian's postgresql)")
+        bin_dir = found[-1].parent
+        self.data = Path(tempfile.mkdtemp(prefix="mcgen-pg-"))
+        self.port = free_port()
+        user = None
+        if os.geteuid() == 0:
+            name = "postgres" if _has_user("postgres") else "nobody"
+            user = pwd.getpwnam(name)
+            os.chown(self.data, user.pw_uid, user.pw_gid)
+        run_as = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
+        subprocess.run([str(bin_dir / "initdb"), "-D", str(self.data / "db"), "-U", "mcgen", "--auth=trust",
+                        "-E", "UTF8"], check=True, capture_output=True, **run_as)  # type: ignore[call-overload]
+        self.log = (self.data / "server.log").open("w")
+        if user:
+            os.chown(self.data / "server.log", user.pw_uid, user.pw_gid)
+        self.process = subprocess.Popen(
+            [str(bin_dir / "postgres"), "-D", str(self.data / "db"), "-p", str(self.port), "-k", str(self.data),
+             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, **run_as)
+        self.url = f"postgresql://mcgen@127.0.0.1:{self.port}/postgres"
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                psycopg.connect(self.url, connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"postgres did not start: {(self.data / 'server.log').read_text()}")
+                time.sleep(0.2)
+
+    def database(self, name: str) -> str:
+        """A fresh, empty database on the server; its URL."""
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql://mcgen@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown) and remove its data."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
