@@ -34,8 +34,8 @@ from generator.grading.manifest import Manifest  # noqa: E402
 from generator.serve.service import Settings  # noqa: E402
 
 RATE = Settings.answer_rate  # submissions a second per token that mcgen serve accepts on average
-HOSTILE = ["((((((((((((((((((((((((((((((((((x))))))))))))))))))))))))))))))))))", "\\frac{\\frac{", "x" * 2001,
-           "\x00\x01\x02", "𝕏 ∂∂∂ ∑∑", "} { ] [ \\\\ \\left", "A^{-T^{-T^{-T}}}", "'; DROP TABLE attempts; --"]
+HOSTILE = ["(" * 40 + "x" + ")" * 40, "\\frac{\\frac{", "x" * 2001, "\x00\x01\x02", "𝕏 ∂∂∂ ∑∑",
+           "} { ] [ \\\\ \\left", "A^{-T^{-T^{-T}}}", "'; DROP TABLE attempts; --"]
 
 
 def answers(variant: dict) -> tuple[list[str], list[str]]:

@@ -1,4 +1,4 @@
-"""Where submissions live: SQLite (WAL, fsync on commit) or PostgreSQL behind one interface; writes are group-committed."""
+"""Where submissions live: SQLite (WAL, fsync per commit) or PostgreSQL, one interface; writes group-committed."""
 from __future__ import annotations
 
 import queue
