@@ -371,6 +371,7 @@ def serve(manifest: Path, roster: Path | None, db: Path, database: str | None, h
         raise GeneratorError(f"--workers: expected at least 1, found {workers}")
     graders = max(1, (os.cpu_count() or 1) // workers)  # one grading process per core, shared among app processes
     settings = Settings(str(manifest), database or str(db), mode, attempts, graders)
+    serve_run.check_port(host, port)
     url = serve_run.base_url(host, port)
     prepared = serve_run.prepare(settings, sheet_plan.read_roster(roster) if roster else None, url)
     click.echo(f"serving {len(prepared.students)} student(s) at {url} ({mode} mode); "

@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
+
+from generator.cli import main
 
 from generator.grading.manifest import Manifest
 from generator.serve.app import create_app
@@ -229,3 +232,22 @@ def test_exam_mode_withholds_feedback_until_released_and_limits_attempts(course:
         assert spent.status_code == 409
         limited = client.post(f"/s/{token}/answer", json={"exercise": vid, "answer": v["answer"]})
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--manifest", "{tmp}/none.json"], "none.json: cannot read the file"),
+    (["--manifest", "{roster}"], "line 1, column 1"),
+    (["--manifest", "{manifest}", "--roster", "{manifest}"], "expected a header with the columns id and name"),
+    (["--manifest", "{manifest}", "--database", "mysql://x"], "expected a PostgreSQL URL"),
+    (["--manifest", "{manifest}", "--attempts", "0"], "--attempts: expected at least 1"),
+    (["--manifest", "{manifest}", "--workers", "0"], "--workers: expected at least 1"),
+    (["--manifest", "{manifest}", "--mode", "quiz"], "'quiz' is not one of 'practice', 'exam'"),
+    (["--manifest", "{manifest}", "--port", "99999"], "--port 99999: cannot listen there"),
+])
+def test_serve_refuses_bad_input_in_one_line_before_writing(course: tuple, tmp_path: Path, args: list[str],
+                                                            message: str) -> None:
+    manifest, roster = course
+    values = {"tmp": tmp_path, "manifest": manifest, "roster": roster}
+    result = CliRunner().invoke(main, ["serve", *(a.format(**values) for a in args), "--db", f"{tmp_path}/db/x.db"])
+    assert result.exit_code == 1 and message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "db").exists()

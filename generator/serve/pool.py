@@ -102,6 +102,11 @@ class GradingPool:
                 continue
             worker = self.workers[k]
             assert worker is not None
+            if not worker.process.is_alive():  # died while idle (killed from outside): not this answer's doing
+                worker.kill()
+                await self._spawn(k)
+                worker = self.workers[k]
+                assert worker is not None
             try:
                 worker.conn.send((task, vid, answer))
                 result = await worker.receive(self.budget)

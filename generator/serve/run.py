@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -29,6 +30,17 @@ class Prepared:
 def base_url(host: str, port: int) -> str:
     """The address students open (an IPv6 host in brackets)."""
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse in one line, before anything starts, an address the server could not listen on."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except (OSError, OverflowError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise GeneratorError(f"--host {host} --port {port}: cannot listen there ({reason})") from None
 
 
 def links_path(settings: Settings) -> Path:
