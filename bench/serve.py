@@ -62,6 +62,7 @@ class Client:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        """(status, body) of one request on the kept-alive connection."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
@@ -109,6 +110,7 @@ async def student(port: int, token: str, mine: list[tuple[str, list[str], list[s
 
 
 async def pinger(port: int, until: float, log: dict) -> None:
+    """GET /ping until `until`, noting each latency."""
     client = Client(port)
     while time.perf_counter() < until:
         start = time.perf_counter()
@@ -118,6 +120,7 @@ async def pinger(port: int, until: float, log: dict) -> None:
 
 
 def main() -> None:
+    """Build, serve, load, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)

@@ -35,6 +35,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def start(course: tuple[Path, Path], tmp: Path, **options: object) -> tuple[TestClient, dict[str, str], str, Settings]:
+    """Prepare a database and give a test client of an app over it: (client, tokens, instructor, settings)."""
     manifest, roster = course
     settings = Settings(str(manifest), str(tmp / "db.sqlite3"), **options)  # type: ignore[arg-type]
     prepared = prepare(settings, read_roster(roster), "http://testserver")
@@ -43,6 +44,7 @@ def start(course: tuple[Path, Path], tmp: Path, **options: object) -> tuple[Test
 
 @pytest.fixture(scope="module")
 def practice(course: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """One running practice-mode app for the module."""
     client, tokens, instructor, settings = start(course, tmp_path_factory.mktemp("practice"))
     with client:
         yield client, tokens, instructor, settings

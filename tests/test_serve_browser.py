@@ -20,6 +20,7 @@ STUDENTS = (("s1001", "Ada Lovelace"), ("s1002", "Alan Turing"))
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path, dict[str, str]]]:
+    """A real server of two variants and two students: (server, manifest, tokens)."""
     out = tmp_path_factory.mktemp("browser")
     manifest = build_manifest(out / "sheet", variants=2)
     roster = write_roster(out / "roster.csv", STUDENTS)
@@ -32,6 +33,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, P
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Page]:
+    """A page of Debian's headless Chromium, desktop-sized."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": 960, "height": 1000}, device_scale_factor=1)
@@ -40,6 +42,7 @@ def page() -> Iterator[Page]:
 
 
 def shots() -> Path | None:
+    """Where screenshots go (MCGEN_SCREENSHOTS), or None."""
     where = os.environ.get("MCGEN_SCREENSHOTS")
     return Path(where) if where else None
 

@@ -13,6 +13,7 @@ from servekit import build_manifest
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-variant manifest of problems/sheets."""
     return build_manifest(tmp_path_factory.mktemp("pool") / "sheet", variants=1)
 
 

@@ -20,6 +20,7 @@ STUDENTS = [(f"p{k:02}", f"Student {k}") for k in range(20)]
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
+    """One PostgreSQL server for the module; each test makes its own database."""
     server = Postgres()
     try:
         yield server
@@ -29,6 +30,7 @@ def postgres() -> Iterator[Postgres]:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A two-variant manifest and a roster of 20."""
     out = tmp_path_factory.mktemp("pg")
     return build_manifest(out / "sheet", variants=2), write_roster(out / "roster.csv", STUDENTS)
 

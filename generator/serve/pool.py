@@ -62,6 +62,7 @@ class _Worker:
         return self.conn.recv()
 
     def kill(self) -> None:
+        """End the worker process and close its pipe."""
         self.process.kill()
         self.process.join()
         self.conn.close()
