@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/serve.py [--students 200] [--seconds 10] [--workers 
 
 One run: a sheet of problems/sheets (6 variants, seed 2024, no PDF) and a roster of N students;
 `mcgen serve` on SQLite in a process of its own; N concurrent students (keep-alive connections)
-each submit answers to their own exercises as fast as the answers come back: right answers,
+each submit answers to their own exercises as fast as the app's rate per token allows (Settings.answer_rate,
+so students × rate are offered in all): right answers,
 the usual mistakes (transposed, negated, scaled, with stray spaces so the grader's memo does
 not answer them all), and hostile ones (unreadable text, deep nesting, over-long answers, an
 exercise of someone else, a made-up token). Then the same students hit the trivial /ping for the
@@ -175,8 +176,11 @@ def main() -> None:
     statuses = ", ".join(f"{s}: {n}" for s, n in sorted(log["status"].items()))
     print(f"mcgen serve, SQLite, {args.workers} app process(es); {args.students} concurrent students, "
           f"{args.seconds:g} s per phase")
+    print(f"  offered by the students:              {args.students * RATE:8.1f} /s   ({RATE:g} a second each, the limit)")
     print(f"  graded, durably stored submissions:   {rate:8.1f} /s   (target >= 300)")
     print(f"  latency p50 / p99:                    {p50:8.1f} ms / {p99:.1f} ms   (target p99 <= 250)")
+    p90, worst = lat[int(0.90 * (len(lat) - 1))] * 1000, lat[-1] * 1000
+    print(f"  latency p90 / max:                    {p90:8.1f} ms / {worst:.1f} ms")
     print(f"  trivial endpoint /ping:               {ping_rate:8.1f} /s")
     print(f"  ratio submissions / ping:             {rate / ping_rate:8.3f}")
     print(f"  responses by status:                  {statuses}")

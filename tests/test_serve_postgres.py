@@ -50,8 +50,8 @@ def test_two_app_processes_number_attempts_without_gaps_or_repeats(postgres: Pos
     server = Server(manifest, ["--roster", str(roster), "--database", url, "--workers", "2"], tmp_path / "log")
     try:
         tokens = links(manifest.parent / "links.csv")
-        acked = burst(server.url, targets(manifest, tokens), count=300, tag="pg", threads=12)
-        assert len(acked) == 300
+        acked = burst(server.url, targets(manifest, tokens), count=200, tag="pg", threads=12)  # 10 a student
+        assert len(acked) == 200
         status, page = call(f"{server.url}/i/{server.instructor}")
         assert status == 200 and "Student 3" in page
     finally:

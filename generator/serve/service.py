@@ -29,8 +29,8 @@ class Settings:
     mode: str = "practice"
     attempts: int | None = None  # per exercise; None: unlimited
     graders: int = 1  # grading worker processes per app process
-    answer_rate: float = 5.0  # submissions per second per token, on average …
-    answer_burst: float = 20.0  # … with bursts of this many
+    answer_rate: float = 2.0  # submissions per second per token, on average … (a person needs far fewer)
+    answer_burst: float = 10.0  # … with bursts of this many
     preview_rate: float = 10.0
     preview_burst: float = 40.0
     budget: float = TIME_BUDGET  # seconds one answer may take to grade

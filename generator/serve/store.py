@@ -14,6 +14,7 @@ from ..errors import GeneratorError
 from . import schema
 
 BATCH = 512  # submissions written by one commit at most: one fsync acknowledges them all
+CHECKPOINT_EVERY = 1.0  # seconds between SQLite checkpoints (the log copied into the database file)
 ATTEMPT_COLUMNS = ("seq", "student", "exercise", "attempt", "answer", "reading", "graded", "correct", "mistake",
                    "feedback", "score", "created")
 
@@ -217,6 +218,12 @@ class Store:
 
     def _write_loop(self) -> None:
         conn, stop = self._connect(), False
+        done = threading.Event()
+        if not self.postgres:
+            # Checkpoints copy the log into the database file and fsync it: a thread of their own does that,
+            # so a commit (and the students waiting on it) never waits for one.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            threading.Thread(target=self._checkpoint_loop, args=(done,), name="mcgen-checkpoint", daemon=True).start()
         while not stop:
             batch: list[tuple[Submission, Future]] = []
             item = self._queue.get()
@@ -232,6 +239,14 @@ class Store:
                 stop = True  # None asks the writer to stop once the batch before it is written
             if batch:
                 self._write(conn, batch)
+        done.set()
+        conn.close()
+
+    def _checkpoint_loop(self, done: threading.Event) -> None:
+        conn = self._connect()
+        while not done.wait(CHECKPOINT_EVERY):
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never blocks the writer; skips what it cannot copy yet
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         conn.close()
 
     def _write(self, conn: Any, batch: list[tuple[Submission, Future]]) -> None:
