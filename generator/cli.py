@@ -369,7 +369,9 @@ def serve(manifest: Path, roster: Path | None, db: Path, database: str | None, h
                              "use --db for an SQLite file")
     if workers < 1:
         raise GeneratorError(f"--workers: expected at least 1, found {workers}")
-    graders = max(1, (os.cpu_count() or 1) // workers)  # one grading process per core, shared among app processes
+    # Two grading processes per core, shared among the app processes: an answer that runs out its budget
+    # holds one of them, and the others go on grading.
+    graders = max(2, 2 * (os.cpu_count() or 1) // workers)
     settings = Settings(str(manifest), database or str(db), mode, attempts, graders)
     serve_run.check_port(host, port)
     url = serve_run.base_url(host, port)

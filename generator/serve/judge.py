@@ -22,11 +22,6 @@ class Judge:
     def __init__(self, manifest: Manifest, credit: Mapping[str, float] | None = None):
         self.manifest, self.weights = manifest, credit_table(credit)
 
-    def warm(self) -> None:
-        """Derive every variant now, so no student waits for the first derivation of theirs."""
-        for vid in self.manifest.variants:
-            self.manifest.derivation(vid)
-
     def grade(self, vid: str, answer: str) -> dict[str, Any]:
         """The verdict as a plain dict (graded, correct, mistake, feedback, score) and how the answer reads."""
         variant = self.manifest.variants[vid]

@@ -9,11 +9,19 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import zygote
 from .judge import Judge
 
-TIME_BUDGET = 3.0  # seconds for one answer (grading or preview) before its worker is killed
+# Workers fork from a server process that imported the grader and derived the manifest once (zygote):
+# a killed worker's replacement starts warm in milliseconds, so an overrun costs its budget and little more.
+WORKER_MODULES = ["generator.serve.judge", "generator.serve.zygote"]
+
+TIME_BUDGET = 1.0  # seconds for one answer (grading or preview) before its worker is killed; a few ms is usual
 MEMORY_BUDGET = 2 << 30  # bytes of address space per worker
-START_BUDGET = 300.0  # seconds for a worker to load the manifest and derive every variant
+START_BUDGET = 120.0  # seconds for a worker to start and load the manifest
+SLOW_AFTER = 0.1  # seconds after which an answer's worker gives way to the others (lowest CPU priority)
+DERIVE_BUDGET = 120.0  # seconds for a worker to derive a variant it has not derived yet (trusted input)
+DERIVED = "derived"  # what a worker says when the variant is ready and the answer's budget starts
 TOO_SLOW = {"graded": True, "correct": False, "mistake": "other", "score": 0.0, "reading": "",
             "feedback": "Your answer took too long to read. Write it more simply."}
 PREVIEW_TOO_SLOW = {"ok": False, "latex": "", "message": "this answer takes too long to read", "column": None}
@@ -22,17 +30,24 @@ CRASHED = {"graded": True, "correct": False, "mistake": "other", "score": 0.0, "
 
 
 def _work(conn: Connection, manifest: str, credit: Mapping[str, float] | None) -> None:
-    """A worker's life: load and derive, say ready, then answer requests until the pipe closes."""
+    """A worker's life: take the manifest, say ready, then answer requests until the pipe closes.
+
+    The variants come derived from the fork server (zygote); one it lacks is derived when first asked for,
+    outside the answer's budget.
+    """
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BUDGET, MEMORY_BUDGET))
-    from ..grading.manifest import Manifest  # noqa: PLC0415 - imported in the worker after its limits are set
-    judge = Judge(Manifest(Path(manifest)), credit)
-    judge.warm()
+    judge = Judge(zygote.manifest_for(manifest), credit)
     conn.send("ready")
     while True:
         try:
             task, vid, answer = conn.recv()
         except (EOFError, OSError):
             return
+        try:
+            judge.manifest.derivation(vid)  # derived once per worker: trusted work, outside the answer's budget
+        except Exception:  # noqa: BLE001 - the manifest was checked at start; the grading below reports any failure
+            pass
+        conn.send(DERIVED)
         try:
             result = judge.grade(vid, answer) if task == "grade" else judge.preview(vid, answer)
         except Exception:  # noqa: BLE001 - out of memory, or a bug: a verdict for this answer, the worker lives on
@@ -82,12 +97,15 @@ class GradingPool:
     async def start(self) -> None:
         """Start the workers and wait until each has derived the manifest's variants."""
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # workers share two cores with the web server
+        os.environ[zygote.VARIABLE] = self.manifest  # read by the fork server when it starts (once per process)
         self.workers = [None] * self.size
         await asyncio.gather(*(self._spawn(k) for k in range(self.size)))
         self.tasks = [asyncio.create_task(self._serve(k)) for k in range(self.size)]
 
     async def _spawn(self, k: int) -> None:
-        worker = _Worker(multiprocessing.get_context("spawn"), self.manifest, self.credit)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(WORKER_MODULES)
+        worker = _Worker(context, self.manifest, self.credit)
         try:
             message = await worker.receive(START_BUDGET)
         except (TimeoutError, EOFError, OSError):
@@ -108,18 +126,30 @@ class GradingPool:
                 await self._spawn(k)
                 worker = self.workers[k]
                 assert worker is not None
+            retire = False
             try:
                 worker.conn.send((task, vid, answer))
-                result = await worker.receive(self.budget)
+                if await worker.receive(DERIVE_BUDGET) != DERIVED:
+                    raise EOFError("the worker broke the protocol")
+                try:
+                    result = await worker.receive(min(SLOW_AFTER, self.budget))
+                except TimeoutError:
+                    # A slow answer goes on with what CPU is left over, so it cannot slow everyone else's;
+                    # its worker's priority cannot be raised again without privileges: a fresh one afterwards.
+                    retire = True
+                    os.setpriority(os.PRIO_PROCESS, worker.process.pid, 19)
+                    result = await worker.receive(max(0.0, self.budget - SLOW_AFTER))
             except (TimeoutError, EOFError, OSError):
                 # The answer overran its budget or killed the worker: a verdict for it, a fresh worker for the rest.
                 result = (TOO_SLOW if worker.process.is_alive() else CRASHED) if task == "grade" else PREVIEW_TOO_SLOW
-                worker.kill()
+                retire = True
                 self.restarts += 1
-                self.workers[k] = None
-                await self._spawn(k)
             if not done.done():
                 done.set_result(result)
+            if retire:
+                worker.kill()
+                self.workers[k] = None
+                await self._spawn(k)
 
     async def run(self, task: str, vid: str, answer: str) -> dict[str, Any]:
         """Grade ("grade") or preview ("preview") one answer to variant `vid`."""

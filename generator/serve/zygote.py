@@ -1,0 +1,32 @@
+"""Imported once by the grading workers' fork server: the manifest derived there, so every worker forks warm."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..grading.manifest import Manifest
+
+VARIABLE = "MCGEN_GRADING_MANIFEST"  # the manifest the fork server derives, set by the pool before it starts
+
+
+def _warm() -> Manifest | None:
+    path = os.environ.get(VARIABLE)
+    if not path:
+        return None
+    try:
+        manifest = Manifest(Path(path))
+        for vid in manifest.variants:
+            manifest.derivation(vid)
+    except Exception:  # noqa: BLE001 - never break the fork server: workers then derive on demand
+        return None
+    return manifest
+
+
+MANIFEST = _warm()
+
+
+def manifest_for(path: str) -> Manifest:
+    """The warm manifest when it is the one asked for (a worker forked from the server), else a fresh one."""
+    if MANIFEST is not None and str(MANIFEST.path) == path:
+        return MANIFEST
+    return Manifest(Path(path))
