@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from generator.cli import main
 
+from generator.grading.gradebook import OUTPUT_COLUMNS
 from generator.grading.manifest import Manifest
 from generator.serve.app import create_app
 from generator.serve.guard import csrf_token
@@ -112,7 +113,7 @@ def test_preview_reads_or_points_at_the_column(practice: tuple, course: tuple) -
     good = client.post(f"/s/{tokens['s1']}/preview", json={"exercise": vid, "answer": v["answer"]}).json()
     assert good["ok"] and good["latex"] == v["answer_latex"]
     bad = client.post(f"/s/{tokens['s1']}/preview", json={"exercise": vid, "answer": "(x +"}).json()
-    assert not bad["ok"] and isinstance(bad["column"], int) and f"column {bad['column']}" in bad["message"]
+    assert not bad["ok"] and isinstance(bad["column"], int) and f"column {bad['column']}" in bad["message"].lower()
 
 
 def test_student_page_shows_own_variant_only_with_strict_headers(practice: tuple, course: tuple) -> None:
@@ -179,9 +180,13 @@ def test_grades_csv_has_mcgen_grade_columns_and_counts_the_last_attempt(practice
     reply = client.get(f"/i/{instructor}/grades.csv")
     assert reply.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(reply.text)))
-    assert tuple(reply.text.splitlines()[0].split(",")) == GRADE_COLUMNS
+    assert tuple(reply.text.splitlines()[0].split(",")) == GRADE_COLUMNS == (*OUTPUT_COLUMNS, "attempt", "time")
     mine = [r for r in rows if r["student"] == "s1" and r["variant"] == vid]
-    assert len(mine) == 1 and mine[0]["attempt"] == str(last["attempt"]) and mine[0]["score"] == "1"
+    assert [r["attempt"] for r in mine] == [str(n) for n in range(1, last["attempt"] + 1)]  # every attempt kept
+    counts = [r for r in mine if r["counted"] == "yes"]
+    assert len(counts) == 1 and counts[0]["attempt"] == str(last["attempt"]) and counts[0]["score"] == "1"
+    assert all("superseded by line " + counts[0]["line"] in r["error"] for r in mine if r is not counts[0])
+    assert counts[0]["echo"] == v["answer_latex"]
 
 
 def test_logs_carry_no_tokens_and_no_answers(practice: tuple, course: tuple, caplog: pytest.LogCaptureFixture) -> None:

@@ -62,7 +62,7 @@ def test_a_student_types_latex_sees_it_read_submits_and_the_dashboard_shows_it(
     page.keyboard.type("\\left(" + v["answer_latex"] + "\\right")  # an unclosed bracket first: an error …
     error = page.locator(f"#{vid}-preview.error")
     error.wait_for()
-    assert "column" in error.inner_text()
+    assert "column" in error.inner_text().lower()
     page.keyboard.type(")")  # … then closed
     preview = page.locator(f"#{vid}-preview .reading .katex")
     preview.wait_for()

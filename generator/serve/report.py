@@ -6,24 +6,25 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..grading.gradebook import OUTPUT_COLUMNS, _csv_text
+from ..grading.policy import counted as policy_pick
 from ..grading.verdict import MISTAKES
 from .course import Course
 from .store import Attempt
 
 OUTCOMES = ("correct", *MISTAKES, "ungraded")
 GRADE_COLUMNS = (*OUTPUT_COLUMNS, "attempt", "time")
+POLICY = "last"  # which attempt counts, as mcgen grade's default
 COMMON = 5  # wrong answers shown per question
 RECENT = 20  # latest submissions shown
 
 
-def counted(attempts: Sequence[Attempt], policy: str = "last") -> dict[tuple[str, str], Attempt]:
-    """The attempt that counts for each (student, exercise) under the duplicate policy (`last`, as mcgen grade)."""
-    if policy != "last":
-        raise ValueError(f"unknown policy {policy!r}")
-    chosen: dict[tuple[str, str], Attempt] = {}
+def counted(attempts: Sequence[Attempt], policy: str = POLICY) -> dict[tuple[str, str], Attempt]:
+    """The graded attempt that counts for each (student, exercise) under mcgen grade's duplicate policy."""
+    groups: dict[tuple[str, str], list[Attempt]] = {}
     for a in sorted(attempts, key=lambda a: a.seq):
-        chosen[(a.student, a.exercise)] = a
-    return chosen
+        if a.graded:
+            groups.setdefault((a.student, a.exercise), []).append(a)
+    return {key: group[policy_pick([a.score or 0.0 for a in group], policy)] for key, group in groups.items()}
 
 
 def outcome(a: Attempt) -> str:
@@ -75,15 +76,21 @@ def recent(attempts: Sequence[Attempt]) -> list[Attempt]:
     return sorted(attempts, key=lambda a: a.seq, reverse=True)[:RECENT]
 
 
-def grades_csv(course: Course, attempts: Sequence[Attempt]) -> str:
-    """mcgen grade's columns plus attempt and time: one row per student and exercise, the counted attempt."""
+def grades_csv(course: Course, attempts: Sequence[Attempt], policy: str = POLICY) -> str:
+    """mcgen grade's columns plus attempt and time: every attempt, `counted` saying which one counts."""
+    chosen = {a.seq: a for a in counted(attempts, policy).values()}
+    final = {(a.student, a.exercise): a.seq for a in chosen.values()}
     rows = []
-    for (_, exercise), a in sorted(counted(attempts).items()):
-        variant = course.manifest.variants.get(exercise, {})
-        kind = str(variant.get("kind", "closed-form"))
-        error = ("" if a.graded else f"a {kind!r} question is not graded automatically") or \
-                ("empty answer" if not a.answer.strip() else "")
-        score = f"{a.score:g}" if a.graded and a.score is not None else "0"
-        rows.append([str(a.seq), a.student, exercise, str(variant.get("problem", exercise)), a.answer, score,
-                     a.mistake or "", a.feedback, error, str(a.attempt), a.created])
+    for a in sorted(attempts, key=lambda a: a.seq):
+        variant = course.manifest.variants.get(a.exercise, {})
+        if not a.graded:
+            error = "not graded automatically"
+        elif a.seq not in chosen:
+            error = f"superseded by line {final[(a.student, a.exercise)]} (policy {policy})"
+        else:
+            error = "empty answer" if not a.answer.strip() else ""
+        score = f"{a.score:g}" if a.graded and a.score is not None else ""
+        rows.append([str(a.seq), a.student, a.exercise, str(variant.get("problem", a.exercise)), a.answer, score,
+                     a.mistake or "", a.feedback, error, "yes" if a.seq in chosen else "no", "", a.reading,
+                     str(a.attempt), a.created])
     return _csv_text(GRADE_COLUMNS, rows)
