@@ -14,7 +14,7 @@ HINTS = {
     "closed-form": r"Text such as A^T x or LaTeX such as \mathbf{A}^\top \mathbf{x}.",
     "numeric": "A matrix such as [[1, 2], [3, 4]] or [1 2; 3 4]; fractions as 3/4.",
     "shape": "Rows × columns, such as m x n.",
-    "fill-step": "The right-hand side of the missing step, as text or LaTeX.",
+    "fill-step": r"The right-hand side of the missing step, in index notation such as \sum_{k} A_{ik} x_{k}.",
 }
 
 
