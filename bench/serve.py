@@ -150,7 +150,7 @@ def main() -> None:
             by_number.setdefault(v["number"], []).append((vid, *answers(v)))
         numbers = sorted(by_number)
         students = sorted(tokens)
-        square_m = {vid for vid, v in manifest.variants.items() if v["kind"] in ("closed-form", "fill-step")
+        square_m = {vid for vid, v in manifest.variants.items() if v["kind"] == "closed-form"
                     and len(set(v["shapes"].get("M", [1, 2]))) == 1}  # where M M M … is a valid product
         log: dict = {"status": {}, "latency": [], "stored": 0, "slow": 0, "slow_sent": set(),
                      "slow_targets": square_m}

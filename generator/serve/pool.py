@@ -20,6 +20,7 @@ TIME_BUDGET = 1.0  # seconds for one answer (grading or preview) before its work
 MEMORY_BUDGET = 2 << 30  # bytes of address space per worker
 START_BUDGET = 120.0  # seconds for a worker to start and load the manifest
 SLOW_AFTER = 0.1  # seconds after which an answer's worker gives way to the others (lowest CPU priority)
+SLOW_AT_ONCE = 2  # slow answers finishing on the side, per worker slot; more wait in their slot
 DERIVE_BUDGET = 120.0  # seconds for a worker to derive a variant it has not derived yet (trusted input)
 DERIVED = "derived"  # what a worker says when the variant is ready and the answer's budget starts
 TOO_SLOW = {"graded": True, "correct": False, "mistake": "other", "score": 0.0, "reading": "",
@@ -93,6 +94,7 @@ class GradingPool:
         self.tasks: list[asyncio.Task] = []
         self.workers: list[_Worker | None] = []
         self.restarts = 0  # workers replaced after an overrun or a crash
+        self.slow: set[asyncio.Task] = set()  # slow answers finishing on the side
 
     async def start(self) -> None:
         """Start the workers and wait until each has derived the manifest's variants."""
@@ -105,7 +107,8 @@ class GradingPool:
     async def _spawn(self, k: int) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(WORKER_MODULES)
-        worker = _Worker(context, self.manifest, self.credit)
+        # Starting a process waits for the fork server to fork: in a thread, so the event loop goes on meanwhile.
+        worker = await asyncio.to_thread(_Worker, context, self.manifest, self.credit)
         try:
             message = await worker.receive(START_BUDGET)
         except (TimeoutError, EOFError, OSError):
@@ -120,36 +123,50 @@ class GradingPool:
             if done.cancelled():
                 continue
             worker = self.workers[k]
-            assert worker is not None
-            if not worker.process.is_alive():  # died while idle (killed from outside): not this answer's doing
-                worker.kill()
+            if worker is None or not worker.process.is_alive():  # died while idle: not this answer's doing
+                if worker is not None:
+                    worker.kill()
                 await self._spawn(k)
                 worker = self.workers[k]
                 assert worker is not None
-            retire = False
             try:
                 worker.conn.send((task, vid, answer))
                 if await worker.receive(DERIVE_BUDGET) != DERIVED:
                     raise EOFError("the worker broke the protocol")
-                try:
-                    result = await worker.receive(min(SLOW_AFTER, self.budget))
-                except TimeoutError:
-                    # A slow answer goes on with what CPU is left over, so it cannot slow everyone else's;
-                    # its worker's priority cannot be raised again without privileges: a fresh one afterwards.
-                    retire = True
-                    os.setpriority(os.PRIO_PROCESS, worker.process.pid, 19)
-                    result = await worker.receive(max(0.0, self.budget - SLOW_AFTER))
-            except (TimeoutError, EOFError, OSError):
-                # The answer overran its budget or killed the worker: a verdict for it, a fresh worker for the rest.
-                result = (TOO_SLOW if worker.process.is_alive() else CRASHED) if task == "grade" else PREVIEW_TOO_SLOW
-                retire = True
+                result = await worker.receive(min(SLOW_AFTER, self.budget))
+            except TimeoutError:
+                # A slow answer finishes (or overruns) on the side, on leftover CPU; this slot forks a fresh
+                # worker at once, so the answers behind it do not wait.
+                self.workers[k] = None
+                if len(self.slow) < SLOW_AT_ONCE * self.size:
+                    finishing = asyncio.create_task(self._finish_slow(worker, task, done))
+                    self.slow.add(finishing)
+                    finishing.add_done_callback(self.slow.discard)
+                else:
+                    await self._finish_slow(worker, task, done)
+                await self._spawn(k)
+                continue
+            except (EOFError, OSError):  # the answer killed the worker: a verdict for it, a fresh worker for the rest
+                result = CRASHED if task == "grade" else PREVIEW_TOO_SLOW
                 self.restarts += 1
-            if not done.done():
-                done.set_result(result)
-            if retire:
                 worker.kill()
                 self.workers[k] = None
                 await self._spawn(k)
+            if not done.done():
+                done.set_result(result)
+
+    async def _finish_slow(self, worker: _Worker, task: str, done: asyncio.Future) -> None:
+        """Let a slow answer finish at the lowest CPU priority within its budget, then end its worker."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, worker.process.pid, 19)
+            result = await worker.receive(max(0.0, self.budget - SLOW_AFTER))
+        except (TimeoutError, EOFError, OSError):
+            result = (TOO_SLOW if worker.process.is_alive() else CRASHED) if task == "grade" else PREVIEW_TOO_SLOW
+            self.restarts += 1
+        finally:
+            worker.kill()  # its priority cannot be raised again without privileges
+        if not done.done():
+            done.set_result(result)
 
     async def run(self, task: str, vid: str, answer: str) -> dict[str, Any]:
         """Grade ("grade") or preview ("preview") one answer to variant `vid`."""
@@ -159,9 +176,9 @@ class GradingPool:
 
     async def stop(self) -> None:
         """Stop the workers."""
-        for task in self.tasks:
+        for task in [*self.tasks, *self.slow]:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*self.tasks, *self.slow, return_exceptions=True)
         for worker in self.workers:
             if worker is not None:
                 worker.kill()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..grading.grade import credit_table
+from ..grading.kinds import grade_variant
 from ..grading.manifest import Manifest
 
 VARIABLE = "MCGEN_GRADING_MANIFEST"  # the manifest the fork server derives, set by the pool before it starts
@@ -15,8 +17,11 @@ def _warm() -> Manifest | None:
         return None
     try:
         manifest = Manifest(Path(path))
-        for vid in manifest.variants:
-            manifest.derivation(vid)
+        weights = credit_table(None)
+        for vid, variant in manifest.variants.items():
+            # Derived, and graded once so the grader's own tables for the variant (sample points, the
+            # numeric key, the fill-step key) are built here too.
+            grade_variant("0", manifest.derivation(vid), variant, weights)
     except Exception:  # noqa: BLE001 - never break the fork server: workers then derive on demand
         return None
     return manifest
