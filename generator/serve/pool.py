@@ -164,7 +164,7 @@ class GradingPool:
             result = (TOO_SLOW if worker.process.is_alive() else CRASHED) if task == "grade" else PREVIEW_TOO_SLOW
             self.restarts += 1
         finally:
-            worker.kill()  # its priority cannot be raised again without privileges
+            await asyncio.to_thread(worker.kill)  # (a thread: reaping waits) its priority cannot be raised again
         if not done.done():
             done.set_result(result)
 

@@ -1,6 +1,7 @@
 """Imported once by the grading workers' fork server: the manifest derived there, so every worker forks warm."""
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def _warm() -> Manifest | None:
 
 
 MANIFEST = _warm()
+gc.freeze()  # what the fork server built is shared with every worker: their collector leaves it (and its pages) alone
 
 
 def manifest_for(path: str) -> Manifest:
