@@ -117,11 +117,13 @@ def links(path: Path) -> dict[str, str]:
 
 
 def burst(url: str, targets: Sequence[tuple[str, str, str]], count: int, tag: str, threads: int = 8,
-          kill: Server | None = None, kill_after: int = 0) -> list[tuple[str, str, str, int]]:
+          kill: Server | None = None, kill_after: int = 0,
+          refused: list[str] | None = None) -> list[tuple[str, str, str, int]]:
     """Submit `count` distinct answers from `threads` clients over targets (token, student, exercise).
 
     Returns the acknowledged ones as (student, exercise, answer, attempt). With `kill`, the server is
     SIGKILLed as soon as `kill_after` submissions were acknowledged, while the others are in flight.
+    What was not acknowledged (a status and its reason, or the error) goes to `refused`.
     """
     acked: list[tuple[str, str, str, int]] = []
     lock, numbers = threading.Lock(), iter(range(count))
@@ -135,12 +137,16 @@ def burst(url: str, targets: Sequence[tuple[str, str, str]], count: int, tag: st
             token, student, exercise = targets[k % len(targets)]
             answer = f"{tag}{k}"  # distinct texts, so each can be found exactly once afterwards
             try:
-                status, body = call(f"{url}/s/{token}/answer", {"exercise": exercise, "answer": answer}, timeout=30)
-            except OSError:
+                status, body = call(f"{url}/s/{token}/answer", {"exercise": exercise, "answer": answer}, timeout=120)
+            except OSError as err:
+                if refused is not None:
+                    refused.append(repr(err))
                 return  # the server is gone: this one was never acknowledged
-            if status == 200:
-                with lock:
+            with lock:
+                if status == 200:
                     acked.append((student, exercise, answer, int(body["attempt"])))
+                elif refused is not None:
+                    refused.append(f"{status} {body}")
 
     workers = [threading.Thread(target=client) for _ in range(threads)]
     for w in workers:
