@@ -35,7 +35,9 @@ from generator.grading.manifest import Manifest  # noqa: E402
 from generator.serve.pool import TOO_SLOW  # noqa: E402
 from generator.serve.service import Settings  # noqa: E402
 
-SLOW, SLOW_STUDENTS = "M " * 300, 3  # a long product: seconds of work for today's grader (cubic, issue 9)
+# A 300-factor product: seconds of work for the grader before its products became linear (issue 9); the
+# budget's own test is tests/test_serve_pool.py, here it shows whether any answer still runs out its budget.
+SLOW, SLOW_STUDENTS = "M " * 300, 3
 RATE = Settings.answer_rate  # submissions a second per token that mcgen serve accepts on average
 HOSTILE = ["(" * 40 + "x" + ")" * 40, "\\frac{\\frac{", "x" * 2001, "\x00\x01\x02", "𝕏 ∂∂∂ ∑∑",
            "} { ] [ \\\\ \\left", "A^{-T^{-T^{-T}}}", "'; DROP TABLE attempts; --"]
