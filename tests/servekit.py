@@ -179,7 +179,8 @@ class Postgres:
             name = "postgres" if _has_user("postgres") else "nobody"
             user = pwd.getpwnam(name)
             os.chown(self.data, user.pw_uid, user.pw_gid)
-        run_as = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
+        # As that user, in its own directory (the checkout may be closed to it).
+        run_as = {"user": user.pw_uid, "group": user.pw_gid, "cwd": self.data} if user else {}
         subprocess.run([str(bin_dir / "initdb"), "-D", str(self.data / "db"), "-U", "mcgen", "--auth=trust",
                         "-E", "UTF8"], check=True, capture_output=True, **run_as)  # type: ignore[call-overload]
         self.log = (self.data / "server.log").open("w")
