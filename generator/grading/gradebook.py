@@ -51,9 +51,9 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     summary_path = output.with_name(f"{output.stem}-summary.csv")
     students_path = output.with_name(f"{output.stem}-students.csv")
     tables = _summarise(rows)
-    files = {output.name: _csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows]),
-             summary_path.name: _csv_text(*_summary_table(tables)),
-             students_path.name: _csv_text(STUDENT_COLUMNS, _student_table(rows, students))}
+    files = {output.name: csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows]),
+             summary_path.name: csv_text(*_summary_table(tables)),
+             students_path.name: csv_text(STUDENT_COLUMNS, _student_table(rows, students))}
     counts, n, total = tables.get("all", (Counter(), 0, 0.0))
     summary = GradeSummary(n, total / n if n else 0.0, dict(counts),
                            {q: dict(t[0]) for q, t in tables.items() if q != "all"}, problems, str(output),
@@ -166,7 +166,7 @@ def _student_table(rows: Sequence[Mapping[str, Any]], roster: Sequence[str]) -> 
             for sid, e in sorted(table.items())]
 
 
-def _csv_text(columns: tuple[str, ...], rows: list[list[str]]) -> str:
+def csv_text(columns: tuple[str, ...], rows: list[list[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)

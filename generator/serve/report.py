@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..grading.gradebook import OUTPUT_COLUMNS, _csv_text
+from ..grading.gradebook import OUTPUT_COLUMNS, csv_text
 from ..grading.policy import counted as policy_pick
 from ..grading.verdict import MISTAKES
 from .course import Course
@@ -93,4 +93,4 @@ def grades_csv(course: Course, attempts: Sequence[Attempt], policy: str = POLICY
         rows.append([str(a.seq), a.student, a.exercise, str(variant.get("problem", a.exercise)), a.answer, score,
                      a.mistake or "", a.feedback, error, "yes" if a.seq in chosen else "no", "", a.reading,
                      str(a.attempt), a.created])
-    return _csv_text(GRADE_COLUMNS, rows)
+    return csv_text(GRADE_COLUMNS, rows)
