@@ -34,8 +34,12 @@ def entry_name(name: str, index: str) -> str:
 
 
 def dim_latex(dim: Dim) -> str:
-    """A dimension: 3, n, or n_{1} for n1."""
-    return str(dim) if isinstance(dim, int) else name_latex(dim)
+    """A dimension: 3, n, n_{1} for n1, or a product m n."""
+    if isinstance(dim, int):
+        return str(dim)
+    if isinstance(dim, str):
+        return name_latex(dim)
+    return " ".join(([str(dim.coeff)] if dim.coeff != 1 else []) + [name_latex(n) for n in dim.names])
 
 
 def shape_latex(shape: Shape) -> str:
