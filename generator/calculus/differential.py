@@ -27,10 +27,12 @@ from .vec import hessian_of
 Maybe = Expr | None  # None: the node does not change along the direction
 
 
-def directional(expr: Expr, wrt: Sym, direction: Expr, functions: Mapping[str, FunctionSpec] | None = None) -> Expr:
-    """The derivative of `expr` when `wrt` moves along `direction` (a tree of wrt's shape), tidied."""
+def directional(expr: Expr, wrt: Sym, direction: Expr, functions: Mapping[str, FunctionSpec] | None = None,
+                keep: frozenset[Expr] = frozenset()) -> Expr:
+    """The derivative of `expr` when `wrt` moves along `direction` (a tree of wrt's shape), tidied; sums in
+    `keep` (those the author wrote) stay as written."""
     d = _Sweep(wrt, direction, functions or {}).diff(expr)
-    return alg.zero(expr.shape) if d is None else tidy(d)
+    return alg.zero(expr.shape) if d is None else tidy(d, keep)
 
 
 def inner(g: Expr, p: Expr) -> Expr:

@@ -47,7 +47,7 @@ def derivative(expr: Expr, wrt: Sym, layout: str = "denominator",
     written = frozenset(e for e in expr.walk() if isinstance(e, Add))  # sums kept as the author wrote them
     functions = functions or {}
     if not (expr.is_scalar or expr.is_vector) or not (wrt.is_vector or wrt.is_scalar) and not expr.is_scalar:
-        return _tensor(expr, wrt, layout, functions)
+        return _tensor(expr, wrt, layout, functions, written)
     mode = "gradient" if expr.is_scalar else "jacobian"
     as_column = expr if expr.is_scalar or expr.is_column else alg.transpose(expr)
     try:
@@ -73,10 +73,11 @@ def _through_vec(expr: Expr, wrt: Sym, layout: str, functions: Mapping[str, Func
     return Backprop(tidy(_transpose_terms(jacobian), written), (), mode)
 
 
-def _tensor(expr: Expr, wrt: Sym, layout: str, functions: Mapping[str, FunctionSpec]) -> Backprop:
+def _tensor(expr: Expr, wrt: Sym, layout: str, functions: Mapping[str, FunctionSpec],
+            written: frozenset[Expr]) -> Backprop:
     """A derivative with more than two axes, or a matrix by a scalar: its vec–Kronecker closed form."""
     if wrt.is_scalar:
-        return Backprop(directional(expr, wrt, alg.ONE, functions), (), "tensor")
+        return Backprop(directional(expr, wrt, alg.ONE, functions, written), (), "tensor")
     jacobian = vec_jacobian(expr, wrt, functions)
     return Backprop(jacobian if layout == "numerator" else simplify(kr.transpose(jacobian)), (), "tensor")
 

@@ -18,6 +18,8 @@ def _function_spec(spec: FunctionSpec) -> dict[str, Any]:
         out["shape"] = list(spec.shape)
     if spec.gradient:
         out["gradient"] = spec.gradient
+    if spec.hessian:
+        out["hessian"] = spec.hessian
     return out
 
 

@@ -129,7 +129,7 @@ def _mixed(a: Expr, b: Expr) -> Expr | None:
             terms = [join(t) for t in other.terms]
             if all(not _has_kron_pair(t) for t in terms):
                 return alg.add(*terms)
-    swapped = _swap(a, b)
+    swapped = _swap(a, b) or _absorb(a, b)
     if swapped is not None:
         return swapped
     left, right = _kron_factors(a), _kron_factors(b)
@@ -151,6 +151,24 @@ def _swap(a: Expr, b: Expr) -> Expr | None:
         x, y = b.factors
         if (a.m, a.n) == (y.rows, x.rows) and 1 in (x.cols, y.cols):
             return kron(y, x)
+    return None
+
+
+def _absorb(a: Expr, b: Expr) -> Expr | None:
+    """A matrix beside a Kronecker product with a vector factor joins the other factor: (x ⊗ B) M = x ⊗ BM and
+    (B ⊗ x) M = BM ⊗ x for a column x (M (xᵀ ⊗ B) = xᵀ ⊗ MB for a row), the mixed product with 1 ⊗ M."""
+    if isinstance(a, Kron) and len(a.factors) == 2 and _kron_factors(b) is None and not b.is_scalar:
+        x, y = a.factors
+        if x.cols == 1 and y.cols == b.rows:
+            return kron(x, mul(y, b))
+        if y.cols == 1 and x.cols == b.rows:
+            return kron(mul(x, b), y)
+    if isinstance(b, Kron) and len(b.factors) == 2 and _kron_factors(a) is None and not a.is_scalar:
+        x, y = b.factors
+        if x.rows == 1 and a.cols == y.rows:
+            return kron(x, mul(a, y))
+        if y.rows == 1 and a.cols == x.rows:
+            return kron(mul(a, x), y)
     return None
 
 

@@ -1,0 +1,106 @@
+"""Slices of a tensor derivative as a lecturer draws them, with unit vectors eᵢ: ∂y_k/∂X = e_k aᵀ, ∂Y/∂X_ij = A eᵢeⱼᵀB.
+
+A slice is linear in each unit vector, so it stays true with any vectors in their place: the
+numeric check (and the grading of a slice exercise) uses random vectors for eᵢ, eⱼ, e_k.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..calculus.engine import derivative
+from ..calculus.slices import SliceForm, letters, slice_form
+from ..check.numeric import evaluate
+from ..check.sampling import sample_for
+from ..check.verify import TOLERANCE, gap_at, tensor_gap
+from ..errors import GeneratorError, VerificationError
+from ..latex.names import entry_name, name_latex, symbol_latex
+from ..latex.printer import latex
+from ..proof.symbolic import to_sympy
+from ..tree.nodes import Expr, Sym
+from ..tree.scope import Scope
+
+if TYPE_CHECKING:
+    from .derivation import Derivation
+
+CHECK_POINTS = 2
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One slice of a tensor derivative, in closed form over unit vectors."""
+
+    expr: Expr  # the slice: e_k a^T, A e_i e_j^T B
+    of: Expr  # what it is the derivative of: e_kᵀ y for ∂y_k/∂X, else the output itself
+    direction: Expr | None  # eᵢeⱼᵀ (or eᵢ) for ∂Y/∂X_ij; None when the slice is a gradient (∂y_k/∂X)
+    units: tuple[Sym, ...]  # the unit vectors it is written with
+    label: str  # LaTeX of what it is: \frac{\partial y_{k}}{\partial X}
+    derivation: Derivation  # the slice as a derivation over the scope with the unit vectors (to grade answers)
+
+    @property
+    def indices(self) -> tuple[str, ...]:
+        """The index letters of its unit vectors: ('k',) or ('i', 'j')."""
+        return tuple(u.name.removeprefix("e_") for u in self.units)
+
+
+def slice_of(d: Derivation) -> Slice:
+    """The slice of a tensor derivative the lecture draws: ∂y_k/∂X for a vector by a matrix, ∂Y/∂X_ij for a matrix
+    by a matrix (∂²f/∂X∂X_ij for a Hessian), ∂Y/∂x_i by a vector, ∂Y/∂s itself by a scalar; checked numerically."""
+    if not d.tensor:
+        raise GeneratorError("a slice is taken of a tensor derivative (a vector or matrix by a matrix, a matrix by "
+                             "a vector or a scalar)")
+    wrt, functions = d.wrt, d.scope.functions
+    output = derivative(d.statement.expr, wrt, "denominator", functions).result if d.kind == "hessian" \
+        else d.statement.expr
+    free = letters(taken(d.scope))
+    form = slice_form(output, wrt, free, functions)
+    name = d.statement.output or "y"
+    var = symbol_latex(wrt.name, wrt.shape)
+    if form.direction is None:
+        label = rf"\frac{{\partial {entry_name(name, free[2])}}}{{\partial {var}}}"
+    else:
+        by = name_latex(wrt.name) if wrt.is_scalar else entry_name(wrt.name, "".join(free[:len(form.units)]))
+        top = symbol_latex(name, d.statement.expr.shape)
+        label = (rf"\frac{{\partial^{{2}} {top}}}{{\partial {var}\,\partial {by}}}" if d.kind == "hessian"
+                 else rf"\frac{{\partial {top}}}{{\partial {by}}}")
+    return _made(d, form, label)
+
+
+def taken(scope: Scope) -> set[str]:
+    """Names an index letter must not take: the dimensions and the scalar symbols (as the proofs avoid them)."""
+    dims = {x for s in scope.symbols.values() for x in s.shape if isinstance(x, str)}
+    return dims | {n for n, s in scope.symbols.items() if s.is_scalar} | {n for n in scope.symbols if n.startswith("e_")}
+
+
+def _made(d: Derivation, form: SliceForm, label: str) -> Slice:
+    """The slice, once finite differences agree with it at random vectors in place of the unit vectors."""
+    closed, of, direction, units = form.closed, form.of, form.direction, form.units
+    scope = Scope({**d.scope.symbols, **{u.name: u for u in units}}, d.scope.functions)
+    as_derivation = replace(d, closed_form=closed, result=to_sympy(closed), latex=latex(closed), steps=(),
+                            scope=scope, layout="denominator", kind="slice")
+    worst = 0.0
+    for point in range(CHECK_POINTS):
+        values, sizes = sample_for([of, closed], scope, 4241 + point)
+        if direction is None:
+            gap = gap_at(of, d.wrt, closed, "denominator", scope, "gradient", values, sizes)
+        else:
+            gap = _directional_gap(of, d.wrt, closed, direction, scope, values, sizes)
+        worst = max(worst, gap)
+    if not worst <= TOLERANCE["tensor"]:
+        raise VerificationError(f"the slice {label} disagrees with finite differences (largest relative error "
+                                f"{worst:.2e})")
+    return Slice(closed, of, direction, units, label, replace(as_derivation, residual=worst))
+
+
+def _directional_gap(of: Expr, wrt: Sym, closed: Expr, direction: Expr, scope: Scope,
+                     values: dict[str, np.ndarray], sizes: dict) -> float:
+    """The slice against central differences of the output along the direction, at one point."""
+    base, step = evaluate(wrt, values, scope, sizes), evaluate(direction, values, scope, sizes)
+
+    def along(t: np.ndarray) -> np.ndarray:  # the output at X + (t − 1) D, so t = 1 is the sample point
+        return evaluate(of, {**values, wrt.name: base + (float(t[0, 0]) - 1.0) * step}, scope, sizes)
+
+    return tensor_gap(along, np.ones((1, 1)), evaluate(closed, values, scope, sizes), Sym("_t", (1, 1)),
+                      "numerator")
