@@ -42,9 +42,26 @@ def dim_latex(dim: Dim) -> str:
     return " ".join(([str(dim.coeff)] if dim.coeff != 1 else []) + [name_latex(n) for n in dim.names])
 
 
-def shape_latex(shape: Shape) -> str:
-    """`(n, m)` → n \\times m."""
-    return rf"{dim_latex(shape[0])} \times {dim_latex(shape[1])}"
+def shape_latex(shape: tuple[Dim, ...]) -> str:
+    """`(n, m)` → n \\times m; a tensor's axes (m, n, r) → m \\times n \\times r."""
+    return r" \times ".join(dim_latex(d) for d in shape)
+
+
+def vec_latex(name: str, shape: Shape, transposed: bool = False) -> str:
+    """vec of a named value as a proof writes it: \\operatorname{vec} X, a vector as itself, (vec X)^{\\top}."""
+    if shape == (1, 1) or shape[0] == 1 or shape[1] == 1:
+        base = symbol_latex(name, shape)
+        return base + r"^{\top}" if transposed and shape != (1, 1) else base
+    base = rf"\operatorname{{vec}} {name_latex(name)}"
+    return rf"\left({base}\right)^{{\top}}" if transposed else base
+
+
+def vec_partial(top: str, top_shape: Shape, var: str, var_shape: Shape, layout: str) -> str:
+    """The vec–Jacobian as a fraction: ∂vec Y/∂(vec X)ᵀ in the numerator layout, ∂(vec Y)ᵀ/∂vec X in the
+    denominator layout."""
+    numerator = layout == "numerator"
+    return (rf"\frac{{\partial {vec_latex(top, top_shape, not numerator)}}}"
+            rf"{{\partial {vec_latex(var, var_shape, numerator)}}}")
 
 
 def space_latex(shape: Shape) -> str:

@@ -198,7 +198,9 @@ class MatrixLatexPrinter(LatexPrinter):
 
     # -- Kronecker products ---------------------------------------------------------------------
     def _print_KronOf(self, e: S.KronOf) -> str:
-        return r" \otimes ".join(self.wrap(f, PRODUCT) for f in e.args)
+        # nothing beside a Kronecker factor tells the size of I, so it is written: a ⊗ I_m
+        return r" \otimes ".join(rf"I_{{{self._print(f.shape[0])}}}" if isinstance(f, sp.Identity)
+                                  else self.wrap(f, PRODUCT) for f in e.args)
 
     def _print_VecOf(self, e: S.VecOf) -> str:
         return rf"\operatorname{{vec}}\left({self._print(e.args[0])}\right)"

@@ -22,11 +22,14 @@ from .steps import Claim, Step
 from .chain import chain_proof
 from .context import Context, TooLong, frac, layout_step, result_step
 from .elementwise import _direct, _through_named
+from .tensor import tensor_proof
 
 
 def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Scope, kind: str) -> list[Step]:
     """The steps from the statement to the closed form."""
     name = statement.output or "y"
+    if kind == "tensor" or kind == "hessian" and not (wrt.is_vector or wrt.is_scalar):
+        return tensor_proof(statement, wrt, back.result, layout, scope, kind)
     if kind == "hessian":
         return _hessian(statement, wrt, back, scope)
     ctx = Context(statement.expr, name, wrt, back.result, layout, scope, statement)
