@@ -6,7 +6,7 @@ import math
 from ..latex.names import name_latex, space_latex, symbol_latex
 from ..latex.printer import latex
 from ..pipeline.derivation import Derivation
-from ..pipeline.display import derivative_latex, output_latex  # noqa: F401 - documents import ∂y/∂x from here
+from ..pipeline.display import closed_form_latex, derivative_latex, output_latex  # noqa: F401 - re-exported
 from ..tree.nodes import Apply, Call, Grad, Named
 from ..tree.scope import FunctionSpec
 
