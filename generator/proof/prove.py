@@ -22,7 +22,7 @@ from .steps import Claim, Step
 from .chain import chain_proof
 from .context import Context, TooLong, frac, layout_step, result_step
 from .elementwise import _direct, _through_named
-from .tensor import tensor_proof
+from .tensor import differential_proof, tensor_proof
 
 
 def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Scope, kind: str) -> list[Step]:
@@ -46,7 +46,7 @@ def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Sc
 
 def _body(ctx: Context, elementwise: tuple) -> list[Step]:
     """The first proof that works: element-wise when it fits on a slide, else the chain rule."""
-    for attempt in (*elementwise, chain_proof):
+    for attempt in (*elementwise, chain_proof, differential_proof):
         try:
             return attempt(ctx)
         except (entries.NoIndexForm, TooLong, NotDerivable, NotImplementedError):

@@ -240,6 +240,17 @@ def _differential_route(ctx: Context, free: list[str], jacobian: Expr) -> list[S
     return [step, _slice_step(ctx, free, None, (r, c, p, q))]
 
 
+def differential_proof(ctx: Context) -> list[Step]:
+    """The last resort of any proof: the differential dz = M dx, which names the derivative M (∂z/∂xᵀ)."""
+    d_var = Sym(DIFFERENTIAL, ctx.wrt.shape)
+    d_out = directional(ctx.output, ctx.wrt, d_var, ctx.scope.functions)
+    text = (rf"\mathrm{{d}}{symbol_latex(ctx.name, ctx.output.shape)} = "
+            rf"{differential_latex(latex(d_out), ctx.wrt)}")
+    return [Step(text, r"the differential, by $\mathrm{d}(UV) = \mathrm{d}U\,V + U\,\mathrm{d}V$ and the "
+                 "derivative of each function; what multiplies the differential of the variable is the derivative",
+                 kind="differential", claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))]
+
+
 def differential_latex(tex: str, wrt: Sym) -> str:
     """LaTeX written with the placeholder differential, with \\mathrm{d}X in its place."""
     bold = symbol_latex(DIFFERENTIAL, wrt.shape)

@@ -125,14 +125,17 @@ class _Writer(Visitor[tuple[str, int]]):
     def visit_Hess(self, e: Hess) -> tuple[str, int]:
         return e.name, ATOM
 
+    def sized(self, e: Expr) -> str:
+        """Nothing beside a Kronecker factor or inside vec tells the size of I, so it is written: I_n."""
+        if isinstance(e, Identity) and isinstance(e.n, (int, str)):
+            return f"I_{e.n}"
+        return self.inner(e)
+
     def visit_Kron(self, e: Kron) -> tuple[str, int]:
-        # Nothing beside a Kronecker factor tells the size of I, so it is written: kron(x, I_n).
-        parts = [f"I_{f.n}" if isinstance(f, Identity) and isinstance(f.n, (int, str)) else self.inner(f)
-                 for f in e.factors]
-        return f"kron({', '.join(parts)})", ATOM
+        return f"kron({', '.join(self.sized(f) for f in e.factors)})", ATOM
 
     def visit_Vec(self, e: Vec) -> tuple[str, int]:
-        return f"vec({self.inner(e.arg)})", ATOM
+        return f"vec({self.sized(e.arg)})", ATOM
 
     def visit_Commutation(self, e: Commutation) -> tuple[str, int]:
         return f"commutation({dim_text(e.m)}, {dim_text(e.n)})", ATOM
