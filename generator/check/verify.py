@@ -122,6 +122,12 @@ def tensor_gap(f: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, exact: np.
     """The gap of a tensor's closed form: by a scalar the matrix itself, else the vec–Jacobian
     ∂vec(Y)/∂vec(X)ᵀ (the closed form in the numerator layout, its transpose in the denominator
     layout) against central differences of vec(Y) along each entry of X, column-major."""
+    value = f(x0)
+    expected = value.shape if wrt.is_scalar else (value.size, x0.size) if layout == "numerator" \
+        else (x0.size, value.size)
+    if exact.shape != expected:
+        raise VerificationError(f"the closed form is {exact.shape[0]}×{exact.shape[1]} but the derivative is "
+                                f"{expected[0]}×{expected[1]}")
     if wrt.is_scalar:
         directions = [np.ones_like(x0)]
         want = [exact]
@@ -133,9 +139,6 @@ def tensor_gap(f: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, exact: np.
     for accurate in (False, True):
         got = [_along(f, x0, d, 1e-5 if accurate else 1e-6, accurate).reshape(w.shape, order="F")
                for d, w in zip(directions, want)]
-        if any(g.shape != w.shape for g, w in zip(got, want)):
-            raise VerificationError(f"the closed form is {exact.shape[0]}×{exact.shape[1]}, which does not fit "
-                                    "the derivative's entries")
         scale = max(1.0, max(float(np.abs(g).max(initial=0)) for g in got))
         gap = max(float(np.abs(g - w).max(initial=0)) for g, w in zip(got, want)) / scale
         if gap <= RESIDUAL_LIMIT["tensor"]:

@@ -19,6 +19,7 @@ from ..errors import GeneratorError, VerificationError
 from ..latex.names import entry_name, name_latex, symbol_latex
 from ..latex.printer import latex
 from ..proof.symbolic import to_sympy
+from ..tree import algebra as alg
 from ..tree.nodes import Expr, Sym
 from ..tree.scope import Scope
 
@@ -76,22 +77,36 @@ def taken(scope: Scope) -> set[str]:
 
 def _made(d: Derivation, form: SliceForm, label: str) -> Slice:
     """The slice, once finite differences agree with it at random vectors in place of the unit vectors."""
-    closed, of, direction, units = form.closed, form.of, form.direction, form.units
-    scope = Scope({**d.scope.symbols, **{u.name: u for u in units}}, d.scope.functions)
-    as_derivation = replace(d, closed_form=closed, result=to_sympy(closed), latex=latex(closed), steps=(),
-                            scope=scope, layout="denominator", kind="slice")
+    scope = Scope({**d.scope.symbols, **{u.name: u for u in form.units}}, d.scope.functions)
+    worst = _gap(form.of, d.wrt, form.closed, form.direction, scope)
+    if not worst <= TOLERANCE["tensor"]:
+        raise VerificationError(f"the slice {label} disagrees with finite differences (largest relative error "
+                                f"{worst:.2e})")
+    as_derivation = replace(d, closed_form=form.closed, result=to_sympy(form.closed), latex=latex(form.closed),
+                            steps=(), scope=scope, layout="denominator", kind="slice", residual=worst)
+    return Slice(form.closed, form.of, form.direction, form.units, label, as_derivation)
+
+
+def slice_residual(piece: Slice, output: Expr, wrt: Sym, scope: Scope, hessian: bool = False) -> float:
+    """The largest relative gap between a slice and finite differences of `output` (parsed afresh by the caller,
+    so a key is checked against the expression, not against what derived it)."""
+    top = derivative(output, wrt, "denominator", scope.functions).result if hessian else output
+    if piece.direction is None:  # ∂y_k/∂X is the gradient of e_kᵀ y
+        top = alg.mul(alg.transpose(piece.units[0]), top if top.is_column else alg.transpose(top))
+    return _gap(top, wrt, piece.expr, piece.direction, Scope({**scope.symbols, **{u.name: u for u in piece.units}},
+                                                                scope.functions))
+
+
+def _gap(of: Expr, wrt: Sym, closed: Expr, direction: Expr | None, scope: Scope) -> float:
     worst = 0.0
     for point in range(CHECK_POINTS):
         values, sizes = sample_for([of, closed], scope, 4241 + point)
         if direction is None:
-            gap = gap_at(of, d.wrt, closed, "denominator", scope, "gradient", values, sizes)
+            gap = gap_at(of, wrt, closed, "denominator", scope, "gradient", values, sizes)
         else:
-            gap = _directional_gap(of, d.wrt, closed, direction, scope, values, sizes)
+            gap = _directional_gap(of, wrt, closed, direction, scope, values, sizes)
         worst = max(worst, gap)
-    if not worst <= TOLERANCE["tensor"]:
-        raise VerificationError(f"the slice {label} disagrees with finite differences (largest relative error "
-                                f"{worst:.2e})")
-    return Slice(closed, of, direction, units, label, replace(as_derivation, residual=worst))
+    return worst
 
 
 def _directional_gap(of: Expr, wrt: Sym, closed: Expr, direction: Expr, scope: Scope,
