@@ -108,16 +108,16 @@ def _layout(ctx: Context, free: list[str], kind: str, output: str) -> Step:
         top = symbol_latex(output, (1, 1))
         tensor = rf"\frac{{\partial^{{2}} {top}}}{{\partial {x}\, \partial {x}}}"
         shape, position = axes[1] + axes[1], var_ix + out_ix
-        reason = "the Hessian by a matrix has the variable's axes twice; its entries are those of ∂G/∂X"
+        reason = "a Hessian by a matrix has the variable's axes twice: it is ∂G/∂X"
     else:
         tensor = frac(y, x)
         first_var = ctx.layout == "denominator"
         shape = axes[1] + axes[0] if first_var else axes[0] + axes[1]
         position = var_ix + out_ix if first_var else out_ix + var_ix
-        reason = (f"{ctx.layout} layout for a tensor: the {'variable' if first_var else 'output'}'s axes first, "
-                  f"then the {'output' if first_var else 'variable'}'s; a vector's unit axis is dropped")
+        reason = (f"{ctx.layout} layout: the {'variable' if first_var else 'output'}'s axes first, "
+                  f"then the {'output' if first_var else 'variable'}'s")
         if ctx.wrt.is_scalar:
-            reason = "a matrix by a scalar: one derivative per entry of the output, in the output's shape"
+            reason = "a matrix by a scalar has the output's shape"
     entry = frac(_entry_tex(ctx.name, ctx.output.shape, (r, c)), _entry_tex(ctx.wrt.name, ctx.wrt.shape, (p, q)))
     return Step(rf"{tensor} \in \mathbb{{R}}^{{{shape_latex(shape)}}},\quad \left({tensor}\right)_{{{position}}} "
                 rf"= {entry}", reason, kind="layout")
@@ -154,8 +154,7 @@ def _index_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
         Step(f"{lhs} = {latex(shown_form)}", "write one entry as an index sum", kind="index",
              claim=Claim("entry", form, ctx.output, indices=(r, c))),
         Step(f"{frac(lhs, by)} = {latex(shown_raw)}", f"differentiate by ${by}$" if ctx.wrt.is_scalar else
-             "differentiate by one entry: an entry by itself gives 1, by any other 0 (a Kronecker delta for each "
-             "index)", kind="differentiate",
+             "differentiate by one entry: a Kronecker delta for each index", kind="differentiate",
              claim=Claim("tensor-entry", raw, jacobian, ctx.wrt, where, ctx.output)),
     ]
     if reduced != ix.plain_deltas(raw):
@@ -180,7 +179,7 @@ def _slice_step(ctx: Context, free: list[str], entry: sp.Expr | None, where: tup
         label = frac(_entry_tex(ctx.name, ctx.output.shape, (r, c)), symbol_latex(ctx.wrt.name, ctx.wrt.shape))
         grid = _corners(entry, (p, ctx.wrt.rows), (q, ctx.wrt.cols)) if entry is not None else None
         claim = Claim("derivative", form.of, form.closed, ctx.wrt)
-        reason = (f"the slice for one ${latex(r)}$: a matrix of the variable's shape, the gradient of "
+        reason = (f"the slice for one ${latex(r)}$: the gradient of "
                   f"${_entry_tex(ctx.name, ctx.output.shape, (r, c))} = {latex(alg.transpose(form.units[0]))}"
                   f"{symbol_latex(ctx.name, ctx.output.shape)}$")
     else:  # ∂Y/∂X_ij: a matrix of the output's shape, i and j fixed
@@ -189,8 +188,7 @@ def _slice_step(ctx: Context, free: list[str], entry: sp.Expr | None, where: tup
         grid = _corners(entry, (r, ctx.output.rows), (c, ctx.output.cols)) if entry is not None else None
         claim = Claim("directional", form.of, form.closed, ctx.wrt, at=form.direction)
         units = ", ".join(f"${latex(u)}$" for u in form.units)
-        reason = ("collect the entries of the output for one entry of the variable" +
-                  (f", with the unit vectors {units}" if units else ""))
+        reason = ("the slice for one entry of the variable" + (f", in unit vectors {units}" if units else ""))
     text = f"{label} = {grid} = {latex(form.closed)}" if grid else f"{label} = {latex(form.closed)}"
     return Step(text, reason, kind="slice", claim=claim)
 
@@ -270,11 +268,10 @@ def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str]) -> list[St
     numerator = vec_partial(top, ctx.output.shape, ctx.wrt.name, ctx.wrt.shape, "numerator")
     m = latex(dim(ctx.wrt.rows))
     i, j = free[0], free[1]
-    column = (rf"column ${i} + {m}({j} - 1)$ holds $\operatorname{{vec}}$ of the slice by "
-              rf"${entry_name(ctx.wrt.name, i + j)}$" if not ctx.wrt.is_vector
-              else rf"column ${i}$ holds $\operatorname{{vec}}$ of the slice by ${entry_name(ctx.wrt.name, i)}$")
-    reason = (r"stack the slices with column-major $\operatorname{vec}$ ($\operatorname{vec}(A Z B) = "
-              r"(B^{\top} \otimes A) \operatorname{vec} Z$): " + column)
+    column = (rf"column ${i} + {m}({j} - 1)$ is the slice by ${entry_name(ctx.wrt.name, i + j)}$"
+              if not ctx.wrt.is_vector else rf"column ${i}$ is the slice by ${entry_name(ctx.wrt.name, i)}$")
+    reason = (r"stack the slices, column-major ($\operatorname{vec}(A Z B) = (B^{\top} \otimes A) "
+              r"\operatorname{vec} Z$): " + column)
     vec = Claim("vec", ctx.output, jacobian, ctx.wrt)
     if ctx.layout == "numerator" or kind == "hessian":
         return [Step(rf"{numerator} = {latex(ctx.closed)}", reason, kind="result", claim=vec)]
