@@ -12,7 +12,7 @@ from ..latex.names import shape_latex, symbol_latex, vec_partial
 from ..latex.printer import latex
 from ..tree import algebra as alg
 from ..tree.dims import dim_mul
-from ..tree.edit import replace
+from ..tree.edit import replace, symbols
 from ..tree.nodes import Expr, Named, Sym
 from .chain import _cuts
 from .context import Context
@@ -21,8 +21,9 @@ from .steps import Claim, Step
 
 def chain_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
     """Name the cut, state the chain rule with shapes, give both factors and their product."""
-    cuts = _cuts(ctx.output, ctx.wrt)
-    cut = cuts[0]
+    if ctx.wrt not in symbols(ctx.output):
+        raise NotImplementedError("the output does not depend on the variable")
+    cut = _cuts(ctx.output, ctx.wrt)[0]
     if cut == ctx.wrt or cut.is_scalar or cut == ctx.output:
         raise NotImplementedError("no intermediate to cut at")
     taken = set(ctx.scope.symbols) | set(ctx.scope.functions) | {ctx.name}
