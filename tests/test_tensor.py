@@ -2,6 +2,7 @@
 slices, Kronecker-form answers, sampling that finds full-rank sizes, and refusals that name their file."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,9 +10,18 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from generator import GeneratorError, derive, grade, hessian
+from generator import GeneratorError, derive, grade, hessian, load
 from generator.cli import main
+from generator.errors import VerificationError
 from generator.grading.kinds import grade_variant
+from generator.latex.printer import latex
+from generator.sheets.exercise import check_key, exercise
+from generator.sheets.manifest import manifest
+from generator.sheets.plan import plan
+from generator.sheets.publish import publish
+from generator.sheets.views import exercise_view
+from generator.tree import algebra as alg
+from generator.tree.nodes import Kron, Mul
 from generator.tree.text import to_text
 
 AXB = {"A": ("r", "m"), "X": ("m", "n"), "B": ("n", "s")}
@@ -170,3 +180,76 @@ def test_a_named_hessian_on_the_command_line():
     assert named.exit_code == 0 and named.output.splitlines()[0] == "W^T Delta W"
     unnamed = CliRunner().invoke(main, [*args, "--function", "g=scalar:delta"])
     assert unnamed.exit_code == 1 and "needs a name for its Hessian" in unnamed.output
+
+
+# ---------------------------------------------------------------- sheets
+
+TENSOR_SHEETS = sorted((ROOT / "problems" / "sheets-tensor").glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def tensor_sheet():
+    """Four variants of every tensor sheet problem, derived and their keys checked."""
+    p = plan([load(path) for path in TENSOR_SHEETS], 4, 3)
+    return p, [check_key(exercise(v)) for v in p.variants]
+
+
+def test_tensor_sheets_offer_the_kronecker_form_and_slices(tensor_sheet):
+    p, exercises = tensor_sheet
+    assert {ex.variant.kind for ex in exercises} == {"closed-form", "slice", "shape", "fill-step"}
+    views = {ex.variant.id: exercise_view(ex) for ex in exercises}
+    for ex in exercises:
+        view, d = views[ex.variant.id], ex.derivation
+        assert d.tensor and ex.residual <= 1e-6
+        if ex.variant.kind == "closed-form":
+            assert "Kronecker form" in view.task and r"\operatorname{vec}" in view.result
+        if ex.variant.kind == "slice":
+            assert view.result == f"{d.slice.label} = {latex(d.slice.expr)}" and "unit vector" in view.task
+        if ex.variant.kind == "shape":
+            assert r"\times" in view.shape and view.shape.count(r"\times") == len(d.shape) - 1
+    data = json.loads(manifest(p, exercises, [views[ex.variant.id] for ex in exercises]))
+    for entry, ex in zip(data["variants"], exercises):
+        assert entry["vec_shape"] == [str(x) if not isinstance(x, int) else x for x in ex.derivation.closed_form.shape]
+        if entry["kind"] == "slice":
+            assert entry["answer"] == to_text(ex.derivation.slice.expr) and entry["slice"]["units"]
+        given = {"shape": "×".join(map(str, entry["shape"])), "fill-step": entry.get("blank", {}).get("latex")}
+        verdict = grade_variant(given.get(entry["kind"]) or entry["answer"], ex.derivation, entry, {})
+        assert verdict is None or verdict.correct, (entry["id"], verdict)
+
+
+def _wrong_slice(ex):
+    d = dataclasses.replace(ex.derivation)
+    d.__dict__["slice"] = dataclasses.replace(d.slice, expr=alg.mul(alg.const(2), d.slice.expr))
+    return dataclasses.replace(ex, derivation=d)
+
+
+def _swapped_kronecker(ex):
+    closed = ex.derivation.closed_form
+    swapped = alg.mul(*(f for f in closed.factors if f.is_scalar), Kron(closed.chain[-1].factors[::-1])) \
+        if isinstance(closed, Mul) else Kron(closed.factors[::-1]) if isinstance(closed, Kron) else closed
+    return dataclasses.replace(ex, derivation=dataclasses.replace(ex.derivation, closed_form=swapped))
+
+
+@pytest.mark.parametrize("kind, tamper", [("slice", _wrong_slice), ("closed-form", _swapped_kronecker)])
+def test_a_wrong_tensor_key_is_refused(tensor_sheet, tmp_path, kind, tamper):
+    p, exercises = tensor_sheet
+    victim = next(k for k, ex in enumerate(exercises) if ex.variant.kind == kind and (
+        kind != "closed-form" or ex.variant.problem == "kronecker"))
+    wrong = [tamper(ex) if k == victim else ex for k, ex in enumerate(exercises)]
+    with pytest.raises(VerificationError) as err:
+        publish(p, wrong, tmp_path / "out", pdf=False)
+    assert str(err.value).startswith(f"{exercises[victim].variant.id} (") and not (tmp_path / "out").exists()
+
+
+def test_a_tensor_sheet_compiles(tmp_path):
+    result = CliRunner().invoke(main, ["sheet", *map(str, TENSOR_SHEETS), "--variants", "2", "--seed", "5",
+                                       "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "sheet.pdf").read_bytes().startswith(b"%PDF") and "overfull" not in result.output
+
+
+def test_export_refuses_what_it_cannot_carry_in_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["export", str(TENSOR_SHEETS[0]), "--variants", "4", "--seed", "1",
+                                       "--format", "moodle", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "exercise of a tensor derivative is not exported" in result.output
+    assert len(result.output.strip().splitlines()) == 1
