@@ -117,15 +117,8 @@ def _check_entry(claim: Claim, d: Derivation) -> None:
     """A sympy index expression against the entries of the tree it claims to be, at small sizes."""
     values, sizes = sample_for([claim.rhs], d.scope, seed=3)
     expected = evaluate(claim.rhs, values, d.scope, sizes)
-    subs: dict = {dim(k): v for k, v in sizes.items()}
-    for name, sym in d.scope.symbols.items():
-        r, c = sym.shape
-        key = sp.Symbol(name, real=True) if sym.is_scalar else sp.MatrixSymbol(name, dim(r), dim(c))
-        subs[key] = sp.ImmutableMatrix(values[name]) if not sym.is_scalar else float(values[name][0, 0])
-    for name, named in d.statement.definitions:
-        subs[sp.MatrixSymbol(name, dim(named.rows), dim(named.cols))] = sp.ImmutableMatrix(
-            evaluate(named, values, d.scope, sizes))
-    for g in {n for n in claim.rhs.walk() if isinstance(n, Grad) and n.name} | _grads(d):
+    subs = _substitutions(d, values, sizes)
+    for g in {n for n in claim.rhs.walk() if isinstance(n, Grad) and n.name}:
         subs[sp.MatrixSymbol(g.name, dim(g.rows), dim(g.cols))] = sp.ImmutableMatrix(
             evaluate(g, values, d.scope, sizes))
     expr = _concrete_functions(claim.lhs)
@@ -167,6 +160,7 @@ def _check_tensor_entry(claim: Claim, d: Derivation) -> None:
 
 
 def _substitutions(d: Derivation, values: dict, sizes: dict) -> dict:
+    """The sympy symbols of sizes, symbols, intermediates and named gradients → their values at one point."""
     subs: dict = {dim(k): v for k, v in sizes.items()}
     for name, sym in d.scope.symbols.items():
         r, c = sym.shape

@@ -14,8 +14,8 @@ from ..tree import algebra as alg
 from ..tree import kron as kr
 from ..tree.kit import TREE
 from ..tree.nodes import (
-    NODES, Add, Apply, Call, Commutation, Const, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse,
-    Kron, Mul, Named, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero,
+    NODES, Add, Apply, Call, Const, Diag, Expr, Grad, Hadamard, Hess, Inverse, Kron, Mul, Named, Ones, Power, Reduce,
+    Softmax, Sym, Transpose, Vec,
 )
 from ..tree.scope import FunctionSpec
 from ..tree.text import to_text
@@ -60,6 +60,7 @@ class _Sweep(Visitor[Maybe]):
         self.memo: dict[int, Maybe] = {}
 
     def diff(self, e: Expr) -> Maybe:
+        """dU of a node of the input tree (memoised: a shared subtree is differentiated once)."""
         key = id(e)
         if key not in self.memo:
             self.memo[key] = self.visit(e)
@@ -113,6 +114,7 @@ class _Sweep(Visitor[Maybe]):
         return None if d is None else alg.neg(alg.mul(e, d, e))
 
     def elementwise(self, u: Expr, derivative: Expr) -> Maybe:
+        """f(U) entry by entry: f′(U) ∘ dU."""
         d = self.diff(u)
         return None if d is None else alg.hadamard(derivative, d)
 

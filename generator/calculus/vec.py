@@ -23,8 +23,8 @@ from ..tree import kron as kr
 from ..tree.dims import dim_mul
 from ..tree.kit import TREE
 from ..tree.nodes import (
-    NODES, Add, Apply, Call, Commutation, Const, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse,
-    Kron, Mul, Named, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero,
+    NODES, Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse, Kron, Mul, Named,
+    Ones, Power, Reduce, Softmax, Sym, Transpose, Vec,
 )
 from ..tree.scope import FunctionSpec
 from ..tree.text import to_text
@@ -55,7 +55,8 @@ def hessian_of(fn: str, f: Expr, spec: FunctionSpec) -> Expr:
                            "mcgen takes second derivatives of scalar and element-wise functions")
     if not spec.hessian:
         raise NotDerivable(f"the second derivative of the abstract function {fn} needs a name for its Hessian: "
-                           f"declare {fn} = {{ kind = \"scalar\", hessian = \"H\" }} (or --function {fn}=scalar:delta:H)")
+                           f"declare {fn} = {{ kind = \"scalar\", hessian = \"H\" }} "
+                           f"(or --function {fn}=scalar:delta:H)")
     if not (f.is_vector or f.is_scalar):
         raise NotDerivable(f"the Hessian of {fn} by the matrix {to_text(f)} is a fourth-order tensor")
     return Hess(fn, f, (f.length, f.length), spec.hessian)
@@ -79,6 +80,7 @@ class _Sweep(Visitor[Maybe]):
         return self.memo[key]
 
     def spec(self, fn: str) -> FunctionSpec:
+        """The problem's declaration of an abstract function (a scalar function when it declares none)."""
         return self.functions.get(fn) or FunctionSpec(fn, "scalar")
 
     # -- leaves ---------------------------------------------------------------------------------

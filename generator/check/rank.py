@@ -11,10 +11,7 @@ from typing import Iterable, Mapping
 
 from ..tree import dims
 from ..tree.text import to_text
-from ..tree.nodes import (
-    NODES, Add, Apply, Call, Commutation, Const, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse,
-    Kron, Mul, Named, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero, shape_text,
-)
+from ..tree.nodes import NODES, Add, Const, Expr, Hadamard, Inverse, Kron, Mul, Reduce, Sym, Transpose, Zero, shape_text
 from ..tree.visitor import Visitor
 
 NEEDS_FULL_RANK = ("det", "logdet")  # reductions that are 0 (or undefined) at a singular argument
@@ -57,12 +54,15 @@ class _Rank(Visitor[int]):
         self.memo: dict[int, int] = {}
 
     def size(self, d: dims.Dim) -> int:
+        """The number a dimension stands for at these sizes."""
         return dims.size(d, self.sizes)
 
     def full(self, e: Expr) -> int:
+        """The largest rank a node of its shape can have."""
         return min(self.size(e.rows), self.size(e.cols))
 
     def rank(self, e: Expr) -> int:
+        """The bound for a node (memoised), never above its full rank."""
         key = id(e)
         if key not in self.memo:
             self.memo[key] = min(self.full(e), self.visit(e))

@@ -130,7 +130,8 @@ class Calls:
             match = DIM_WORD.fullmatch(part)
             found = self.names.dimension(match.group(1)) if match else None
             if found is None:
-                raise self.fail(node, f"expected a size such as n or 3 in the commutation matrix, found {part.strip()!r}")
+                raise self.fail(node, "expected a size such as n or 3 in the commutation matrix, "
+                                      f"found {part.strip()!r}")
             factors.append(found)
         return dim_mul(*factors)
 

@@ -72,7 +72,8 @@ def slice_of(d: Derivation) -> Slice:
 def taken(scope: Scope) -> set[str]:
     """Names an index letter must not take: the dimensions and the scalar symbols (as the proofs avoid them)."""
     dims = {x for s in scope.symbols.values() for x in s.shape if isinstance(x, str)}
-    return dims | {n for n, s in scope.symbols.items() if s.is_scalar} | {n for n in scope.symbols if n.startswith("e_")}
+    scalars = {n for n, s in scope.symbols.items() if s.is_scalar}
+    return dims | scalars | {n for n in scope.symbols if n.startswith("e_")}
 
 
 def _made(d: Derivation, form: SliceForm, label: str) -> Slice:

@@ -16,15 +16,12 @@ chain rule is stated for vec–Jacobians, with the shape of every factor.
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..calculus.differential import directional
 from ..calculus.engine import derivative
 from ..calculus.slices import letters, slice_form
-from ..calculus.vec import vec_jacobian
 from ..latex.names import entry_name, name_latex, shape_latex, symbol_latex, vec_partial
 from ..latex.printer import latex
 from ..tree import algebra as alg
@@ -212,8 +209,8 @@ def _corners(entry: sp.Expr, rows: tuple, cols: tuple) -> str | None:
         return latex(shown)
 
     if len(row_vals) == 2 and len(col_vals) == 2:
-        body = (rf"{at(row_vals[0], col_vals[0])} & \cdots & {at(row_vals[0], col_vals[1])} \\ "
-                rf"\vdots & \ddots & \vdots \\ {at(row_vals[1], col_vals[0])} & \cdots & {at(row_vals[1], col_vals[1])}")
+        body = (rf"{at(row_vals[0], col_vals[0])} & \cdots & {at(row_vals[0], col_vals[1])} \\ \vdots & \ddots & "
+                rf"\vdots \\ {at(row_vals[1], col_vals[0])} & \cdots & {at(row_vals[1], col_vals[1])}")
     elif len(row_vals) == 2:
         body = rf"{at(row_vals[0], None)} \\ \vdots \\ {at(row_vals[1], None)}"
     elif len(col_vals) == 2:
@@ -281,5 +278,3 @@ def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str]) -> list[St
                  "the denominator layout is the transpose of the numerator layout", kind="result",
                  claim=Claim("vec", ctx.output, kr.transpose(ctx.closed), ctx.wrt))]
 
-
-Route = Callable[[Context, list[str], Expr], list[Step]]
