@@ -115,7 +115,7 @@ EXPECTED = [
     ('lecture-8-vector-by-matrix', 'kron(a, I_m)', 'kron(a^T, I_m)'),
     ('tensor-adjugate', 'det(X) (vec(X^-T) vec(X^-1)^T - kron(X^-1, X^-T))', 'det(X) (vec(X^-1) vec(X^-T)^T - kron(X^-T, X^-1))'),
     ('tensor-axb', 'kron(B, A^T)', 'kron(B^T, A)'),
-    ('tensor-hessian-abstract', 'W^T H W', None),
+    ('tensor-hessian-abstract', 'W^T Delta W', None),
     ('tensor-hessian-trace', 'kron(I_n, S + S^T)', None),
     ('tensor-inverse-through-matrix', '-((a^T (I + x x^T)^-1 x) (I + x x^T)^-1 + (I + x x^T)^-1 a x^T (I + x x^T)^-1)', '-((a^T (I + x x^T)^-1 x) (I + x x^T)^-1 + (I + x x^T)^-1 x a^T (I + x x^T)^-1)'),
     ('tensor-layer-preactivation', 'kron(x, I_m)', 'kron(x^T, I_m)'),

@@ -16,7 +16,7 @@ from .numeric import Values, evaluate
 from .rank import deficient, invertible_everywhere
 
 KINK_MARGIN = 1e-2  # samples keep this far from a kink
-MAX_ORDERINGS = 5040  # orderings of the sizes tried (all of them for up to 7 dimensions)
+MAX_ORDERINGS = 720  # orderings of the sizes tried (all of them for up to 6 dimensions)
 SIZES = (3, 4, 5, 2, 6, 7, 8, 9)  # distinct sizes, so a wrong shape cannot pass by accident
 
 

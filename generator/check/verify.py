@@ -123,6 +123,8 @@ def tensor_gap(f: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, exact: np.
     ∂vec(Y)/∂vec(X)ᵀ (the closed form in the numerator layout, its transpose in the denominator
     layout) against central differences of vec(Y) along each entry of X, column-major."""
     value = f(x0)
+    if wrt.is_scalar and exact.shape in ((value.size, 1), (1, value.size)) and value.shape[1] != 1:
+        exact = exact.reshape(value.shape, order="F")  # by a scalar, the vec–Jacobian is vec(∂Y/∂s)
     expected = value.shape if wrt.is_scalar else (value.size, x0.size) if layout == "numerator" \
         else (x0.size, value.size)
     if exact.shape != expected:

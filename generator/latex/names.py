@@ -39,7 +39,9 @@ def dim_latex(dim: Dim) -> str:
         return str(dim)
     if isinstance(dim, str):
         return name_latex(dim)
-    return " ".join(([str(dim.coeff)] if dim.coeff != 1 else []) + [name_latex(n) for n in dim.names])
+    powers = {n: dim.names.count(n) for n in dim.names}  # m n, n^{2}
+    parts = [name_latex(n) + (f"^{{{k}}}" if k > 1 else "") for n, k in powers.items()]
+    return " ".join(([str(dim.coeff)] if dim.coeff != 1 else []) + parts)
 
 
 def shape_latex(shape: tuple[Dim, ...]) -> str:

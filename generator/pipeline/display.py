@@ -57,8 +57,9 @@ def derivative_latex(d: Derivation, top: str | None = None) -> str:
     """∂y/∂x, ∂y/∂X, or ∂²y/∂x∂xᵀ for a Hessian; `top` replaces the output's name."""
     top = output_latex(d) if top is None else top
     var = symbol_latex(d.wrt.name, d.wrt.shape)
-    if d.kind == "hessian":
-        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {var}\, \partial {var}^{{\top}}}}"
+    if d.kind == "hessian":  # by a matrix X the tensor ∂²f/∂X∂X (its matrix form is closed_form_latex's)
+        row = rf"{var}^{{\top}}" if d.wrt.is_vector or d.wrt.is_scalar else var
+        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {var}\, \partial {row}}}"
     return rf"\frac{{\partial {top}}}{{\partial {var}}}"
 
 

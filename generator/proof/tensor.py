@@ -27,7 +27,7 @@ from ..latex.printer import latex
 from ..tree import algebra as alg
 from ..tree import kron as kr
 from ..tree.edit import inline, symbols
-from ..tree.nodes import Call, Expr, Grad, Hess, Sym
+from ..tree.nodes import Add, Call, Expr, Grad, Hess, Sym
 from ..tree.scope import Scope, Statement
 from . import entries
 from . import index as ix
@@ -55,7 +55,9 @@ def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scop
     jacobian = _numerator(ctx, kind)
     steps.append(_layout(ctx, free, kind, statement.output or "y"))
     body: list[Step] = []
-    for route in (_index_route, chain_route, _differential_route):
+    # by a scalar the differential dY = … ds is the derivative itself: no chain of vec–Jacobians needed
+    routes = (_index_route, _differential_route) if wrt.is_scalar else (_index_route, chain_route, _differential_route)
+    for route in routes:
         try:
             body = route(ctx, free, jacobian)
             break
@@ -225,12 +227,20 @@ def _corners(entry: sp.Expr, rows: tuple, cols: tuple) -> str | None:
 def _differential_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
     """dY in terms of dX by the rules of differentials, then the slice along eᵢeⱼᵀ."""
     d_var = Sym(DIFFERENTIAL, ctx.wrt.shape)
-    d_out = directional(ctx.output, ctx.wrt, d_var, ctx.scope.functions)
+    written = frozenset(e for e in ctx.output.walk() if isinstance(e, Add))  # sums as the author wrote them
+    d_out = directional(ctx.output, ctx.wrt, d_var, ctx.scope.functions, written)
     shown = differential_latex(latex(d_out), ctx.wrt)
+    if ctx.wrt.is_scalar:  # dY = (…) ds, the scalar's differential written last as by hand
+        per = directional(ctx.output, ctx.wrt, alg.ONE, ctx.scope.functions, written)
+        tex = latex(per)
+        shown = rf"\left({tex}\right)" if isinstance(per, Add) else tex
+        shown += rf"\,\mathrm{{d}}{name_latex(ctx.wrt.name)}"
     text = rf"\mathrm{{d}}{symbol_latex(ctx.name, ctx.output.shape)} = {shown}"
     step = Step(text, r"the differential: $\mathrm{d}(UV) = \mathrm{d}U\,V + U\,\mathrm{d}V$, "
                 r"$\mathrm{d}(U^{-1}) = -U^{-1}\,\mathrm{d}U\,U^{-1}$, $\mathrm{d}f(U) = f'(U) \odot \mathrm{d}U$",
                 kind="differential", claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))
+    if ctx.wrt.is_scalar:
+        return [step]  # the result step reads ∂Y/∂s off the differential
     (r, c), (p, q) = _indices(ctx, free)
     return [step, _slice_step(ctx, free, None, (r, c, p, q))]
 
