@@ -14,7 +14,7 @@ from ..calculus.engine import derivative
 from ..calculus.slices import SliceForm, letters, slice_form
 from ..check.numeric import evaluate
 from ..check.sampling import sample_for
-from ..check.verify import TOLERANCE, gap_at, tensor_gap
+from ..check.verify import RESIDUAL_LIMIT, gap_at, tensor_gap
 from ..errors import GeneratorError, VerificationError
 from ..latex.names import entry_name, name_latex, symbol_latex
 from ..latex.printer import latex
@@ -80,7 +80,7 @@ def _made(d: Derivation, form: SliceForm, label: str) -> Slice:
     """The slice, once finite differences agree with it at random vectors in place of the unit vectors."""
     scope = Scope({**d.scope.symbols, **{u.name: u for u in form.units}}, d.scope.functions)
     worst = _gap(form.of, d.wrt, form.closed, form.direction, scope)
-    if not worst <= TOLERANCE["tensor"]:
+    if not worst <= RESIDUAL_LIMIT["tensor"]:
         raise VerificationError(f"the slice {label} disagrees with finite differences (largest relative error "
                                 f"{worst:.2e})")
     as_derivation = replace(d, closed_form=form.closed, result=to_sympy(form.closed), latex=latex(form.closed),

@@ -116,7 +116,7 @@ def check_key(ex: Exercise) -> Exercise:
         if v.kind == "slice":
             piece = ex.derivation.slice
             gap = slice_residual(piece, original, wrt, scope, hessian=v.hessian)
-            if not gap <= TOLERANCE["tensor"]:
+            if not gap <= RESIDUAL_LIMIT["tensor"]:
                 raise VerificationError(f"the slice {piece.label} disagrees with finite differences (largest "
                                         f"relative error {gap:.2e})")
             worst = max(worst, gap)
