@@ -6,7 +6,7 @@ numeric check (and the grading of a slice exercise) uses random vectors for eᵢ
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,12 +21,22 @@ from ..latex.printer import latex
 from ..proof.symbolic import to_sympy
 from ..tree import algebra as alg
 from ..tree.nodes import Expr, Sym
-from ..tree.scope import Scope
-
-if TYPE_CHECKING:
-    from .derivation import Derivation
+from ..tree.scope import Scope, Statement
 
 CHECK_POINTS = 2
+
+
+class Derived(Protocol):
+    """What a slice is taken of: pipeline/derivation.py's Derivation (named here without importing it, as
+    derivation.py imports this module)."""
+
+    statement: Statement
+    wrt: Sym
+    scope: Scope
+    kind: str
+
+    @property
+    def tensor(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,7 @@ class Slice:
     direction: Expr | None  # eᵢeⱼᵀ (or eᵢ) for ∂Y/∂X_ij; None when the slice is a gradient (∂y_k/∂X)
     units: tuple[Sym, ...]  # the unit vectors it is written with
     label: str  # LaTeX of what it is: \frac{\partial y_{k}}{\partial X}
-    derivation: Derivation  # the slice as a derivation over the scope with the unit vectors (to grade answers)
+    derivation: Any  # the slice as a Derivation over the scope with the unit vectors (to grade answers)
 
     @property
     def indices(self) -> tuple[str, ...]:
@@ -46,7 +56,7 @@ class Slice:
         return tuple(u.name.removeprefix("e_") for u in self.units)
 
 
-def slice_of(d: Derivation) -> Slice:
+def slice_of(d: Derived) -> Slice:
     """The slice of a tensor derivative the lecture draws: ∂y_k/∂X for a vector by a matrix, ∂Y/∂X_ij for a matrix
     by a matrix (∂²f/∂X∂X_ij for a Hessian), ∂Y/∂x_i by a vector, ∂Y/∂s itself by a scalar; checked numerically."""
     if not d.tensor:
@@ -76,7 +86,7 @@ def taken(scope: Scope) -> set[str]:
     return dims | scalars | {n for n in scope.symbols if n.startswith("e_")}
 
 
-def _made(d: Derivation, form: SliceForm, label: str) -> Slice:
+def _made(d: Derived, form: SliceForm, label: str) -> Slice:
     """The slice, once finite differences agree with it at random vectors in place of the unit vectors."""
     scope = Scope({**d.scope.symbols, **{u.name: u for u in form.units}}, d.scope.functions)
     worst = _gap(form.of, d.wrt, form.closed, form.direction, scope)
