@@ -4,6 +4,7 @@ Prints, from one run:
   * the Python time to build the deck (parse, derive, prove and verify every problem, render) as
     a ratio to latexmk's time to compile that deck — target: at most 1/4; and, for scale, the
     time to derive every problem in both layouts;
+  * the same ratio for the tensor problems alone (their own deck, both layouts);
   * for the expressions SymPy's own MatrixExpr.diff gets right, our time over SymPy's, for the
     closed form alone and for the whole pipeline (closed form + proof + numeric check).
 Run: .venv/bin/python bench/derive.py [problems/*.toml]
@@ -77,6 +78,30 @@ def library(files: list[Path]) -> None:
     print(f"  ratio python / latexmk:                              {python / latex:7.3f}   (target <= 0.25)")
     print(f"  python, every problem in both layouts:               {both:7.2f} s "
           f"(ratio {both / latex:.3f})")
+    tensors(problems)
+
+
+def tensors(problems: list) -> None:
+    """The tensor problems alone (vector or matrix by a matrix, matrix by a vector or scalar, Hessians by a matrix):
+    their own deck's Python time against its compile."""
+    pipeline._cache.clear()
+    chosen = [p for p in problems if pipeline.derive_problem(p).tensor]
+    if not chosen:
+        return
+
+    def deck() -> str:
+        pipeline._cache.clear()
+        derivations = [pipeline.derive_problem(p, layout) for p in chosen
+                       for layout in ((None,) if p.hessian else ("denominator", "numerator"))]
+        return render_slides(derivations, title="Benchmark", problems=[p for p in chosen for _ in
+                                                                        ((1,) if p.hessian else (1, 2))])
+
+    python, tex = timed(deck)
+    latex, _ = timed(lambda: compile_tex(tex, "slides"))
+    print(f"tensor problems: {len(chosen)}, each in both layouts")
+    print(f"  python (derive + prove + verify + render):           {python:7.2f} s")
+    print(f"  latexmk, their deck:                                 {latex:7.2f} s")
+    print(f"  ratio python / latexmk:                              {python / latex:7.3f}   (target <= 0.25)")
 
 
 def sympy_diff(text: str, wrt: str, shapes: dict) -> sp.Expr:

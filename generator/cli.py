@@ -21,7 +21,7 @@ from .parse.problem_file import Problem, load
 from .pipeline.derivation import Derivation
 from .pipeline.run import derive as derive_expr
 from .pipeline.run import derive_problem
-from .render.formulas import derivative_latex
+from .render.formulas import closed_form_latex
 from .render.latexmk import build, check_writable
 from .render.slides import render_slides
 from .render.table import render_table, table_entry
@@ -154,18 +154,22 @@ def parse_shapes(items: Sequence[str]) -> dict[str, list[Dim]]:
 
 
 def parse_functions(items: Sequence[str]) -> dict[str, Any]:
-    """`g=scalar:delta`, `h=elementwise`, `u=vector:r,1` → the mapping the library's checks read."""
+    """`g=scalar:delta`, `g=scalar:delta:H`, `h=elementwise`, `u=vector:r,1` → the mapping the library's checks read."""
     functions: dict[str, Any] = {}
     for item in items:
         name, value = _pair(item, "--function", "NAME=KIND such as g=scalar:delta, h=elementwise, u=vector:r,1")
         kind, _, detail = value.partition(":")
         spec: dict[str, Any] = {"kind": kind.strip()}
         if detail and kind == "scalar":
-            spec["gradient"] = detail.strip()
+            gradient, _, hessian = detail.partition(":")
+            spec["gradient"] = gradient.strip() or None
+            if hessian.strip():
+                spec["hessian"] = hessian.strip()
         elif detail and kind == "vector":
             spec["shape"] = [d.strip() for d in detail.split(",")]
         elif detail:
-            raise GeneratorError(f"--function {item!r}: only scalar:GRADIENT and vector:ROWS,COLS take a detail")
+            raise GeneratorError(f"--function {item!r}: only scalar:GRADIENT[:HESSIAN] and vector:ROWS,COLS "
+                                 "take a detail")
         functions[name] = spec
     return functions
 
@@ -193,26 +197,35 @@ def _steps(d: Derivation) -> list[dict[str, str]]:
     return [{"kind": s.kind, "latex": s.latex, "reason": s.reason} for s in d.steps]
 
 
+def _dim(d: Dim) -> int | str:
+    """A size for JSON: a number, a name, or a product written mn."""
+    return d if isinstance(d, (int, str)) else str(d)
+
+
 def format_derivation(d: Derivation, fmt: str, steps: bool) -> str:
     """The derivation as text (expression language), LaTeX, sorted JSON, or a standalone NumPy module."""
-    shape = f"{d.shape[0]}×{d.shape[1]}"
+    shape = "×".join(map(str, d.shape))
     if fmt == "numpy":
         return d.to_numpy().rstrip("\n")
     if fmt == "json":
         data: dict[str, Any] = {
             "expr": d.statement.text, "wrt": d.wrt.name, "layout": d.layout, "kind": d.kind,
-            "shape": list(d.shape), "answer": d.answer, "latex": d.latex, "residual": d.residual,
+            "shape": [_dim(x) for x in d.shape], "answer": d.answer, "latex": d.latex, "residual": d.residual,
         }
+        if d.tensor:  # the axes above; the closed form is the vec–Jacobian of this shape
+            data["vec_shape"] = [_dim(x) for x in d.closed_form.shape]
         if steps:
             data["steps"] = _steps(d)
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
     if fmt == "latex":
-        lines = [f"{derivative_latex(d)} = {d.latex}"]
+        lines = [f"{closed_form_latex(d)} = {d.latex}"]
         if steps:
             lines = [f"% {s['kind']}: {s['reason']}\n{s['latex']}" for s in _steps(d)] + lines
         return "\n".join(lines)
-    lines = [d.answer, f"{d.kind} in {d.layout} layout, {shape}; "
-                                 f"finite differences agree to {d.residual:.1e}"]
+    vec = f" (the closed form is {'×'.join(map(str, d.closed_form.shape))}, with column-major vec)" \
+        if d.tensor and not d.wrt.is_scalar else ""
+    lines = [d.answer, f"{d.kind} in {d.layout} layout, {shape}{vec}; "
+                       f"finite differences agree to {d.residual:.1e}"]
     if steps:
         lines += [f"{k}. {s['reason']}  [{s['kind']}]\n   {s['latex']}" for k, s in enumerate(_steps(d), 1)]
     return "\n".join(lines)
@@ -225,8 +238,8 @@ def format_derivation(d: Derivation, fmt: str, steps: bool) -> str:
 @click.option("--layout", type=LAYOUT, default=None, help="denominator (default) or numerator.")
 @click.option("--assume", multiple=True, metavar="NAME=KIND", help="symmetric, spd or probability.")
 @click.option("--function", "functions", multiple=True, metavar="NAME=KIND[:DETAIL]",
-              help="g=scalar:delta, h=elementwise or u=vector:r,1.")
-@click.option("--hessian", is_flag=True, help="Second derivative of a scalar by a vector.")
+              help="g=scalar:delta (or scalar:delta:H, naming the Hessian too), h=elementwise or u=vector:r,1.")
+@click.option("--hessian", is_flag=True, help="Second derivative of a scalar (by a matrix: the vec Hessian).")
 @click.option("--steps", is_flag=True, help="Print the proof too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json", "numpy"]), default="text",
               show_default=True, help="numpy: a Python module returning the value and the derivative, with a "

@@ -17,7 +17,7 @@ from generator.check.numeric import abstract_elementwise, evaluate
 from generator.check.sampling import sample_for
 from generator.code.numpy import identifier, parameter_names
 from generator.ops import OPS
-from generator.tree.nodes import Call, Grad, Sym
+from generator.tree.nodes import Call, Grad, Hess, Sym
 from generator.tree.scope import Scope
 
 ROOT = Path(__file__).parent.parent
@@ -51,6 +51,9 @@ def _functions(d, sizes) -> dict:
         if spec.kind == "scalar":
             out[names[name]] = lambda f, n=name, at=at: float(at(lambda F, k: Call(n, F, (1, 1)), f)[0, 0])
             out[names["∂" + name]] = lambda f, n=name, at=at: at(lambda F, k: Grad(n, F, (k, 1)), f)
+            if "∂²" + name in names:  # a named Hessian, for second derivatives through g
+                out[names["∂²" + name]] = lambda f, n=name, h=spec.hessian, at=at: at(
+                    lambda F, k: Hess(n, F, (k, k), h), f)
         else:
             out[names[name]] = lambda f, n=name, r=rows, at=at: at(lambda F, k: Call(n, F, (r, 1)), f)
             out[names["∂" + name]] = lambda f, n=name, r=rows, at=at: at(

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from generator import derive_problem, load
 from generator.check.verify import RESIDUAL_LIMIT
+from generator.check.numeric import evaluate
+from generator.check.sampling import sample_for
+from generator.pipeline.derivation import axes
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 
@@ -100,6 +105,23 @@ EXPECTED = [
     ('table-09-sum', '\\frac{\\partial u}{\\partial x} + \\frac{\\partial v}{\\partial x}', '\\frac{\\partial u}{\\partial x} + \\frac{\\partial v}{\\partial x}'),
     ('table-10-g-of-u', '\\frac{\\partial u}{\\partial x} \\frac{\\partial g}{\\partial u(x)}', '\\frac{\\partial g}{\\partial u(x)} \\frac{\\partial u}{\\partial x}'),
     ('table-11-f-of-g-of-u', '\\frac{\\partial u}{\\partial x} \\frac{\\partial g}{\\partial u(x)} \\frac{\\partial f}{\\partial g(u(x))}', '\\frac{\\partial f}{\\partial g(u(x))} \\frac{\\partial g}{\\partial u(x)} \\frac{\\partial u}{\\partial x}'),
+    ('cookbook-059-inverse-by-scalar', '-(A + s B)^-1 B (A + s B)^-1', '-(A + s B)^-1 B (A + s B)^-1'),
+    ('cookbook-060-inverse-entries', '-kron(X^-1, X^-T)', '-kron(X^-T, X^-1)'),
+    ('cookbook-073-identity-entries', 'I', 'I'),
+    ('cookbook-074-xa-entries', 'kron(A, I_m)', 'kron(A^T, I_m)'),
+    ('cookbook-075-xta-entries', 'commutation(n, m) kron(A, I_n)', 'kron(A^T, I_n) commutation(m, n)'),
+    ('cookbook-079-xtbx-entries', 'commutation(n, m) kron(B X, I_n) + kron(I_n, B^T X)', 'kron(I_n, X^T B) + kron(X^T B^T, I_n) commutation(m, n)'),
+    ('cookbook-090-power-entries', 'kron(X X, I_n) + kron(X, X^T) + kron(I_n, X^T X^T)', 'kron(I_n, X X) + kron(X^T, X) + kron(X^T X^T, I_n)'),
+    ('lecture-8-vector-by-matrix', 'kron(a, I_m)', 'kron(a^T, I_m)'),
+    ('tensor-adjugate', 'det(X) (vec(X^-T) vec(X^-1)^T - kron(X^-1, X^-T))', 'det(X) (vec(X^-1) vec(X^-T)^T - kron(X^-T, X^-1))'),
+    ('tensor-axb', 'kron(B, A^T)', 'kron(B^T, A)'),
+    ('tensor-hessian-abstract', 'W^T Delta W', None),
+    ('tensor-hessian-trace', 'kron(I_n, S + S^T)', None),
+    ('tensor-inverse-through-matrix', '-((a^T (I + x x^T)^-1 x) (I + x x^T)^-1 + (I + x x^T)^-1 a x^T (I + x x^T)^-1)', '-((a^T (I + x x^T)^-1 x) (I + x x^T)^-1 + (I + x x^T)^-1 x a^T (I + x x^T)^-1)'),
+    ('tensor-layer-preactivation', 'kron(x, I_m)', 'kron(x^T, I_m)'),
+    ('tensor-outer-product', 'kron(x^T, I_n) + kron(I_n, x^T)', 'kron(x, I_n) + kron(I_n, x)'),
+    ('tensor-through-matrix', '(b^T a) I', '(b^T a) I'),
+    ('tensor-transpose', 'commutation(n, m)', 'commutation(m, n)'),
 ]
 BY_NAME = {name: (den, num) for name, den, num in EXPECTED}
 
@@ -122,7 +144,11 @@ def test_problem_derives_in_both_layouts(name, denominator, numerator):
     n = derive_problem(problem, "numerator")
     assert n.answer == numerator
     assert n.residual <= RESIDUAL_LIMIT[n.kind]
-    assert n.shape == (d.shape[1], d.shape[0])
+    if d.tensor:  # the variable's axes then the output's, or the other way round
+        var = len(axes(d.wrt.shape))
+        assert n.shape == d.shape[var:] + d.shape[:var] or d.wrt.is_scalar and n.shape == d.shape
+    else:
+        assert n.shape == (d.shape[1], d.shape[0])
 
 
 @pytest.mark.parametrize("name", [n for n, _, _ in EXPECTED if n.startswith("cookbook-")])
@@ -155,6 +181,49 @@ def test_every_key_reads_back_and_grades_as_right(name):
     problem = load(PROBLEMS / f"{name}.toml")
     for layout in ("denominator",) if problem.hessian else ("denominator", "numerator"):
         d = derive_problem(problem, layout)
-        back = parse(d.answer, d.scope, expect=d.shape, bindings=d.statement.bindings, layout=d.layout).expr
+        back = parse(d.answer, d.scope, expect=d.closed_form.shape, bindings=d.statement.bindings,
+                     layout=d.layout).expr
         assert back == d.closed_form or d.answer == "0"  # a zero matrix is written as the number 0
         assert grade(d.answer, d).correct
+
+
+# ---------------------------------------------------------------- tensors, against independent differences
+
+def _vec_differences(f, x0, h=1e-6):
+    """∂vec f/∂vec(x)ᵀ by central differences, column-major on both sides (numpy only)."""
+    columns = []
+    for j in range(x0.shape[1]):
+        for i in range(x0.shape[0]):
+            step = np.zeros_like(x0)
+            step[i, j] = h
+            columns.append(((f(x0 + step) - f(x0 - step)) / (2 * h)).reshape(-1, order="F"))
+    return np.array(columns).T
+
+
+TENSOR_PROBLEMS = [n for n, _, _ in EXPECTED if n.startswith(("tensor-", "lecture-8-")) or n in (
+    "cookbook-059-inverse-by-scalar", "cookbook-060-inverse-entries", "cookbook-073-identity-entries",
+    "cookbook-074-xa-entries", "cookbook-075-xta-entries", "cookbook-079-xtbx-entries", "cookbook-090-power-entries")]
+
+
+@pytest.mark.parametrize("name", TENSOR_PROBLEMS)
+def test_tensor_numeric_and_vec_jacobian_agree_with_differences(name):
+    """d.vec_jacobian is ∂vec Y/∂vec(X)ᵀ and d.numeric the array with d.shape's axes, in both layouts."""
+    problem = load(PROBLEMS / f"{name}.toml")
+    for layout in ("denominator",) if problem.hessian else ("denominator", "numerator"):
+        d = derive_problem(problem, layout)
+        values, sizes = sample_for([d.statement.expr, d.closed_form], d.scope, seed=11)
+        x0 = values[d.wrt.name]
+        # a Hessian is the vec–Jacobian of the gradient; anything else that of the output
+        of = derive_problem(replace(problem, hessian=False)) if problem.hessian else d
+        top = of.closed_form if problem.hessian else d.statement.expr
+        expected = _vec_differences(lambda x: evaluate(top, {**values, d.wrt.name: x}, d.scope), x0)
+        assert np.allclose(d.vec_jacobian(values), expected, atol=1e-5, rtol=1e-5)
+        array = d.numeric(values)
+        assert array.shape == tuple(sizes.get(a, a) for a in d.shape)
+        if d.kind == "tensor" and not d.wrt.is_scalar:
+            out, var = axes(d.statement.expr.shape), axes(d.wrt.shape)
+            full = expected.reshape([sizes.get(a, a) for a in (*d.statement.expr.shape, *d.wrt.shape)], order="F")
+            full = full.reshape([sizes.get(a, a) for a in (*out, *var)])
+            if layout == "denominator":
+                full = full.transpose([*range(len(out), len(out) + len(var)), *range(len(out))])
+            assert np.allclose(array, full, atol=1e-5, rtol=1e-5)

@@ -107,3 +107,55 @@ def test_refuses_with_position_and_reason(text, message):
     assert str(err.value).startswith("answer: ")
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+# ---------------------------------------------------------------- Kronecker products, vec, commutation matrices
+
+KRON_SCOPE = Scope.build({"A": ("p", "m"), "X": ("m", "n"), "B": ("n", "q"), "x": ("n", 1), "K": ("n", "n")})
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("kron(B^T, A)", "kron(B^T, A)"),
+    ("B^T ⊗ A", "kron(B^T, A)"),
+    (r"\mathbf{B}^\top \otimes A", "kron(B^T, A)"),
+    ("A X ⊗ B", "kron(A X, B)"),  # ⊗ binds looser than the matrix product
+    ("-A ⊗ B", "-kron(A, B)"),
+    ("2 (A ⊗ B) + A ⊗ B", "3 kron(A, B)"),
+    ("kron(x, I_n) + kron(I_n, x)", "kron(x, I_n) + kron(I_n, x)"),
+    ("kron(A, B, X)", "kron(A, B, X)"),
+    ("kron(x, x^T)", "x x^T"),  # a column and a row multiply
+    ("kron(I_m, I_n)", "I"),
+    ("vec(X)", "vec(X)"),
+    ("vec(x)", "x"),
+    (r"\operatorname{vec}\left(2 X\right)", "2 vec(X)"),
+    ("commutation(m, n)", "commutation(m, n)"),
+    ("K_{m,n}", "commutation(m, n)"),
+    ("commutation(m*n, p)", "commutation(m*n, p)"),
+    ("commutation(m, 1)", "I"),
+    ("K x", "K x"),  # a declared K is a matrix like any other
+])
+def test_kronecker_syntax(text, canonical):
+    expr = parse_expression(text, KRON_SCOPE)
+    assert to_text(expr) == canonical
+    assert parse(to_text(expr), KRON_SCOPE, expect=expr.shape).expr == expr  # I is sized by the answer's shape
+
+
+def test_an_unsized_identity_in_a_kronecker_product_takes_the_size_the_answer_leaves():
+    expected = parse_expression("kron(x, I_n) + kron(I_n, x)", KRON_SCOPE)
+    read = parse(r"\mathbf{x} \otimes I + I \otimes \mathbf{x}", KRON_SCOPE, expect=expected.shape).expr
+    assert read == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("kron(A)", "kron(A, B) takes two or more factors"),
+    ("exp(A, B)", "exp(…) takes one argument"),
+    ("commutation(m)", "commutation(m, n) takes two sizes"),
+    ("commutation(m, z)", "expected a size such as n or 3"),
+    ("x ⊗ I", "cannot tell the size of I or 1 in a Kronecker product"),
+    ("A ⊗", "expected a term, found the end"),
+    ("kron(A, ", "expected a term"),
+])
+def test_kronecker_syntax_refusals(text, message):
+    with pytest.raises(ParseError) as err:
+        parse(text, KRON_SCOPE, source="answer")
+    assert message in str(err.value) and "\n" not in str(err.value)

@@ -18,6 +18,7 @@ from generator.errors import GeneratorError, VerificationError
 from generator.sheets.data import Student
 from generator.tree.scope import Scope
 from generator.latex.names import shape_latex
+from generator.latex.printer import latex
 from generator.sheets.space import FILL_STEPS
 from generator.sheets.exercise import check_key, exercise
 from generator.sheets.manifest import manifest
@@ -69,7 +70,11 @@ def test_answers_agree_with_an_independent_derivation(sheet, kind):
     for ex in of_kind(sheet, kind):
         d = independent(ex.variant)
         assert to_text(ex.derivation.closed_form) == to_text(d.closed_form)
-        assert exercise_view(ex).result.endswith(f"= {d.latex}")
+        if kind == "slice":  # the key is the slice ∂y_k/∂X or ∂Y/∂X_ij, in unit vectors
+            assert to_text(ex.derivation.slice.expr) == to_text(d.slice.expr)
+            assert exercise_view(ex).result == f"{d.slice.label} = {latex(d.slice.expr)}"
+        else:
+            assert exercise_view(ex).result.endswith(f"= {d.latex}")
 
 
 def test_closed_form_keys_carry_the_whole_proof(sheet):
@@ -186,7 +191,12 @@ def test_manifest_holds_what_a_grader_needs(sheet):
         assert entry["id"] == f"{entry['problem']}-{entry['number']}" == ex.variant.id
         d = derive(entry["expr"], entry["wrt"], entry["shapes"], entry["layout"], entry["assume"] or None,
                    entry["functions"] or None)
-        assert entry["answer"] == to_text(d.closed_form) and entry["answer_latex"] == d.latex
+        if entry["kind"] == "slice":
+            assert entry["answer"] == to_text(d.slice.expr) and set(entry["slice"]["units"]) == {
+                u.name for u in d.slice.units}
+        else:
+            assert entry["answer"] == to_text(d.closed_form) and entry["answer_latex"] == d.latex
+        assert ("vec_shape" in entry) == d.tensor
         assert entry["shape"] == list(d.shape) and 0 <= entry["residual"] <= 1e-6
         assert ("values" in entry) == (entry["kind"] == "numeric") and ("blank" in entry) == (entry["kind"] == "fill-step")
 

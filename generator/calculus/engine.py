@@ -12,11 +12,15 @@ from typing import Mapping
 
 from ..errors import NotDerivable
 from ..tree import algebra as alg
+from ..tree import kron as kr
 from ..tree.text import to_text
 from ..tree.nodes import Add, Const, Expr, Identity, Mul, Sym
 from ..tree.scope import FunctionSpec
-from .rules import RULES, column
+from .differential import directional
+from .kronecker import simplify
+from .rules import RULES, NeedsVec, column
 from .simplify import normalize, tidy
+from .vec import vec_jacobian
 
 
 
@@ -31,22 +35,51 @@ class Backprop:
 
 def derivative(expr: Expr, wrt: Sym, layout: str = "denominator",
                functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:
-    """∂expr/∂wrt in the layout asked for: scalar by anything, or vector by vector."""
+    """∂expr/∂wrt in the layout asked for.
+
+    A scalar gives a gradient and a vector by a vector a Jacobian (mode "gradient", "jacobian"),
+    by reverse accumulation; where those rules stop (a vector through a matrix intermediate) the
+    vec engine takes over. Every other pair is a tensor (mode "tensor"): its closed form is the
+    vec–Jacobian ∂vec(expr)/∂vec(wrt)ᵀ in the numerator layout and its transpose in the
+    denominator layout, except by a scalar, where the derivative is a matrix of expr's shape.
+    """
     expr = normalize(expr)
     written = frozenset(e for e in expr.walk() if isinstance(e, Add))  # sums kept as the author wrote them
-    if expr.is_scalar:
-        back = _Engine(expr, wrt, functions or {}, "gradient").run(written=written)
-    elif expr.is_vector and (wrt.is_vector or wrt.is_scalar):
-        as_column = expr if expr.is_column else alg.transpose(expr)
-        back = _Engine(as_column, wrt, functions or {}, "jacobian").run(written=written)
-    elif expr.is_vector:
-        raise NotDerivable(f"the derivative of the vector {to_text(expr)} by the matrix {wrt.name} is a third-order "
-                           "tensor; differentiate a scalar of it instead, such as g(z) or c^T z")
-    else:
-        raise NotDerivable(f"{to_text(expr)} is a matrix; mcgen differentiates scalars and vectors")
+    functions = functions or {}
+    if not (expr.is_scalar or expr.is_vector) or not (wrt.is_vector or wrt.is_scalar) and not expr.is_scalar:
+        return _tensor(expr, wrt, layout, functions, written)
+    mode = "gradient" if expr.is_scalar else "jacobian"
+    as_column = expr if expr.is_scalar or expr.is_column else alg.transpose(expr)
+    try:
+        back = _Engine(as_column, wrt, functions, mode).run(written=written)
+    except NeedsVec:
+        if mode == "gradient" and not (wrt.is_vector or wrt.is_scalar):
+            raise NotDerivable(f"the gradient of {to_text(expr)} by the matrix {wrt.name} goes through vec or "
+                               "kron; mcgen takes such gradients by vectors and scalars only") from None
+        return _through_vec(expr, wrt, layout, functions, mode, written)
     if layout == "numerator":
         return Backprop(tidy(_transpose_terms(back.result), written), back.trace, back.mode)
     return back
+
+
+def _through_vec(expr: Expr, wrt: Sym, layout: str, functions: Mapping[str, FunctionSpec], mode: str,
+                 written: frozenset[Expr]) -> Backprop:
+    """A gradient or Jacobian by a vector from the vec engine: J is the numerator layout, Jᵀ the denominator."""
+    jacobian = vec_jacobian(expr, wrt, functions)
+    if mode == "gradient" and wrt.is_row:
+        return Backprop(jacobian, (), mode)  # a gradient has the variable's shape in either layout
+    if layout == "numerator" and mode == "jacobian":
+        return Backprop(jacobian, (), mode)
+    return Backprop(tidy(_transpose_terms(jacobian), written), (), mode)
+
+
+def _tensor(expr: Expr, wrt: Sym, layout: str, functions: Mapping[str, FunctionSpec],
+            written: frozenset[Expr]) -> Backprop:
+    """A derivative with more than two axes, or a matrix by a scalar: its vec–Kronecker closed form."""
+    if wrt.is_scalar:
+        return Backprop(directional(expr, wrt, alg.ONE, functions, written), (), "tensor")
+    jacobian = vec_jacobian(expr, wrt, functions)
+    return Backprop(jacobian if layout == "numerator" else simplify(kr.transpose(jacobian)), (), "tensor")
 
 
 def _transpose_terms(e: Expr) -> Expr:
@@ -69,13 +102,12 @@ def _is_product(e: Expr) -> bool:
 
 
 def hessian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None = None) -> Backprop:
-    """∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n)."""
+    """∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n); by a matrix X, the vec Hessian ∂²f/∂vec(X)∂vec(X)ᵀ."""
     if not expr.is_scalar:
         raise NotDerivable(f"a Hessian needs a scalar expression, but {to_text(expr)} is {expr.rows}×{expr.cols}")
-    if not (wrt.is_vector or wrt.is_scalar):
-        raise NotDerivable(f"the Hessian of {to_text(expr)} by the matrix {wrt.name} is a fourth-order tensor; "
-                           "mcgen takes Hessians by a vector")
     grad = derivative(expr, wrt, "denominator", functions).result
+    if not (wrt.is_vector or wrt.is_scalar):
+        return Backprop(vec_jacobian(grad, wrt, functions), (), "hessian")
     as_column = grad if grad.is_column or grad.is_scalar else alg.transpose(grad)
     return derivative(as_column, wrt, "numerator", functions)
 
@@ -117,7 +149,7 @@ class _Engine:
             self.reached.append(adjoint)
             return
         if self.mode == "jacobian" and not (node.is_vector or node.is_scalar):
-            raise NotDerivable(f"the vector output depends on {self.wrt.name} through the matrix {to_text(node)}; "
+            raise NeedsVec(f"the vector output depends on {self.wrt.name} through the matrix {to_text(node)}; "
                                "mcgen's vector-by-vector rules need vector intermediates")
         if self.mode == "jacobian" and node.is_scalar and self._through_matrix(node):
             # A scalar such as norm(B x) or tr(X(x)): its gradient, times the 1×r adjoint, is its part.

@@ -78,9 +78,13 @@ def _chain_parts(node: Mul, i: int) -> tuple[Expr, Expr | None, Expr | None]:
     return scalars, left, right
 
 
+class NeedsVec(NotDerivable):
+    """A derivative the reverse sweep has no rule for, which the vec engine (calculus/vec.py) takes instead."""
+
+
 def _through_matrix(sweep: Sweep, node: Expr) -> NotDerivable:
-    return NotDerivable(f"the vector output depends on {sweep.wrt.name} through the matrix {to_text(node)}; "
-                        "mcgen's vector-by-vector rules need vector intermediates")
+    return NeedsVec(f"the vector output depends on {sweep.wrt.name} through the matrix {to_text(node)}; "
+                    "mcgen's vector-by-vector rules need vector intermediates")
 
 
 class Rules(Visitor[Pairs]):
@@ -100,7 +104,15 @@ class Rules(Visitor[Pairs]):
         yield node.arg, adjoint
 
     def visit_Grad(self, node: Grad, adjoint: Expr, sweep: Sweep) -> Pairs:
-        raise NotDerivable(f"the second derivative of the abstract function {node.fn} is not defined")
+        raise NeedsVec(f"the second derivative of the abstract function {node.fn} goes through its Hessian")
+
+    def visit_Kron(self, node: Expr, adjoint: Expr, sweep: Sweep) -> Pairs:
+        raise NeedsVec(f"{to_text(node)} is differentiated by the vec engine")
+
+    visit_Vec = visit_Hess = visit_Kron
+
+    def visit_Commutation(self, node: Expr, adjoint: Expr, sweep: Sweep) -> Pairs:
+        return iter(())  # a constant
 
 
 class GradientRules(Rules):

@@ -11,9 +11,10 @@ import numpy as np
 
 from ..errors import GeneratorError
 from ..ops import OPS
+from ..tree import dims
 from ..tree.nodes import (
-    NODES, Add, Apply, Call, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
-    Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
+    NODES, Add, Apply, Call, Commutation, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Hess, Identity, Inverse,
+    Kron, Mul, Named, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero,
 )
 from ..tree.scope import Scope
 from ..tree.visitor import Visitor
@@ -111,7 +112,7 @@ class _Evaluator(Visitor[np.ndarray]):
         self.kit = NumpyKit(self)
 
     def size(self, dim: Dim) -> int:
-        return dim if isinstance(dim, int) else self.sizes[dim]
+        return dim if isinstance(dim, int) else dims.size(dim, self.sizes)
 
     def value(self, e: Expr) -> np.ndarray:
         key = id(e)
@@ -214,3 +215,26 @@ class _Evaluator(Visitor[np.ndarray]):
             den = den.T
         rows, cols = self.size(e.rows), self.size(e.cols)
         return den.reshape(rows, cols)
+
+    def visit_Hess(self, e: Hess) -> np.ndarray:
+        """∂²fn/∂f∂fᵀ of the stand-in Σ wₖ h(fₖ): diagonal, w ∘ h″(f)."""
+        f = self.value(e.arg).ravel()
+        return np.diag(_weights(e.fn, f.size) * abstract_elementwise(e.fn, f, 2))
+
+    def visit_Kron(self, e: Kron) -> np.ndarray:
+        return reduce(np.kron, [self.value(f) for f in e.factors])
+
+    def visit_Vec(self, e: Vec) -> np.ndarray:
+        return self.value(e.arg).reshape(-1, 1, order="F")
+
+    def visit_Commutation(self, e: Commutation) -> np.ndarray:
+        return commutation_matrix(self.size(e.m), self.size(e.n))
+
+
+def commutation_matrix(m: int, n: int) -> np.ndarray:
+    """K_{m,n}: K vec(A) = vec(Aᵀ) for an m×n matrix A, with column-major vec."""
+    k = np.zeros((m * n, m * n))
+    for p in range(m):
+        for q in range(n):
+            k[q + n * p, p + m * q] = 1.0
+    return k

@@ -1,6 +1,7 @@
 """Seeded random values that honour the assumptions, at which every expression is finite and well conditioned."""
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Iterable, Mapping
 
@@ -12,21 +13,33 @@ from ..ops import OPS
 from ..tree.nodes import Apply, Dim, Expr, Inverse
 from ..tree.scope import Scope
 from .numeric import Values, evaluate
+from .rank import deficient, invertible_everywhere
 
 KINK_MARGIN = 1e-2  # samples keep this far from a kink
+MAX_ORDERINGS = 720  # orderings of the sizes tried (all of them for up to 6 dimensions)
 SIZES = (3, 4, 5, 2, 6, 7, 8, 9)  # distinct sizes, so a wrong shape cannot pass by accident
 
 
-def sizes_for(scope: Scope, fixed: Mapping[Dim, int] | None = None) -> dict[Dim, int]:
-    """A distinct small size for every symbolic dimension, in a fixed order."""
+def sizes_for(scope: Scope, fixed: Mapping[Dim, int] | None = None, exprs: Iterable[Expr] = ()) -> dict[Dim, int]:
+    """A distinct small size for every symbolic dimension, in a fixed order; when that order would make an
+    inverse, det or logdet argument of `exprs` rank-deficient (Xᵀ X with X of shape N×d and N < d), the first
+    ordering of the same sizes, in a fixed order too, at which each can have full rank."""
     dims = sorted({d for s in scope.symbols.values() for d in s.shape if isinstance(d, str)}
                   | {d for f in scope.functions.values() if f.shape for d in f.shape if isinstance(d, str)})
     sizes = dict(fixed or {})
     pool = [n for n in SIZES if n not in sizes.values()] + [n + 10 for n in SIZES]
-    for d in dims:
-        if d not in sizes:
-            sizes[d] = pool.pop(0)
-    return sizes
+    free = [d for d in dims if d not in sizes]
+    for d in free:
+        sizes[d] = pool.pop(0)
+    exprs = list(exprs)
+    if not exprs or invertible_everywhere(exprs, sizes):
+        return sizes
+    values = [sizes[d] for d in free]
+    for order in itertools.islice(itertools.permutations(values), 1, MAX_ORDERINGS):
+        trial = {**sizes, **dict(zip(free, order))}
+        if invertible_everywhere(exprs, trial):
+            return trial
+    return sizes  # no ordering helps: the expression is singular at every size (det(x xᵀ)), as sampling will say
 
 
 def sample(scope: Scope, sizes: Mapping[Dim, int], rng: np.random.Generator, positive: bool = False) -> dict[str, np.ndarray]:
@@ -55,8 +68,8 @@ def sample(scope: Scope, sizes: Mapping[Dim, int], rng: np.random.Generator, pos
 def sample_for(exprs: Iterable[Expr], scope: Scope, seed: int, sizes: Mapping[Dim, int] | None = None,
                attempts: int = 12) -> tuple[dict[str, np.ndarray], dict[Dim, int]]:
     """Seeded values at which every expression is finite and every inverse well conditioned."""
-    sizes = sizes_for(scope, sizes)
     exprs = list(exprs)
+    sizes = sizes_for(scope, sizes, exprs)
     culprit: Expr = exprs[0]
     for attempt in range(attempts):
         rng = np.random.default_rng([seed, attempt])
@@ -65,8 +78,9 @@ def sample_for(exprs: Iterable[Expr], scope: Scope, seed: int, sizes: Mapping[Di
         if failing is None:
             return values, sizes
         culprit = failing
+    why = deficient(culprit, sizes)
     raise GeneratorError(f"found no values at which {to_text(culprit)} is defined: at every sample it was singular, "
-                         "infinite or the log of a negative number")
+                         "infinite or the log of a negative number" + (f" ({why})" if why else ""))
 
 
 def _culprit(e: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int]) -> Expr | None:

@@ -13,7 +13,7 @@ from .sampling import sample_for
 
 # The largest relative error between a closed form and finite differences, by kind of derivative
 # (second differences are noisier).
-RESIDUAL_LIMIT = {"gradient": 1e-6, "jacobian": 1e-6, "hessian": 1e-4}
+RESIDUAL_LIMIT = {"gradient": 1e-6, "jacobian": 1e-6, "hessian": 1e-4, "tensor": 1e-6}
 POINTS = 2  # independent random points per check
 
 
@@ -31,10 +31,12 @@ def gap_at(expr: Expr, wrt: Sym, closed_form: Expr, layout: str, scope: Scope, k
            values: Mapping[str, np.ndarray], dims: Mapping[Dim, int]) -> float:
     """Relative gap between the closed form and finite differences at one point."""
     exact = evaluate(closed_form, values, scope, dims)
-    if layout == "numerator":
-        exact = exact.T
     f = _as_function(expr, wrt, values, scope, dims)
     x0 = np.asarray(values[wrt.name], dtype=float)
+    if kind == "tensor":
+        return tensor_gap(f, x0, exact, wrt, layout)
+    if layout == "numerator":
+        exact = exact.T
     gap = _gap(f, x0, exact, wrt, kind, accurate=False)
     if gap > RESIDUAL_LIMIT[kind] and kind != "hessian":
         # Rounding in an ill-conditioned inverse can swamp two-point differences; a gap that is
@@ -115,9 +117,57 @@ def _symmetric_directions_of(g: np.ndarray) -> np.ndarray:
     return np.triu(sym)
 
 
+def tensor_gap(f: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, exact: np.ndarray, wrt: Sym,
+               layout: str) -> float:
+    """The gap of a tensor's closed form: by a scalar the matrix itself, else the vec–Jacobian
+    ∂vec(Y)/∂vec(X)ᵀ (the closed form in the numerator layout, its transpose in the denominator
+    layout) against central differences of vec(Y) along each entry of X, column-major."""
+    value = f(x0)
+    if wrt.is_scalar and exact.shape in ((value.size, 1), (1, value.size)) and value.shape[1] != 1:
+        exact = exact.reshape(value.shape, order="F")  # by a scalar, the vec–Jacobian is vec(∂Y/∂s)
+    expected = value.shape if wrt.is_scalar else (value.size, x0.size) if layout == "numerator" \
+        else (x0.size, value.size)
+    if exact.shape != expected:
+        raise VerificationError(f"the closed form is {exact.shape[0]}×{exact.shape[1]} but the derivative is "
+                                f"{expected[0]}×{expected[1]}")
+    if wrt.is_scalar:
+        directions = [np.ones_like(x0)]
+        want = [exact]
+    else:
+        jacobian = exact if layout == "numerator" else exact.T
+        directions = _directions(x0, "symmetric" in wrt.props or "spd" in wrt.props)
+        want = [jacobian @ d.reshape(-1, 1, order="F") for d in directions]
+    gap = 0.0
+    for accurate in (False, True):
+        got = [_along(f, x0, d, 1e-5 if accurate else 1e-6, accurate).reshape(w.shape, order="F")
+               for d, w in zip(directions, want)]
+        scale = max(1.0, max(float(np.abs(g).max(initial=0)) for g in got))
+        gap = max(float(np.abs(g - w).max(initial=0)) for g, w in zip(got, want)) / scale
+        if gap <= RESIDUAL_LIMIT["tensor"]:
+            break
+    return gap
+
+
+def _directions(x0: np.ndarray, symmetric: bool) -> list[np.ndarray]:
+    """Eᵢⱼ for every entry, column-major; by a symmetric matrix Eᵢⱼ + Eⱼᵢ (i ≤ j), the only steps it allows."""
+    rows, cols = x0.shape
+    out = []
+    for j in range(cols):
+        for i in range(rows):
+            if symmetric and i > j:
+                continue
+            e = np.zeros_like(x0)
+            e[i, j] = 1.0
+            if symmetric:
+                e[j, i] = 1.0
+            out.append(e * _step(x0[i, j], 1.0))
+    return out
+
+
 def _hessian(f: Callable[[np.ndarray], np.ndarray], x0: np.ndarray) -> np.ndarray:
+    """Second differences by every pair of entries, column-major (the vec Hessian of a matrix variable)."""
     n = x0.size
-    flat = x0.ravel()
+    flat = x0.ravel(order="F")
     out = np.zeros((n, n))
     for k in range(n):
         for m in range(n):
@@ -127,7 +177,7 @@ def _hessian(f: Callable[[np.ndarray], np.ndarray], x0: np.ndarray) -> np.ndarra
                 x = flat.copy()
                 x[k] += sk * hk
                 x[m] += sm * hm
-                return float(f(x.reshape(x0.shape))[0, 0])
+                return float(f(x.reshape(x0.shape, order="F"))[0, 0])
 
             out[k, m] = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * hk * hm)
     return out

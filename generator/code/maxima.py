@@ -5,9 +5,10 @@ from typing import Mapping
 
 from ..errors import GeneratorError
 from ..ops import OPS
+from ..tree import dims
 from ..tree.nodes import (
-    NODES, Apply, Call, Diag, DiagPart, Dim, Expr, Grad, Identity, Inverse, Named, Ones, Reduce, Softmax, Sym,
-    Transpose, Zero,
+    NODES, Apply, Call, Commutation, Diag, DiagPart, Dim, Expr, Grad, Hess, Identity, Inverse, Kron, Named, Ones,
+    Reduce, Softmax, Sym, Transpose, Vec, Zero,
 )
 from .printer import ATOM, POSTFIX, PRODUCT, Code, CodePrinter, template_level
 
@@ -40,7 +41,7 @@ class MaximaPrinter(CodePrinter):
         self.names = dict(names or {})  # a symbol or a named gradient (δ) → its Maxima variable
 
     def size(self, d: Dim) -> str:
-        return str(d if isinstance(d, int) else self.sizes[d])
+        return str(dims.size(d, self.sizes))
 
     def template(self, fn: str) -> str:
         return OPS.functions[fn].maxima_code
@@ -103,3 +104,24 @@ class MaximaPrinter(CodePrinter):
             return self.names[e.name], ATOM
         raise GeneratorError(f"Maxima cannot state the derivative of the abstract function {e.fn} unless it is named")
 
+
+    def visit_Hess(self, e: Hess) -> Code:
+        """A named Hessian is a matrix of unknowns the question declares, like a named gradient."""
+        if e.name in self.names:
+            return self.names[e.name], ATOM
+        raise GeneratorError(f"Maxima cannot state the Hessian of the abstract function {e.fn} unless it is declared")
+
+    def visit_Kron(self, e: Kron) -> Code:
+        code = self.code(e.factors[-1])
+        for f in reversed(e.factors[:-1]):
+            code = f"kronecker_product({self.code(f)}, {code})"
+        return code, POSTFIX
+
+    def visit_Vec(self, e: Vec) -> Code:
+        """The columns stacked: the rows of the transpose, flattened, as one column."""
+        return f"transpose(matrix(flatten(args(transpose({self.code(e.arg)})))))", POSTFIX
+
+    def visit_Commutation(self, e: Commutation) -> Code:
+        m, n = self.size(e.m), self.size(e.n)
+        entry = f"if i = floor((j - 1) / {m}) + {n} * mod(j - 1, {m}) + 1 then 1 else 0"
+        return f"genmatrix(lambda([i, j], {entry}), {m} * {n}, {m} * {n})", POSTFIX

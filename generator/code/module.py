@@ -59,8 +59,8 @@ class _Module:
         return ", ".join(args + (["*", *keywords] if keywords else []))
 
     def dim(self, d: Dim) -> str:
-        """A size as code: its variable, or the number."""
-        return str(d) if isinstance(d, int) else self.dim_names[d]
+        """A size as code: its variable, the number, or a product of them."""
+        return self.printer.dim(d)
 
     def shape_text(self, shape: Shape) -> str:
         """`(m, n)` in code."""
@@ -109,10 +109,33 @@ class _Module:
         lines.append("value = float(np.asarray(value).reshape(()))" if out == (1, 1) else
                      "value = np.asarray(value, dtype=float)")
         lines.append(f"derivative = np.broadcast_to(derivative, {self.shape_text(self.closed.shape)}).astype(float)")
-        return lines + ["return value, derivative"]
+        return lines + self.tensor() + ["return value, derivative"]
+
+    def tensor(self) -> list[str]:
+        """A tensor's closed form is its vec–Jacobian J = ∂vec(Y)/∂vec(X)ᵀ (column-major): J[p + P q, i + M j] =
+        ∂Y_pq/∂X_ij, so a column-major reshape gives the array, whose axes then follow the layout."""
+        if not self.is_tensor or self.wrt.is_scalar:
+            return []
+        out = self.wrt.shape if self.kind == "hessian" else self.statement.expr.shape
+        full = ", ".join(self.dim(d) for d in (*out, *self.wrt.shape))
+        kept = ", ".join(self.dim(d) for d in (*_axes(out), *_axes(self.wrt.shape))) + ","
+        jacobian = "derivative.T" if self.layout == "denominator" and self.kind != "hessian" else "derivative"
+        lines = [f'derivative = {jacobian}.reshape(({full}), order="F").reshape(({kept}))']
+        if self.layout == "denominator" and self.kind != "hessian":  # the variable's axes first
+            n_out, n_var = len(_axes(out)), len(_axes(self.wrt.shape))
+            order = [*range(n_out, n_out + n_var), *range(n_out)]
+            lines.append(f"derivative = derivative.transpose({tuple(order)})")
+        return lines
+
+    @property
+    def is_tensor(self) -> bool:
+        """Whether the derivative has more than two axes or is a matrix by a scalar (mcgen's kind tensor)."""
+        return self.kind == "tensor" or self.kind == "hessian" and not (self.wrt.is_vector or self.wrt.is_scalar)
 
     def contraction(self) -> list[str]:
         """The derivative applied to a direction (what finite differences approximate), by kind and layout."""
+        if self.is_tensor:
+            return self.tensor_contraction()
         if self.kind == "hessian":
             return ["approx = (at(step) - 2 * at(0.0) + at(-step)) / step**2",
                     "exact = (direction.reshape(1, -1) @ derivative @ direction.reshape(-1, 1)).item()"]
@@ -122,6 +145,19 @@ class _Module:
             return lines + [f"exact = np.sum({d} * direction)"]
         d = "derivative.T" if self.layout == "denominator" else "derivative"
         return lines + [f"exact = ({d} @ direction.reshape(-1, 1)).reshape(np.shape(approx))"]
+
+    def tensor_contraction(self) -> list[str]:
+        """A tensor contracted with the direction over the variable's axes (np.tensordot)."""
+        count = len(_axes(self.wrt.shape))
+        along = {0: "direction.item()", 1: "direction.reshape(-1)"}.get(count, "direction")
+        if self.kind == "hessian":
+            return ["approx = (at(step) - 2 * at(0.0) + at(-step)) / step**2",
+                    f"exact = float(np.tensordot(np.tensordot({along}, derivative, axes={count}), {along}, "
+                    f"axes={count}))"]
+        contracted = (f"np.tensordot({along}, derivative, axes={count})" if self.layout == "denominator"
+                      else f"np.tensordot(derivative, {along}, axes={count})")
+        return ["approx = (at(step) - at(-step)) / (2 * step)",
+                f"exact = {contracted}.reshape(np.shape(approx))"]
 
     def check(self) -> list[str]:
         """The lines of check_derivative."""
@@ -198,6 +234,8 @@ class _Module:
             elif spec.kind == "scalar":
                 lines += [f"{INDENT}{self.names[spec.name]!r}: lambda f: float(np.sum(np.sin(f))),",
                           f"{INDENT}{self.names['∂' + spec.name]!r}: lambda f: np.cos(f).reshape(-1, 1),"]
+                if "∂²" + spec.name in self.names:
+                    lines.append(f"{INDENT}{self.names['∂²' + spec.name]!r}: lambda f: np.diag(-np.sin(np.ravel(f))),")
             else:
                 rows = self.sizes[spec.shape[0]] if isinstance(spec.shape[0], str) else spec.shape[0]
                 weights = f"np.cos(np.arange({rows} * np.size(f)).reshape({rows}, -1) + 1.0)"
@@ -211,8 +249,13 @@ class _Module:
         body = self.body()
         out = self.closed.shape
         what = {"gradient": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}.get(self.kind, self.kind)
+        shape = f"{out[0]}×{out[1]}"
+        if self.is_tensor and not self.wrt.is_scalar:
+            var, top = _axes(self.wrt.shape), _axes(self.statement.expr.shape)
+            axes = var + var if self.kind == "hessian" else var + top if self.layout == "denominator" else top + var
+            shape = "×".join(map(str, axes)) + ", as an array with these axes"
         doc = (f"The value of {self.statement.text or 'the expression'} and its {what} by {self.wrt.name} "
-               f"({self.layout} layout, {out[0]}×{out[1]}).")
+               f"({self.layout} layout, {shape}).")
         lines = [
             f'"""{title or "Written by mcgen"}: the value and the derivative with NumPy, and a finite-difference check."""',
             "import numpy as np",
@@ -221,6 +264,12 @@ class _Module:
         if self.printer.needs_softmax:
             lines += ["", "def softmax(v):", f'{INDENT}"""exp(v) / sum(exp(v)), computed stably."""',
                       f"{INDENT}w = np.exp(v - np.max(v))", f"{INDENT}return w / np.sum(w)", ""]
+        if self.printer.needs_commutation:
+            lines += ["", "def commutation(m, n):",
+                      f'{INDENT}"""K with K @ vec(A) = vec(A.T) for an m×n matrix A (vec stacks columns)."""',
+                      f"{INDENT}k = np.zeros((m * n, m * n))", f"{INDENT}for p in range(m):",
+                      f"{INDENT * 2}for q in range(n):", f"{INDENT * 3}k[q + n * p, p + m * q] = 1.0",
+                      f"{INDENT}return k", ""]
         lines += ["", f"def {FUNCTION}({self.parameters()}):", f'{INDENT}"""{doc}"""',
                   *(INDENT + line for line in body), "", "", *self.check(), "", "", *self.random_data(), "", "",
                   *self.examples(), "", "",
@@ -232,3 +281,12 @@ class _Module:
                   f'{INDENT}print("finite-difference check, relative error:", check_derivative(data, EXAMPLE_FUNCTIONS))']
         return "\n".join(lines) + "\n"
 
+
+
+def _axes(shape: Shape) -> tuple[Dim, ...]:
+    """A value's axes: a vector's unit axis dropped, none for a scalar (pipeline/derivation.axes)."""
+    if shape == (1, 1):
+        return ()
+    if 1 in shape:
+        return (shape[0] if shape[1] == 1 else shape[1],)
+    return tuple(shape)

@@ -6,16 +6,17 @@ from typing import Iterable, Mapping
 
 from ..errors import GeneratorError
 from ..ops import OPS
+from ..tree.dims import factors
 from ..tree.nodes import (
-    NODES, Apply, Call, Diag, DiagPart, Dim, Expr, Grad, Identity, Inverse, Named, Ones, Reduce, Softmax, Sym,
-    Transpose, Zero,
+    NODES, Apply, Call, Commutation, Diag, DiagPart, Dim, Expr, Grad, Hess, Identity, Inverse, Kron, Named, Ones,
+    Reduce, Softmax, Sym, Transpose, Vec, Zero,
 )
 from ..tree.scope import FunctionSpec
 from .printer import ATOM, POSTFIX, Code, CodePrinter, template_level
 
 # Names the generated module uses itself; a symbol of the same name gets a trailing underscore.
 TAKEN = frozenset({"np", "rng", "data", "value", "derivative", "direction", "step", "up", "down", "error", "size",
-                   "softmax", "functions", "float", "range", "sum", "abs", "max", "min"})
+                   "softmax", "functions", "float", "range", "sum", "abs", "max", "min", "commutation", "jacobian"})
 
 
 def identifier(name: str, taken: Iterable[str] = ()) -> str:
@@ -34,6 +35,8 @@ def parameter_names(spec: FunctionSpec, orders: Iterable[int] = ()) -> dict[str,
         out.update({spec.name + "'" * k: f"{spec.name}_prime" + (str(k) if k > 1 else "") for k in orders if k})
     else:
         out["∂" + spec.name] = f"{spec.name}_grad" if spec.kind == "scalar" else f"{spec.name}_jacobian"
+    if spec.hessian:  # its named Hessian (∂²g/∂f∂fᵀ), which second derivatives through g need
+        out["∂²" + spec.name] = f"{spec.name}_hessian"
     return out
 
 
@@ -48,9 +51,13 @@ class NumpyPrinter(CodePrinter):
         self.temporaries: list[tuple[str, str]] = []  # (name, code) in the order they must be computed
         self.hoisted: dict[Expr, str] = {}
         self.needs_softmax = False
+        self.needs_commutation = False
 
     def dim(self, d: Dim) -> str:
-        return str(d) if isinstance(d, int) else self.dims[d]
+        if isinstance(d, (int, str)):
+            return str(d) if isinstance(d, int) else self.dims[d]
+        coeff, names = factors(d)  # a product of sizes, m n
+        return " * ".join(([str(coeff)] if coeff != 1 else []) + [self.dims[n] for n in names])
 
     def template(self, fn: str) -> str:
         return OPS.functions[fn].numpy_code
@@ -117,3 +124,20 @@ class NumpyPrinter(CodePrinter):
         call = f"{self.names['∂' + e.fn]}({self.code(e.arg)})"
         native = "denominator" if spec.kind == "scalar" else "numerator"
         return (call, POSTFIX) if e.layout == native else (f"{call}.T", POSTFIX)
+
+    def visit_Hess(self, e: Hess) -> Code:
+        """The parameter returns the Hessian ∂²g/∂f∂fᵀ of a scalar g as a matrix."""
+        return f"{self.names['∂²' + e.fn]}({self.code(e.arg)})", POSTFIX
+
+    def visit_Kron(self, e: Kron) -> Code:
+        code = self.code(e.factors[-1])
+        for f in reversed(e.factors[:-1]):
+            code = f"np.kron({self.code(f)}, {code})"
+        return code, POSTFIX
+
+    def visit_Vec(self, e: Vec) -> Code:
+        return f'{self.sub(e.arg, POSTFIX)}.reshape(-1, 1, order="F")', POSTFIX
+
+    def visit_Commutation(self, e: Commutation) -> Code:
+        self.needs_commutation = True
+        return f"commutation({self.dim(e.m)}, {self.dim(e.n)})", POSTFIX

@@ -53,6 +53,7 @@ def from_problems(files: Sequence[Path], count: int | None, seed: int) -> Source
     plan = sheet_plan.plan([pf.load(path) for path in files], count, seed)
     items = []
     for ex in (check_key(exercise(v)) for v in plan.variants):
+        _exported(ex, f"{ex.variant.id} ({ex.variant.source})")
         view = exercise_view(ex)
         items.append(Item(ex, view, manifest_entry(plan, ex, view)))
     return Source(tuple(items), seed, f"mcgen seed {seed}")
@@ -65,9 +66,19 @@ def from_manifest(path: Path) -> Source:
     for vid, entry in manifest.variants.items():
         where = f"{path}: line {manifest.lines[vid]}: variant {vid}"
         ex = check_key(_exercise(entry, manifest, vid, where))
+        _exported(ex, where)
         items.append(Item(ex, exercise_view(ex), entry))
     seed = _seed(manifest, path)
     return Source(tuple(items), seed, f"mcgen seed {seed}")
+
+
+def _exported(ex: Exercise, where: str) -> None:
+    """Refuse, in one line, the exercises of tensor derivatives the formats do not carry yet: slices, and a tensor's
+    shape (its axes; the formats' shape questions are rows×columns)."""
+    kind = ex.variant.kind
+    if kind == "slice" or kind == "shape" and ex.derivation.tensor:
+        raise GeneratorError(f"{where}: a {kind} exercise of a tensor derivative is not exported; "
+                             "leave it out of the problem's [variation] kinds")
 
 
 def _seed(manifest: Manifest, path: Path) -> int:
@@ -92,7 +103,7 @@ def _exercise(v: Mapping[str, Any], manifest: Manifest, vid: str, where: str) ->
             source=str(manifest.path))
     except (TypeError, ValueError) as err:
         raise GeneratorError(f"{where}: malformed ({err})") from None
-    if variant.kind not in ("closed-form", "numeric", "shape", "fill-step"):
+    if variant.kind not in ("closed-form", "numeric", "shape", "fill-step", "slice"):
         raise GeneratorError(f"{where}: unknown kind {variant.kind!r}")
     if isinstance(v.get("answer"), str) and not grade(v["answer"], d).correct:
         raise GeneratorError(f"{where}: the stored answer {v['answer']!r} disagrees with the derivation")

@@ -8,10 +8,12 @@ from typing import Mapping
 
 import numpy as np
 
+from ..tree import dims
 from ..tree.nodes import (
     Add,
     Apply,
     Call,
+    Commutation,
     Const,
     Diag,
     DiagPart,
@@ -19,8 +21,10 @@ from ..tree.nodes import (
     Expr,
     Grad,
     Hadamard,
+    Hess,
     Identity,
     Inverse,
+    Kron,
     Mul,
     Named,
     Ones,
@@ -29,6 +33,7 @@ from ..tree.nodes import (
     Softmax,
     Sym,
     Transpose,
+    Vec,
     Zero,
 )
 from ..tree.scope import Scope
@@ -70,7 +75,7 @@ class Exact(Visitor[Matrix]):
     """The value of a rational expression as a matrix of Fractions; NotRational for anything else."""
 
     family = (Sym, Const, Identity, Zero, Ones, Add, Mul, Transpose, Inverse, Hadamard, Power, Apply, Reduce,
-              Softmax, Diag, DiagPart, Named, Call, Grad)
+              Softmax, Diag, DiagPart, Named, Call, Grad, Hess, Kron, Vec, Commutation)
 
     def __init__(self, values: Mapping[str, Matrix], sizes: Mapping[Dim, int]):
         self.values, self.sizes, self.memo = values, sizes, {}
@@ -87,7 +92,7 @@ class Exact(Visitor[Matrix]):
         return self.memo[key][1]
 
     def size(self, d: Dim) -> int:
-        return d if isinstance(d, int) else self.sizes[d]
+        return dims.size(d, self.sizes)
 
     def visit_Sym(self, e: Sym) -> Matrix:
         return self.values[e.name]
@@ -169,7 +174,26 @@ class Exact(Visitor[Matrix]):
     def not_rational(self, e: Expr) -> Matrix:
         raise NotRational(type(e).__name__)
 
-    visit_Apply = visit_Softmax = visit_Call = visit_Grad = not_rational
+    visit_Apply = visit_Softmax = visit_Call = visit_Grad = visit_Hess = not_rational
+
+    def visit_Kron(self, e: Kron) -> Matrix:
+        out = self(e.factors[-1])
+        for f in reversed(e.factors[:-1]):
+            a = self(f)
+            out = [[x * y for x in row_a for y in row_b] for row_a in a for row_b in out]
+        return out
+
+    def visit_Vec(self, e: Vec) -> Matrix:
+        m = self(e.arg)
+        return [[m[i][j]] for j in range(len(m[0])) for i in range(len(m))]  # the columns stacked
+
+    def visit_Commutation(self, e: Commutation) -> Matrix:
+        m, n = self.size(e.m), self.size(e.n)
+        k = [[0] * (m * n) for _ in range(m * n)]
+        for p in range(m):
+            for q in range(n):
+                k[q + n * p][p + m * q] = 1
+        return k
 
 
 def _at(m: Matrix, i: int, j: int) -> Rational:

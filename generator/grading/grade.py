@@ -20,9 +20,10 @@ from ..vocabulary import other_layout
 from . import budget
 from .exact import Matrix, NotRational, exact_value, rational_point
 from .reading import Reader
+from .tensor import KRON_ORDER, KRON_ORDER_HINT, row_major
 from .verdict import MISTAKES, Verdict
 
-DEFAULT_CREDIT: Mapping[str, float] = {"layout": 0.5, "sign": 0.5, "scale": 0.5}
+DEFAULT_CREDIT: Mapping[str, float] = {"layout": 0.5, "sign": 0.5, "scale": 0.5, "kron-order": 0.5}
 POINTS = 3  # seeded random points per derivation: a wrong answer agreeing at all three is a coincidence
 MATCH_TOLERANCE = 1e-7  # an answer equals the key within this relative (Frobenius) gap: sizes 1e-6 and 1e6 alike
 KEYS_KEPT = 256  # derivations whose sample points stay cached
@@ -74,8 +75,9 @@ class _Key:
     """What grading against one derivation needs, computed once: names, shape, sample points."""
 
     def __init__(self, d: Derivation):
-        self.scope, self.layout, self.shape = d.scope, d.layout, d.shape
+        self.scope, self.layout, self.shape = d.scope, d.layout, d.closed_form.shape  # a tensor: its vec form
         self.reader = Reader(d)
+        self.row_major = row_major(d)  # a Kronecker-form answer with its factors swapped
         self.symmetric = d.kind == "gradient" and bool(d.wrt.props & SYMMETRIC)
         exprs = [d.statement.expr, d.closed_form]
         self.points = []
@@ -204,6 +206,9 @@ class _Key:
             if c is not None and c != 0:
                 extra = " Check the sign as well." if c == -1 else " It is also off by a constant factor."
                 return "layout", layout + extra
+        if same is not None and self.row_major is not None and _factor(
+                [self.row_major(g, p.sizes) for g, p in zip(got, self.points)], want) == 1:
+            return KRON_ORDER, KRON_ORDER_HINT
         if shape != self.shape:
             return "shape", _shape_feedback(shape, self.shape)
         if all(not np.any(g) for g in got):

@@ -10,6 +10,7 @@ from ..vocabulary import other_layout
 from .fill import FillKey
 from .grade import grade
 from .numeric import grade_numeric, key_rows
+from .tensor import grade_tensor_shape
 from .verdict import Verdict
 
 MAX_SHAPE_LENGTH = 100  # a shape is a few characters; the regex's lazy group is quadratic on long text
@@ -44,7 +45,11 @@ def _closed_form(answer: str, d: Derivation, variant: Mapping[str, Any], weights
 
 
 def _shape(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict:
-    return grade_shape(answer, d, weights)
+    return grade_tensor_shape(answer, d, weights) if d.tensor else grade_shape(answer, d, weights)
+
+
+def _slice(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict:
+    return grade(answer, d.slice.derivation, weights)
 
 
 def _numeric(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict:
@@ -82,7 +87,7 @@ def _fill_step(answer: str, d: Derivation, variant: Mapping[str, Any], weights: 
 
 Grader = Callable[[str, Derivation, Mapping[str, Any], Mapping[str, float]], Verdict]
 GRADERS: dict[str, Grader] = {"closed-form": _closed_form, "shape": _shape, "numeric": _numeric,
-                              "fill-step": _fill_step}
+                              "fill-step": _fill_step, "slice": _slice}
 
 
 def ungraded(d: Derivation, variant: Mapping[str, Any]) -> str | None:
@@ -100,6 +105,8 @@ def ungraded(d: Derivation, variant: Mapping[str, Any]) -> str | None:
     if kind == "fill-step":
         key = fill_key(d, variant)
         return key if isinstance(key, str) else None
+    if kind == "slice" and not d.tensor:
+        return "a slice is asked of a tensor derivative only"
     return None
 
 

@@ -28,7 +28,7 @@ class Reader:
     """Reads answers to one derivation: its symbols, named intermediates and gradient names, its layout."""
 
     def __init__(self, d: Derivation):
-        self.scope, self.layout, self.shape = d.scope, d.layout, d.shape
+        self.scope, self.layout, self.shape = d.scope, d.layout, d.closed_form.shape  # a tensor: its vec form
         self.bindings = dict(d.statement.bindings)
         output = d.statement.output
         if output and output not in self.bindings and output not in d.scope.symbols:

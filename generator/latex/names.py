@@ -34,13 +34,36 @@ def entry_name(name: str, index: str) -> str:
 
 
 def dim_latex(dim: Dim) -> str:
-    """A dimension: 3, n, or n_{1} for n1."""
-    return str(dim) if isinstance(dim, int) else name_latex(dim)
+    """A dimension: 3, n, n_{1} for n1, or a product m n."""
+    if isinstance(dim, int):
+        return str(dim)
+    if isinstance(dim, str):
+        return name_latex(dim)
+    powers = {n: dim.names.count(n) for n in dim.names}  # m n, n^{2}
+    parts = [name_latex(n) + (f"^{{{k}}}" if k > 1 else "") for n, k in powers.items()]
+    return " ".join(([str(dim.coeff)] if dim.coeff != 1 else []) + parts)
 
 
-def shape_latex(shape: Shape) -> str:
-    """`(n, m)` → n \\times m."""
-    return rf"{dim_latex(shape[0])} \times {dim_latex(shape[1])}"
+def shape_latex(shape: tuple[Dim, ...]) -> str:
+    """`(n, m)` → n \\times m; a tensor's axes (m, n, r) → m \\times n \\times r."""
+    return r" \times ".join(dim_latex(d) for d in shape)
+
+
+def vec_latex(name: str, shape: Shape, transposed: bool = False) -> str:
+    """vec of a named value as a proof writes it: \\operatorname{vec} X, a vector as itself, (vec X)^{\\top}."""
+    if shape == (1, 1) or shape[0] == 1 or shape[1] == 1:
+        base = symbol_latex(name, shape)
+        return base + r"^{\top}" if transposed and shape != (1, 1) else base
+    base = rf"\operatorname{{vec}} {name_latex(name)}"
+    return rf"\left({base}\right)^{{\top}}" if transposed else base
+
+
+def vec_partial(top: str, top_shape: Shape, var: str, var_shape: Shape, layout: str) -> str:
+    """The vec–Jacobian as a fraction: ∂vec Y/∂(vec X)ᵀ in the numerator layout, ∂(vec Y)ᵀ/∂vec X in the
+    denominator layout."""
+    numerator = layout == "numerator"
+    return (rf"\frac{{\partial {vec_latex(top, top_shape, not numerator)}}}"
+            rf"{{\partial {vec_latex(var, var_shape, numerator)}}}")
 
 
 def space_latex(shape: Shape) -> str:

@@ -44,6 +44,8 @@ class MatrixLatexPrinter(LatexPrinter):
             return POSTFIX
         if isinstance(e, sp.Sum):
             return PRODUCT  # bracketed inside a product unless it comes last: a_j Σ_k B_ik x_k
+        if isinstance(e, S.KronOf):
+            return SUM  # A B ⊗ C reads (A B) ⊗ C: bracketed as a factor, not as a term
         return ATOM
 
     def wrap(self, e: sp.Basic, least: int) -> str:
@@ -109,6 +111,8 @@ class MatrixLatexPrinter(LatexPrinter):
         num_parts = [self.wrap(f, POSTFIX if len(numerator) > 1 else PRODUCT) if not isinstance(f, sp.Sum)
                      else self.wrap(f, PRODUCT if i == len(numerator) - 1 else POSTFIX)
                      for i, f in enumerate(numerator)]
+        if len(numerator) == 1 and isinstance(numerator[0], S.KronOf):
+            num_parts[0] = self._print(numerator[0])  # −(A ⊗ B) = (−A) ⊗ B: a number needs no brackets
         den_parts = [self.wrap(f, POSTFIX if len(denominator) > 1 else PRODUCT) for f in denominator]
         if coeff.q != 1:
             den_parts.insert(0, str(coeff.q))
@@ -188,6 +192,21 @@ class MatrixLatexPrinter(LatexPrinter):
             return name_latex(name, bold=_is_vector(e))
         top = name_latex(fn, bold=isinstance(e.args[2], sp.Basic) and _is_vector(arg) and e.shape[1] != 1)
         return rf"\frac{{\partial {top}}}{{\partial {self._print(arg)}}}"
+
+    def _print_AbstractHess(self, e: S.AbstractHess) -> str:
+        return name_latex(e.args[4].name)
+
+    # -- Kronecker products ---------------------------------------------------------------------
+    def _print_KronOf(self, e: S.KronOf) -> str:
+        # nothing beside a Kronecker factor tells the size of I, so it is written: a ⊗ I_m
+        return r" \otimes ".join(rf"I_{{{self._print(f.shape[0])}}}" if isinstance(f, sp.Identity)
+                                  else self.wrap(f, PRODUCT) for f in e.args)
+
+    def _print_VecOf(self, e: S.VecOf) -> str:
+        return rf"\operatorname{{vec}}\left({self._print(e.args[0])}\right)"
+
+    def _print_CommutationOf(self, e: S.CommutationOf) -> str:
+        return rf"K_{{{self._print(e.args[0])},{self._print(e.args[1])}}}"
 
     # -- index notation -------------------------------------------------------------------------
     def _print_MatrixElement(self, e: MatrixElement) -> str:

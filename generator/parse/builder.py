@@ -121,6 +121,8 @@ class Builder(Calls, Interpreter):
         value = self.names.lookup(word)
         if value is not None:
             return value
+        if word.startswith("K_") and "," in word:  # K_{m,n}, the commutation matrix
+            return self.commutation_of(word[2:].split(","), node)
         if word == "I" or word.startswith("I_"):  # I, I_n, I_{3}
             size = self.names.dimension(word[2:])
             return self.sizes.identity() if size is None else Identity(size)
@@ -197,6 +199,11 @@ class Builder(Calls, Interpreter):
         for k, item in enumerate(items[1:], 1):
             value = self.combine(".*", lambda k=k: self.snippet(items[0], items[k - 1]), value, item, self.visit(item))
         return value
+
+    def kron(self, node: Tree) -> Value:
+        """A ⊗ B: binds looser than products and ⊙, so A B ⊗ C is (A B) ⊗ C."""
+        items = [c for c in node.children if isinstance(c, Tree)]
+        return self.kron_of([self.visit(item) for item in items], items)
 
     def product(self, node: Tree) -> Value:
         items, value, op, previous = node.children, None, "*", None

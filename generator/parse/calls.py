@@ -13,11 +13,16 @@ from lark import Token, Tree
 from ..errors import ParseError, ShapeError
 from ..ops import OPS
 from ..tree import algebra as alg
-from ..tree.nodes import Expr, Grad, Shape, shape_text
+from ..tree import kron as kr
+from ..tree.dims import Dim, dim_mul, divide
+from ..tree.nodes import Expr, Grad, Hess, Shape, shape_text
 from ..tree.scope import FunctionSpec
 from .names import builtin, call_head, spelling
+from .pending import Pending
 
-STRUCTURAL = {"softmax": alg.softmax, "diag": alg.diag, "inv": alg.inverse}
+STRUCTURAL = {"softmax": alg.softmax, "diag": alg.diag, "inv": alg.inverse, "vec": kr.vec}
+MANY = ("kron", "commutation")  # built-ins that take several arguments, separated by commas
+DIM_WORD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*|\d+)\s*")
 PRIMED_MAX = 3  # g′, g″, g‴ of an abstract element-wise function
 
 
@@ -73,10 +78,62 @@ class Calls:
         return self.apply_to(fn, order, self.resolved(self.visit(operand), operand), token, operand)
 
     def call(self, node: Tree) -> Expr:
-        """A name written against its bracket: g(f), sigma'(z), or a product such as W(x + b)."""
-        token, body = node.children[0], node.children[1]
+        """A name written against its bracket: g(f), sigma'(z), kron(A, B), or a product such as W(x + b)."""
+        token, bodies = node.children[0], node.children[1:-1]
         fn, order = call_head(token)
+        if len(bodies) > 1 or (builtin(fn) in MANY and self.names.lookup(fn) is None):
+            return self.call_many(fn, order, token, bodies)
+        body = bodies[0]
         return self.apply_to(fn, order, self.resolved(self.visit(body), body), token, body)
+
+    def call_many(self, fn: str, order: int, token: Token, bodies: list[Tree]) -> Expr:
+        """kron(A, B, …) and commutation(m, n); any other function takes one argument."""
+        name = builtin(fn) if self.names.lookup(fn) is None and fn not in self.scope.functions else None
+        if name not in MANY or order:
+            raise self.fail(bodies[1], f"{fn}(…) takes one argument")
+        if name == "commutation":
+            if len(bodies) != 2:
+                raise self.fail(token, "commutation(m, n) takes two sizes: the shape of the matrix it transposes")
+            return self.commutation_of([self.snippet(b) for b in bodies], bodies[0])
+        if len(bodies) < 2:
+            raise self.fail(token, "kron(A, B) takes two or more factors")
+        return self.resolved(self.kron_of([self.visit(b) for b in bodies], bodies), token)
+
+    def kron_of(self, values: list, nodes: list[Tree]) -> Expr:
+        """The Kronecker product of parsed values; an I or 1 without a size takes the one the answer's shape leaves."""
+        pending = [k for k, v in enumerate(values) if isinstance(v, Pending)]
+        if pending:
+            if len(pending) > 1 or self.expect is None:
+                raise self.fail(nodes[pending[0]], "cannot tell the size of I or 1 in a Kronecker product; "
+                                                   "write its size, such as I_n", ShapeMismatch)
+            k = pending[0]
+            known = [v for v in values if not isinstance(v, Pending)]
+            rows = divide(self.expect[0], dim_mul(*(v.rows for v in known)))
+            cols = divide(self.expect[1], dim_mul(*(v.cols for v in known)))
+            p = values[k]
+            sized = (rows is not None and cols is not None and self.sizes.unify(p.rows, rows)
+                     and self.sizes.unify(p.cols, cols))
+            values[k] = self.sizes.finish(p) if sized else p
+            if isinstance(values[k], Pending):
+                raise self.fail(nodes[k], "cannot tell the size of I or 1 in this Kronecker product; "
+                                          "write its size, such as I_n", ShapeMismatch)
+        return kr.kron(*values)
+
+    def commutation_of(self, words: list[str], node: Tree | Token) -> Expr:
+        """K_{m,n}: the sizes may be declared dimensions, numbers, or products of them (m*n)."""
+        sizes = [self.dimension_product(w, node) for w in words]
+        return kr.commutation(*sizes)
+
+    def dimension_product(self, text: str, node: Tree | Token) -> Dim:
+        factors = []
+        for part in text.split("*"):
+            match = DIM_WORD.fullmatch(part)
+            found = self.names.dimension(match.group(1)) if match else None
+            if found is None:
+                raise self.fail(node, "expected a size such as n or 3 in the commutation matrix, "
+                                      f"found {part.strip()!r}")
+            factors.append(found)
+        return dim_mul(*factors)
 
     def apply_to(self, fn: str, order: int, arg: Expr, token: Token | Tree, body: Tree | Token) -> Expr:
         try:
@@ -118,6 +175,8 @@ class Calls:
                 raise ShapeError(f"{spec.name} is applied to two different arguments, "
                                  f"so the name {spec.gradient} would be ambiguous")
             self.bindings[spec.gradient] = grad
+        if spec.kind == "scalar" and spec.hessian and (arg.is_vector or arg.is_scalar):
+            self.bindings[spec.hessian] = Hess(spec.name, arg, (arg.length, arg.length), spec.hessian)
         shape: Shape = (1, 1) if spec.kind == "scalar" else (spec.shape or (1, 1))
         return alg.call(spec.name, arg, shape)
 

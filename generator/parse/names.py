@@ -19,7 +19,8 @@ from ..tree.nodes import Dim, Expr
 from ..tree.scope import Scope
 from ..vocabulary import GREEK_SYMBOLS, GREEK_VARIANTS
 
-STRUCTURAL = {"softmax": "softmax", "diag": "diag", "Diag": "diag", "inv": "inv"}  # built-ins that are not ops
+STRUCTURAL = {"softmax": "softmax", "diag": "diag", "Diag": "diag", "inv": "inv",  # built-ins that are not ops
+              "vec": "vec", "kron": "kron", "commutation": "commutation"}
 MAX_SPLIT = 24  # Ax is A x; a 2000-letter word is a typo, not a product worth a quadratic search
 
 
@@ -68,10 +69,11 @@ class Names:
         return best.get(len(word))
 
     def dimension(self, word: str) -> Dim | None:
-        """A size written as a subscript of I (I_n, I_{3}): a declared dimension or a number."""
+        """A size written as a subscript of I (I_n, I_{3}) or in commutation(m, n): a declared dimension or a number."""
         if word.isdigit():
             return int(word) if int(word) > 0 else None
         dims = {str(d): d for s in self.scope.symbols.values() for d in s.shape}
+        dims.update({str(d): d for f in self.scope.functions.values() if f.shape for d in f.shape})
         return dims.get(word)
 
 
@@ -82,8 +84,9 @@ def token_word(token: Token) -> str:
 
 
 def subscript(token: Token) -> str:
-    """_1, _{1}, _{\\text{out}} → 1, 1, out."""
-    return re.findall(r"[A-Za-z0-9]+", str(token))[-1]
+    """_1, _{1}, _{\\text{out}}, _{m,n} → 1, 1, out, m,n."""
+    words = re.findall(r"[A-Za-z0-9]+", str(token))
+    return ",".join(words[-2:]) if "," in str(token) else words[-1]
 
 
 def call_head(token: Token) -> tuple[str, int]:

@@ -148,7 +148,8 @@ def assumptions_from(value: Any, shapes: Mapping[str, Shape], where: str) -> dic
 
 
 def functions_from(value: Any, where: str) -> dict[str, FunctionSpec]:
-    """{"g": "elementwise"} or {"g": {kind = "scalar", gradient = "delta"}} or {"u": {kind = "vector", shape = ["r", 1]}}."""
+    """{"g": "elementwise"}, {"g": {kind = "scalar", gradient = "delta", hessian = "H"}} or
+    {"u": {kind = "vector", shape = ["r", 1]}}."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -161,7 +162,7 @@ def functions_from(value: Any, where: str) -> dict[str, FunctionSpec]:
         spec = {"kind": spec} if isinstance(spec, str) else spec
         if not isinstance(spec, Mapping) or spec.get("kind") not in FUNCTION_KINDS:
             raise GeneratorError(f"{where}.{name}: expected kind = one of {', '.join(FUNCTION_KINDS)}")
-        unknown = set(spec) - {"kind", "shape", "gradient"}
+        unknown = set(spec) - {"kind", "shape", "gradient", "hessian"}
         if unknown:
             raise GeneratorError(f"{where}.{name}: unknown key {sorted(unknown)[0]!r}")
         shape = None
@@ -172,5 +173,10 @@ def functions_from(value: Any, where: str) -> dict[str, FunctionSpec]:
         gradient = spec.get("gradient")
         if gradient is not None and (spec["kind"] != "scalar" or not DIM_NAME.fullmatch(str(gradient))):
             raise GeneratorError(f"{where}.{name}: 'gradient' names the gradient of a scalar function, e.g. \"delta\"")
-        out[name] = FunctionSpec(name, spec["kind"], shape, gradient)
+        hessian = spec.get("hessian")
+        if hessian is not None and (spec["kind"] != "scalar" or not DIM_NAME.fullmatch(str(hessian))
+                                    or hessian == gradient):
+            raise GeneratorError(f"{where}.{name}: 'hessian' names the Hessian of a scalar function, e.g. \"H\", "
+                                 "different from its gradient's name")
+        out[name] = FunctionSpec(name, spec["kind"], shape, gradient, hessian)
     return out

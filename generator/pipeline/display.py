@@ -9,7 +9,7 @@ import html
 import math
 from typing import Any, Protocol, Sequence
 
-from ..latex.names import symbol_latex
+from ..latex.names import symbol_latex, vec_latex, vec_partial
 from ..tree.nodes import Shape, Sym
 from ..tree.scope import Statement
 
@@ -33,6 +33,9 @@ class Derivation(Protocol):
     @property
     def answer(self) -> str: ...
 
+    @property
+    def tensor(self) -> bool: ...
+
 
 class Judged(Protocol):
     """What a verdict shows (grading/verdict.py's Verdict)."""
@@ -54,15 +57,27 @@ def derivative_latex(d: Derivation, top: str | None = None) -> str:
     """∂y/∂x, ∂y/∂X, or ∂²y/∂x∂xᵀ for a Hessian; `top` replaces the output's name."""
     top = output_latex(d) if top is None else top
     var = symbol_latex(d.wrt.name, d.wrt.shape)
-    if d.kind == "hessian":
-        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {var}\, \partial {var}^{{\top}}}}"
+    if d.kind == "hessian":  # by a matrix X the tensor ∂²f/∂X∂X (its matrix form is closed_form_latex's)
+        row = rf"{var}^{{\top}}" if d.wrt.is_vector or d.wrt.is_scalar else var
+        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {var}\, \partial {row}}}"
     return rf"\frac{{\partial {top}}}{{\partial {var}}}"
+
+
+def closed_form_latex(d: Derivation) -> str:
+    """What the closed form is the value of: the derivative itself, or for a tensor its vec–Jacobian
+    ∂vec Y/∂(vec X)ᵀ (numerator layout), ∂(vec Y)ᵀ/∂vec X (denominator layout), ∂²f/∂vec X ∂(vec X)ᵀ (Hessian)."""
+    if not d.tensor or d.wrt.is_scalar:
+        return derivative_latex(d)
+    if d.kind == "hessian":
+        vec, row = vec_latex(d.wrt.name, d.wrt.shape), vec_latex(d.wrt.name, d.wrt.shape, True)
+        return rf"\frac{{\partial^{{2}} {output_latex(d)}}}{{\partial {vec}\, \partial {row}}}"
+    return vec_partial(d.statement.output or "y", d.statement.expr.shape, d.wrt.name, d.wrt.shape, d.layout)
 
 
 def summary(d: Derivation) -> str:
     """`gradient in the denominator layout, m×n; finite differences agree to 6.6e-11`."""
     check = (f"; finite differences agree to {d.residual:.1e}" if math.isfinite(d.residual) else "")
-    return f"{d.kind} in the {d.layout} layout, {d.shape[0]}×{d.shape[1]}{check}"
+    return f"{d.kind} in the {d.layout} layout, {'×'.join(map(str, d.shape))}{check}"
 
 
 def _math(latex: str, display: bool = True) -> str:
@@ -78,7 +93,7 @@ def _steps_html(d: Derivation) -> str:
 
 def derivation_bundle(d: Derivation, steps: bool = False) -> Bundle:
     """The result, its shape and layout (and the check); the proof folded away, or shown with steps=True."""
-    result = f"{derivative_latex(d)} = {d.latex}"
+    result = f"{closed_form_latex(d)} = {d.latex}"
     proof = _steps_html(d)
     folded = proof if steps else f"<details><summary>Proof ({len(d.steps)} steps)</summary>{proof}</details>"
     latex_steps = "".join(rf"{s.latex}\\ " for s in d.steps)

@@ -18,7 +18,8 @@ from ..latex.names import entry_name, name_latex
 from ..latex.printer import latex
 from ..proof.steps import Claim, Step
 from ..proof.symbolic import dim, to_sympy
-from ..tree.nodes import Call, Dim, Expr, Grad, Identity, Ones, Sym, Zero
+from ..tree import dims
+from ..tree.nodes import Call, Commutation, Dim, Expr, Grad, Hess, Identity, Ones, Sym, Zero
 from ..tree.scope import FunctionSpec, Scope, Statement
 from ..tree.text import to_text
 from .derivation import Derivation
@@ -54,16 +55,20 @@ def canonical(statement: Statement, scope: Scope) -> Renaming:
 # ---------------------------------------------------------------- expression trees and scopes
 
 def tree(e: Expr, r: Renaming) -> Expr:
-    """The tree with symbols and sizes renamed."""
-    d = r.dims.get
+    """The tree with symbols and sizes renamed (a product of sizes factor by factor)."""
+    def d(size: Dim, _: Dim | None = None) -> Dim:
+        return dims.rename(size, r.dims)
+
     if isinstance(e, Sym):
         return Sym(r.names.get(e.name, e.name), (d(e.rows, e.rows), d(e.cols, e.cols)), e.props)
     if isinstance(e, Identity):
         return Identity(d(e.n, e.n))
     if isinstance(e, (Zero, Ones)):
         return type(e)((d(e.rows, e.rows), d(e.cols, e.cols)))
+    if isinstance(e, Commutation):
+        return Commutation(d(e.m), d(e.n))
     args = tuple(tree(a, r) for a in e.args)
-    if isinstance(e, (Call, Grad)):
+    if isinstance(e, (Call, Grad, Hess)):
         return replace(e.with_args(args), shape=(d(e.rows, e.rows), d(e.cols, e.cols)))
     return e.with_args(args) if args != e.args else e
 
@@ -91,7 +96,7 @@ def text(st: Statement) -> str:
 
 
 def functions_key(functions: Mapping[str, FunctionSpec], r: Renaming) -> tuple:
-    return tuple(sorted((n, f.kind, _shape(f.shape, r), f.gradient) for n, f in functions.items()))
+    return tuple(sorted((n, f.kind, _shape(f.shape, r), f.gradient, f.hessian) for n, f in functions.items()))
 
 
 # ---------------------------------------------------------------- LaTeX and messages

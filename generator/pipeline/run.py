@@ -42,9 +42,15 @@ def derive(
     if wrt not in scope.symbols:
         declared = ", ".join(sorted(scope.symbols))
         raise GeneratorError(f"{source}: wrt: '{wrt}' is not declared under shapes (declared: {declared})")
-    d = _derived(statement, scope, wrt, layout, hessian)
     what = source if source != "<input>" else f"d({statement.text})/d{wrt}"
-    return replace(d, residual=check(statement.expr, d.wrt, d.closed_form, d.layout, scope, d.kind, what))
+    try:
+        d = _derived(statement, scope, wrt, layout, hessian)
+        return replace(d, residual=check(statement.expr, d.wrt, d.closed_form, d.layout, scope, d.kind, what))
+    except GeneratorError as err:
+        message = str(err)
+        if source == "<input>" or message.startswith(source):
+            raise
+        raise type(err)(f"{source}: {message}") from None  # a refusal names the file it came from
 
 
 def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian: bool) -> Derivation:
@@ -93,7 +99,8 @@ def hessian(
     assume: Mapping[str, str] | None = None,
     functions: Mapping[str, FunctionSpec | Mapping[str, Any] | str] | None = None,
 ) -> Derivation:
-    """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x, checked numerically, with its proof."""
+    """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x (by a matrix X, the vec Hessian ∂²f/∂vec X∂(vec X)ᵀ),
+    checked numerically, with its proof."""
     return derive(expr, wrt, shapes, "denominator", assume, functions, hessian=True)
 
 

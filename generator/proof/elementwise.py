@@ -8,7 +8,7 @@ import sympy as sp
 from ..latex.names import symbol_latex
 from ..latex.printer import latex
 from ..tree.edit import inline, symbols
-from ..tree.nodes import Call, Expr, Named, Sym
+from ..tree.nodes import Call, Expr, Grad, Named, Sym
 from . import entries
 from . import index as ix
 from .steps import Claim, Step
@@ -34,6 +34,8 @@ def _direct(ctx: Context) -> list[Step]:
     """Index sum of one entry, derivative by one entry of the variable, deltas reduced, assembly."""
     if any(isinstance(n, Call) and not n.is_scalar for n in ctx.output.walk()):
         raise TooLong("abstract vector functions are proved with the chain rule, as in the lecture")
+    if any(isinstance(n, Grad) and ctx.wrt in symbols(n.arg) for n in ctx.output.walk()):
+        raise TooLong("a named gradient's entries hide how they depend on the variable")
     i, j, *_ = ctx.letters(4)
     out = None if ctx.output.is_scalar else i
     var_index = [j] if out is not None else [i, j]

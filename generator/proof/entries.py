@@ -231,6 +231,69 @@ class AbstractGrad(MatrixExpr):
 
 
 
+class AbstractHess(MatrixExpr):
+    """∂²fn/∂arg∂argᵀ of an abstract scalar function, shown by its name (H)."""
+
+    def __new__(cls, fn: str, arg: sp.Expr, rows: sp.Expr, cols: sp.Expr, name: str):
+        return MatrixExpr.__new__(cls, _str(fn), arg, rows, cols, _str(name))
+
+    @property
+    def shape(self):
+        return (self.args[2], self.args[3])
+
+    def _entry(self, i, j, **kwargs):
+        return sp.MatrixSymbol(self.args[4].name, *self.shape)[i, j]
+
+
+class KronOf(MatrixExpr):
+    """A ⊗ B ⊗ …: entry (i, j) of A ⊗ B is A[i div r, j div s] B[i mod r, j mod s] for B of shape r×s."""
+
+    def __new__(cls, *factors: sp.Expr):
+        return MatrixExpr.__new__(cls, *factors)
+
+    @property
+    def shape(self):
+        return (sp.Mul(*(f.shape[0] for f in self.args)), sp.Mul(*(f.shape[1] for f in self.args)))
+
+    def _entry(self, i, j, **kwargs):
+        first, rest = self.args[0], self.args[1:]
+        inner = KronOf(*rest) if len(rest) > 1 else rest[0]
+        r, c = inner.shape
+        return first._entry(sp.floor(i / r), sp.floor(j / c)) * inner._entry(sp.Mod(i, r), sp.Mod(j, c))
+
+
+class VecOf(MatrixExpr):
+    """vec(A): the columns of A stacked, entry k is A[k mod m, k div m]."""
+
+    def __new__(cls, arg: sp.Expr):
+        return MatrixExpr.__new__(cls, arg)
+
+    @property
+    def shape(self):
+        rows, cols = self.args[0].shape
+        return (rows * cols, sp.Integer(1))
+
+    def _entry(self, i, j, **kwargs):
+        rows = self.args[0].shape[0]
+        return self.args[0]._entry(sp.Mod(i, rows), sp.floor(i / rows))
+
+
+class CommutationOf(MatrixExpr):
+    """K_{m,n}: entry (i, j) is 1 when vec(Aᵀ)_i = vec(A)_j for an m×n matrix A."""
+
+    def __new__(cls, m: sp.Expr, n: sp.Expr):
+        return MatrixExpr.__new__(cls, m, n)
+
+    @property
+    def shape(self):
+        size = self.args[0] * self.args[1]
+        return (size, size)
+
+    def _entry(self, i, j, **kwargs):
+        m, n = self.args
+        return sp.KroneckerDelta(i, sp.floor(j / m) + n * sp.Mod(j, m))
+
+
 # ---------------------------------------------------------------- abstract functions, entry by entry
 
 class IndexCall(sp.Expr):

@@ -22,11 +22,14 @@ from .steps import Claim, Step
 from .chain import chain_proof
 from .context import Context, TooLong, frac, layout_step, result_step
 from .elementwise import _direct, _through_named
+from .tensor import differential_proof, tensor_proof
 
 
 def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Scope, kind: str) -> list[Step]:
     """The steps from the statement to the closed form."""
     name = statement.output or "y"
+    if kind == "tensor" or kind == "hessian" and not (wrt.is_vector or wrt.is_scalar):
+        return tensor_proof(statement, wrt, back.result, layout, scope, kind)
     if kind == "hessian":
         return _hessian(statement, wrt, back, scope)
     ctx = Context(statement.expr, name, wrt, back.result, layout, scope, statement)
@@ -43,7 +46,7 @@ def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Sc
 
 def _body(ctx: Context, elementwise: tuple) -> list[Step]:
     """The first proof that works: element-wise when it fits on a slide, else the chain rule."""
-    for attempt in (*elementwise, chain_proof):
+    for attempt in (*elementwise, chain_proof, differential_proof):
         try:
             return attempt(ctx)
         except (entries.NoIndexForm, TooLong, NotDerivable, NotImplementedError):

@@ -6,21 +6,27 @@ from functools import cache
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from ..tree.dims import factors
 from ..tree.nodes import (
-    NODES, Add, Apply, Call, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named,
-    Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
+    NODES, Add, Apply, Call, Commutation, Const, Diag, DiagPart, Dim, Expr, Grad, Hadamard, Hess, Identity, Inverse,
+    Kron, Mul, Named, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero,
 )
 from ..tree.visitor import Visitor
 from .entries import (
-    AbstractCall, AbstractGrad, AbstractValue, AsScalar, DiagOf, DiagPartOf, ElementwiseFn, Reduction, ScalarFn,
-    SoftmaxOf,
+    AbstractCall, AbstractGrad, AbstractHess, AbstractValue, AsScalar, CommutationOf, DiagOf, DiagPartOf,
+    ElementwiseFn, KronOf, Reduction, ScalarFn, SoftmaxOf, VecOf,
 )
 
 
 @cache
 def dim(d: Dim) -> sp.Expr:
     """A dimension as sympy: a positive integer symbol for a name."""
-    return sp.Integer(d) if isinstance(d, int) else sp.Symbol(d, integer=True, positive=True)
+    if isinstance(d, int):
+        return sp.Integer(d)
+    if isinstance(d, str):
+        return sp.Symbol(d, integer=True, positive=True)
+    coeff, names = factors(d)  # a product of dimensions, m n
+    return sp.Mul(coeff, *(dim(n) for n in names))
 
 
 
@@ -115,6 +121,18 @@ class _Sympy(Visitor[sp.Basic]):
 
     def visit_Grad(self, e: Grad) -> sp.Basic:
         return AbstractGrad(e.fn, self.visit(e.arg), dim(e.rows), dim(e.cols), e.name or "", e.layout)
+
+    def visit_Hess(self, e: Hess) -> sp.Basic:
+        return AbstractHess(e.fn, self.visit(e.arg), dim(e.rows), dim(e.cols), e.name)
+
+    def visit_Kron(self, e: Kron) -> sp.Basic:
+        return KronOf(*(self.visit(f) for f in e.factors))
+
+    def visit_Vec(self, e: Vec) -> sp.Basic:
+        return VecOf(self.visit(e.arg))
+
+    def visit_Commutation(self, e: Commutation) -> sp.Basic:
+        return CommutationOf(dim(e.m), dim(e.n))
 
 
 _SYMPY = _Sympy()

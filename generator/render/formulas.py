@@ -6,8 +6,8 @@ import math
 from ..latex.names import name_latex, space_latex, symbol_latex
 from ..latex.printer import latex
 from ..pipeline.derivation import Derivation
-from ..pipeline.display import derivative_latex, output_latex  # noqa: F401 - documents import ∂y/∂x from here
-from ..tree.nodes import Apply, Call, Grad, Named
+from ..pipeline.display import closed_form_latex, derivative_latex, output_latex  # noqa: F401 - re-exported
+from ..tree.nodes import Apply, Call, Grad, Hess, Named, Sym
 from ..tree.scope import FunctionSpec
 
 
@@ -39,9 +39,16 @@ def given_lines(d: Derivation) -> tuple[str, ...]:
              for s in d.scope.symbols.values() for prop in sorted(s.props)]
     calls = {e.fn: e for e in d.statement.expr.walk() if isinstance(e, (Call, Apply))}
     grads = {e.fn: e for e in d.statement.bindings.values() if isinstance(e, Grad) and e.name}
+    hessians = {e.fn: e for e in d.statement.bindings.values() if isinstance(e, Hess)}
     for spec in d.scope.functions.values():
         if spec.name in calls:  # a declared function the expression never uses needs no line
             lines.extend(_function_lines(spec, calls[spec.name], grads.get(spec.name)))
+            if spec.name in hessians and d.kind == "hessian":  # its Hessian is named only where it appears
+                h = hessians[spec.name]
+                arg = latex(h.arg)
+                row = rf"{arg}^{{\top}}" if isinstance(h.arg, (Sym, Named)) else rf"\left({arg}\right)^{{\top}}"
+                lines.append(rf"{latex(h)} = \frac{{\partial^{{2}} {name_latex(spec.name)}}}"
+                             rf"{{\partial {arg}\, \partial {row}}}")
     return tuple(lines)
 
 

@@ -9,7 +9,7 @@ from ..latex.names import shape_latex
 from ..parse.problem_file import Problem
 from ..pipeline.derivation import Derivation
 from .env import render
-from .formulas import derivative_latex, given_lines, residual_latex, shape_lines, statement_lines
+from .formulas import closed_form_latex, derivative_latex, given_lines, residual_latex, shape_lines, statement_lines
 
 
 # A frame holds at most MAX_STEPS proof steps and at most FRAME_BUDGET of height, in rough lines:
@@ -45,6 +45,8 @@ class DerivationView:
     result: str  # LaTeX: asked = closed form
     notes: str
     residual: str  # LaTeX number, e.g. 7.4\times 10^{-11}
+    form: str = ""  # a tensor's: LaTeX of the matrix its closed form is, ∂vec Y/∂(vec X)ᵀ
+    axes: str = ""  # a tensor's: the order of its axes, in words
 
     @property
     def kind_name(self) -> str:
@@ -87,10 +89,22 @@ def view(d: Derivation, problem: Problem | None = None) -> DerivationView:
         kind=d.kind,
         layout=d.layout,
         pages=paginate(steps),
-        result=f"{derivative_latex(d)} = {d.latex}",
+        result=f"{closed_form_latex(d)} = {d.latex}",
         notes=problem.notes if problem else "",
         residual=residual_latex(d.residual),
+        form=closed_form_latex(d) if d.tensor and not d.wrt.is_scalar else "",
+        axes=axes_words(d),
     )
+
+
+def axes_words(d: Derivation) -> str:
+    """The convention of a tensor's axes, in words ('' for a derivative with two axes or fewer)."""
+    if not d.tensor or d.wrt.is_scalar:
+        return ""
+    if d.kind == "hessian":
+        return "axes: the variable's, twice"
+    first, second = ("variable", "output") if d.layout == "denominator" else ("output", "variable")
+    return f"axes: the {first}'s, then the {second}'s (a vector's unit axis dropped)"
 
 
 def render_slides(derivations: Sequence[Derivation], title: str,

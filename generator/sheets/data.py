@@ -9,7 +9,7 @@ from ..pipeline.derivation import Derivation
 from ..tree.nodes import Dim, Shape
 from ..tree.scope import FunctionSpec
 
-EXERCISE_KINDS = ("closed-form", "numeric", "shape", "fill-step")
+EXERCISE_KINDS = ("closed-form", "numeric", "shape", "fill-step", "slice")
 
 
 @dataclass(frozen=True)

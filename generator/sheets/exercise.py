@@ -15,6 +15,7 @@ from ..errors import GeneratorError, VerificationError
 from ..parse.builder import parse
 from ..pipeline.derivation import Derivation
 from ..pipeline.run import derive
+from ..pipeline.slices import slice_residual
 from ..proof.elementwise import inline
 from ..proof.entries import AsScalar
 from ..proof.symbolic import to_sympy
@@ -112,6 +113,13 @@ def check_key(ex: Exercise) -> Exercise:
         worst = check(original, wrt, closed, v.layout, scope, kind, f"{what}: the key", seed=v.seed)
         if ex.data:
             worst = max(worst, _check_value(ex, original, scope, what))
+        if v.kind == "slice":
+            piece = ex.derivation.slice
+            gap = slice_residual(piece, original, wrt, scope, hessian=v.hessian)
+            if not gap <= RESIDUAL_LIMIT["tensor"]:
+                raise VerificationError(f"the slice {piece.label} disagrees with finite differences (largest "
+                                        f"relative error {gap:.2e})")
+            worst = max(worst, gap)
     except VerificationError as err:
         message = str(err)
         raise VerificationError(message if message.startswith(what) else f"{what}: the key: {message}") from None

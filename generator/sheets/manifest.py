@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from ..tree.nodes import Dim
 from ..tree.scope import FunctionSpec
+from ..tree.text import to_text
 from .data import Exercise, Fraction2D
 from .plan import Plan
 from .views import ExerciseView, split_equation
@@ -18,7 +20,14 @@ def _function_spec(spec: FunctionSpec) -> dict[str, Any]:
         out["shape"] = list(spec.shape)
     if spec.gradient:
         out["gradient"] = spec.gradient
+    if spec.hessian:
+        out["hessian"] = spec.hessian
     return out
+
+
+def _dim(d: Dim) -> int | str:
+    """A size for JSON: a number, a name, or a product written mn."""
+    return d if isinstance(d, (int, str)) else str(d)
 
 
 def _cells(rows: Fraction2D) -> list[list[str]]:
@@ -33,9 +42,15 @@ def manifest_entry(p: Plan, ex: Exercise, view: ExerciseView) -> dict[str, Any]:
         "title": v.title, "question": view.question, "expr": v.expr, "wrt": v.wrt,
         "shapes": {n: list(s) for n, s in v.shapes.items()}, "layout": v.layout, "assume": dict(v.assume),
         "functions": {n: _function_spec(f) for n, f in v.functions.items()},
-        "answer": d.answer, "answer_latex": view.answer, "shape": list(d.shape),
+        "answer": d.answer, "answer_latex": view.answer, "shape": [_dim(x) for x in d.shape],
         "residual": float(f"{ex.residual:.3g}"),
     }
+    if d.tensor:  # the axes above; the closed form (answer) is the vec–Jacobian of this shape
+        entry["vec_shape"] = [_dim(x) for x in d.closed_form.shape]
+    if v.kind == "slice":  # the slice asked for: its answer and the unit vectors it is written with
+        piece = d.slice
+        entry["answer"] = to_text(piece.expr)
+        entry["slice"] = {"label": piece.label, "units": {u.name: [_dim(x) for x in u.shape] for u in piece.units}}
     if v.hessian:
         entry["hessian"] = True
     student = p.student(v.number)

@@ -86,7 +86,8 @@ class Space:
         self.size = sum(len(self.names) * len(b.dims) * len(self.variation.layouts) for b in self.blocks)
         if not self.size:
             raise GeneratorError(f"{self.where}.kinds: no variant fits: numeric needs a derivative that is "
-                                 "rational at integer data, fill-step a proof with index or chain steps")
+                                 "rational at integer data, fill-step a proof with index or chain steps, slice a "
+                                 "tensor (a vector or matrix by a matrix, a matrix by a vector)")
 
     def _blocks(self, dims: list[tuple[tuple[str, Dim], ...]]) -> Iterable[Block]:
         numeric = tuple(dict.fromkeys(concrete(d) for d in dims))  # numeric exercises need numbers
@@ -105,6 +106,8 @@ class Space:
         d = self.probe(structure, functions)
         if kind == "numeric":
             return is_rational(d.closed_form)
+        if kind == "slice":  # ∂y_k/∂X or ∂Y/∂X_ij: only a tensor by a vector or a matrix has slices
+            return d.tensor and not d.wrt.is_scalar
         return any(step.kind in FILL_STEPS for step in d.steps)
 
     def probe(self, structure: int, functions: tuple[tuple[str, str], ...]) -> Derivation:

@@ -8,7 +8,9 @@ import sympy as sp
 
 from ..latex.names import shape_latex, symbol_latex
 from ..latex.printer import latex
-from ..render.formulas import derivative_latex, given_lines, residual_latex, shape_lines, statement_lines
+from ..render.formulas import (
+    closed_form_latex, derivative_latex, given_lines, residual_latex, shape_lines, statement_lines,
+)
 from .data import Exercise, Fraction2D
 from .plan import Plan
 
@@ -17,8 +19,14 @@ TASKS = {
     "numeric": "Compute ${asked}${layout} exactly, at the values below.",
     "shape": r"What is the shape of ${asked}${layout}? Answer as rows $\times$ columns.",
     "fill-step": "The proof below finds ${asked}${layout}. Fill in the missing step {blank}.",
+    "slice": "Find the slice ${slice}$ of ${asked}$, in terms of {units}, and prove it.",
 }
-SPACE = {"closed-form": 14, "numeric": 10, "shape": 3, "fill-step": 5}  # answer lines left on the sheet
+TENSOR_TASKS = {  # a tensor's closed form is its vec–Jacobian, and its shape has more than two axes
+    "closed-form": "Find ${asked}${layout}, written as the matrix ${form}$ (column-major vec, in Kronecker form), "
+                   "and prove it.",
+    "shape": r"What is the shape of ${asked}${layout}? Answer with its axes, such as $m \times n \times r$.",
+}
+SPACE = {"closed-form": 14, "numeric": 10, "shape": 3, "fill-step": 5, "slice": 10}  # answer lines left on the sheet
 BLANK = r"\boxed{\rule{0pt}{1.4em}\hspace{10em}}"
 
 
@@ -98,12 +106,21 @@ def exercise_view(ex: Exercise) -> ExerciseView:
         steps.append(StepLine(step.reason, step.latex, f"{lhs} = {BLANK}" if blank else step.latex, blank))
     layout = "" if d.kind == "hessian" else f" in the {d.layout} layout"
     blank_number = "" if ex.blank is None else str(ex.blank + 1)
-    task = TASKS[v.kind].format(asked=derivative_latex(d), layout=layout, blank=blank_number)
+    template = TENSOR_TASKS.get(v.kind, TASKS[v.kind]) if d.tensor and not d.wrt.is_scalar else TASKS[v.kind]
+    result = f"{closed_form_latex(d)} = {answer}"
+    fields = {"asked": derivative_latex(d), "layout": layout, "blank": blank_number, "form": closed_form_latex(d)}
+    if v.kind == "slice":
+        piece = d.slice
+        answer, result = latex(piece.expr), f"{piece.label} = {latex(piece.expr)}"
+        units = [f"${latex(u)}$" for u in piece.units]
+        fields.update(slice=piece.label, units=("the unit vector " if len(units) == 1 else "the unit vectors ")
+                      + " and ".join(units))
+    task = template.format(**fields)
     data = tuple(f"{symbol_latex(name, v.shapes[name])} = {matrix_latex(rows)}" for name, rows in ex.data.items())
     return ExerciseView(
         id=v.id, title=v.title, kind=v.kind, statement=statement_lines(d), shapes=shape_lines(d),
         givens=given_lines(d), task=task, data=data, steps=tuple(steps),
-        answer=answer, result=f"{derivative_latex(d)} = {answer}", shape=shape_latex(d.shape),
+        answer=answer, result=result, shape=shape_latex(d.shape),
         value=f"{derivative_latex(d)} = {matrix_latex(ex.value)}" if ex.value else "",
         residual=residual_latex(ex.residual), space=SPACE[v.kind])
 

@@ -6,7 +6,8 @@ from fractions import Fraction
 from functools import cached_property
 from typing import ClassVar, Iterator
 
-Dim = int | str
+from .dims import Dim, dim_mul
+
 Shape = tuple[Dim, Dim]
 SCALAR: Shape = (1, 1)
 
@@ -312,8 +313,55 @@ class Grad(OneArg):
     layout: str = "denominator"
 
 
+@dataclass(frozen=True, eq=True)
+class Hess(OneArg):
+    """∂²fn/∂arg∂argᵀ of an abstract scalar function at arg (symmetric), shown by its name (H)."""
+
+    fn: str
+    arg: Expr
+    shape: Shape
+    name: str
+
+
+@dataclass(frozen=True, eq=True)
+class Kron(ManyArgs):
+    """The Kronecker product A ⊗ B ⊗ …: block (i, j) of A ⊗ B is A_ij B."""
+
+    FIELD: ClassVar[str] = "factors"
+
+    factors: tuple[Expr, ...]
+
+    @property
+    def shape(self) -> Shape:
+        return (dim_mul(*(f.rows for f in self.factors)), dim_mul(*(f.cols for f in self.factors)))
+
+
+@dataclass(frozen=True, eq=True)
+class Vec(OneArg):
+    """vec(A): the columns of A stacked into one column (column-major)."""
+
+    arg: Expr
+
+    @property
+    def shape(self) -> Shape:
+        return (dim_mul(self.arg.rows, self.arg.cols), 1)
+
+
+@dataclass(frozen=True, eq=True)
+class Commutation(Expr):
+    """The commutation matrix K_{m,n}: K vec(A) = vec(Aᵀ) for every m×n matrix A."""
+
+    m: Dim
+    n: Dim
+
+    @property
+    def shape(self) -> Shape:
+        size = dim_mul(self.m, self.n)
+        return (size, size)
+
+
 # Every node class, in one place: each expression visitor handles all of them (tree/visitor.py).
 NODES: tuple[type[Expr], ...] = (
     Sym, Const, Identity, Zero, Ones, Add, Mul, Transpose, Inverse, Hadamard, Power, Apply, Reduce, Softmax,
-    Diag, DiagPart, Named, Call, Grad,
+    Diag, DiagPart, Named, Call, Grad, Hess, Kron, Vec, Commutation,
 )

@@ -15,6 +15,7 @@ class FunctionSpec:
     kind: str
     shape: Shape | None = None  # output shape of a vector-valued function
     gradient: str | None = None  # display name of ∂g/∂f for a scalar function, e.g. "delta"
+    hessian: str | None = None  # display name of ∂²g/∂f∂fᵀ for a scalar function, e.g. "H"
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..vocabulary import ATOM, POSTFIX, PRODUCT, SUM
+from .dims import Dim, factors
 from .nodes import (
-    NODES, Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Identity, Inverse, Mul, Ones, Power, Reduce, Softmax, Sym, Transpose, Zero,
+    NODES, Add, Apply, Call, Commutation, Const, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse,
+    Kron, Mul, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero,
 )
 from .visitor import Visitor
 
@@ -23,6 +25,12 @@ def _number(value: Fraction) -> tuple[str, int]:
     if value.denominator == 1:
         return str(value.numerator), ATOM if value >= 0 else SUM
     return f"{value.numerator}/{value.denominator}", PRODUCT if value > 0 else SUM
+
+
+def dim_text(d: Dim) -> str:
+    """A dimension as the text form writes it: 3, n, m*n."""
+    coeff, names = factors(d)
+    return "*".join(([str(coeff)] if coeff != 1 or not names else []) + list(names))
 
 
 def _exponent(p: Fraction) -> str:
@@ -113,6 +121,24 @@ class _Writer(Visitor[tuple[str, int]]):
             return e.name, ATOM
         frac = rf"\frac{{\partial {e.fn}}}{{\partial {self.inner(e.arg)}}}"
         return (frac, ATOM) if e.layout == self.layout else (frac + "^T", POSTFIX)
+
+    def visit_Hess(self, e: Hess) -> tuple[str, int]:
+        return e.name, ATOM
+
+    def sized(self, e: Expr) -> str:
+        """Nothing beside a Kronecker factor or inside vec tells the size of I, so it is written: I_n."""
+        if isinstance(e, Identity) and isinstance(e.n, (int, str)):
+            return f"I_{e.n}"
+        return self.inner(e)
+
+    def visit_Kron(self, e: Kron) -> tuple[str, int]:
+        return f"kron({', '.join(self.sized(f) for f in e.factors)})", ATOM
+
+    def visit_Vec(self, e: Vec) -> tuple[str, int]:
+        return f"vec({self.sized(e.arg)})", ATOM
+
+    def visit_Commutation(self, e: Commutation) -> tuple[str, int]:
+        return f"commutation({dim_text(e.m)}, {dim_text(e.n)})", ATOM
 
     def term(self, t: Expr) -> str:
         """A term of a sum; a number times the ones matrix is written as the number, which broadcasts."""

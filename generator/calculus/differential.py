@@ -1,0 +1,177 @@
+"""Directional derivatives: dU when the variable moves along a direction D, by the rules of differentials.
+
+d(UV) = dU V + U dV, d(U⁻¹) = −U⁻¹ dU U⁻¹, d f(U) = f′(U) ∘ dU, d r(U) = ⟨∂r/∂U, dU⟩, … With D = 1
+for a scalar variable this is the derivative of a matrix by a scalar; with D = eᵢeⱼᵀ it is the
+slice ∂Y/∂Xᵢⱼ of a fourth-order derivative (A eᵢ eⱼᵀ B for Y = A X B), as a lecturer draws it.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..errors import NotDerivable
+from ..ops import OPS
+from ..tree import algebra as alg
+from ..tree import kron as kr
+from ..tree.kit import TREE
+from ..tree.nodes import (
+    NODES, Add, Apply, Call, Const, Diag, Expr, Grad, Hadamard, Hess, Inverse, Kron, Mul, Named, Ones, Power, Reduce,
+    Softmax, Sym, Transpose, Vec,
+)
+from ..tree.scope import FunctionSpec
+from ..tree.text import to_text
+from ..tree.visitor import Visitor
+from .rules import column, elementwise_derivative
+from .simplify import tidy
+from .vec import hessian_of
+
+Maybe = Expr | None  # None: the node does not change along the direction
+
+
+def directional(expr: Expr, wrt: Sym, direction: Expr, functions: Mapping[str, FunctionSpec] | None = None,
+                keep: frozenset[Expr] = frozenset()) -> Expr:
+    """The derivative of `expr` when `wrt` moves along `direction` (a tree of wrt's shape), tidied; sums in
+    `keep` (those the author wrote) stay as written."""
+    d = _Sweep(wrt, direction, functions or {}).diff(expr)
+    return alg.zero(expr.shape) if d is None else tidy(d, keep)
+
+
+def inner(g: Expr, p: Expr) -> Expr:
+    """⟨G, P⟩ = tr(GᵀP), written without a trace where P ends in a row: tr(Gᵀ L u vᵀ) = vᵀ Gᵀ L u."""
+    if g.is_scalar or p.is_scalar:
+        return alg.mul(g, p)
+    if g.is_column:
+        return alg.mul(alg.transpose(g), p)
+    if g.is_row:
+        return alg.mul(g, alg.transpose(p))
+    chain = p.chain if isinstance(p, Mul) else (p,)
+    if chain[-1].is_row:
+        scalars = [f for f in p.factors if f.is_scalar] if isinstance(p, Mul) else []
+        return alg.mul(*scalars, chain[-1], alg.transpose(g), *chain[:-1])
+    return alg.reduce_("tr", alg.mul(alg.transpose(g), p))
+
+
+class _Sweep(Visitor[Maybe]):
+    """One forward sweep of differentials along a fixed direction."""
+
+    family = NODES
+
+    def __init__(self, wrt: Sym, direction: Expr, functions: Mapping[str, FunctionSpec]):
+        self.wrt, self.direction, self.functions = wrt, direction, functions
+        self.memo: dict[int, Maybe] = {}
+
+    def diff(self, e: Expr) -> Maybe:
+        """dU of a node of the input tree (memoised: a shared subtree is differentiated once)."""
+        key = id(e)
+        if key not in self.memo:
+            self.memo[key] = self.visit(e)
+        return self.memo[key]
+
+    def visit_Sym(self, e: Sym) -> Maybe:
+        return self.direction if e == self.wrt else None
+
+    def visit_Const(self, e: Expr) -> Maybe:
+        return None
+
+    visit_Identity = visit_Zero = visit_Ones = visit_Commutation = visit_Const
+
+    def visit_Add(self, e: Add) -> Maybe:
+        parts = [d for d in map(self.diff, e.terms) if d is not None]
+        if not parts:
+            return None
+        total = alg.add(*parts)
+        return alg.mul(total, Ones(e.shape)) if total.is_scalar and not e.is_scalar else total
+
+    def visit_Mul(self, e: Mul) -> Maybe:
+        parts = []
+        for i, f in enumerate(e.factors):
+            d = self.diff(f)
+            if d is not None:
+                parts.append(alg.mul(*e.factors[:i], d, *e.factors[i + 1:]))
+        return alg.add(*parts) if parts else None
+
+    def visit_Hadamard(self, e: Hadamard) -> Maybe:
+        parts = []
+        for i, f in enumerate(e.factors):
+            d = self.diff(f)
+            if d is not None:
+                parts.append(alg.hadamard(*e.factors[:i], d, *e.factors[i + 1:]))
+        return alg.add(*parts) if parts else None
+
+    def visit_Kron(self, e: Kron) -> Maybe:
+        parts = []
+        for i, f in enumerate(e.factors):
+            d = self.diff(f)
+            if d is not None:
+                parts.append(kr.kron(*e.factors[:i], d, *e.factors[i + 1:]))
+        return alg.add(*parts) if parts else None
+
+    def visit_Transpose(self, e: Transpose) -> Maybe:
+        d = self.diff(e.arg)
+        return None if d is None else alg.transpose(d)
+
+    def visit_Inverse(self, e: Inverse) -> Maybe:
+        d = self.diff(e.arg)
+        return None if d is None else alg.neg(alg.mul(e, d, e))
+
+    def elementwise(self, u: Expr, derivative: Expr) -> Maybe:
+        """f(U) entry by entry: f′(U) ∘ dU."""
+        d = self.diff(u)
+        return None if d is None else alg.hadamard(derivative, d)
+
+    def visit_Power(self, e: Power) -> Maybe:
+        p = e.exponent
+        return self.elementwise(e.arg, alg.mul(Const(p), alg.power(e.arg, p - 1)))
+
+    def visit_Apply(self, e: Apply) -> Maybe:
+        return self.elementwise(e.arg, elementwise_derivative(e.fn, e.arg, e.order))
+
+    def visit_Reduce(self, e: Reduce) -> Maybe:
+        d = self.diff(e.arg)
+        return None if d is None else inner(OPS.reductions[e.op].gradient(e, e.arg, TREE), d)
+
+    def visit_Softmax(self, e: Softmax) -> Maybe:
+        d = self.diff(e.arg)
+        if d is None:
+            return None
+        s = column(e)
+        out = alg.mul(alg.sub(alg.diag(s), alg.mul(s, alg.transpose(s))), column(d))
+        return out if e.is_column else alg.transpose(out)
+
+    def visit_Diag(self, e: Diag) -> Maybe:
+        d = self.diff(e.arg)
+        return None if d is None else alg.diag(d)
+
+    visit_DiagPart = visit_Diag
+
+    def visit_Named(self, e: Named) -> Maybe:
+        return self.diff(e.arg)
+
+    def visit_Vec(self, e: Vec) -> Maybe:
+        d = self.diff(e.arg)
+        return None if d is None else kr.vec(d)
+
+    def visit_Call(self, e: Call) -> Maybe:
+        f = e.arg
+        d = self.diff(f)
+        if d is None:
+            return None
+        if not (f.is_vector or f.is_scalar):
+            raise NotDerivable(f"the abstract function {e.fn} takes a vector, not {to_text(f)}")
+        spec = self.functions.get(e.fn) or FunctionSpec(e.fn, "scalar")
+        if e.is_scalar:
+            return inner(Grad(e.fn, f, f.shape, spec.gradient), d)
+        out = alg.mul(alg.transpose(Grad(e.fn, f, (f.length, e.length), None)), column(d))
+        return out if e.is_column else alg.transpose(out)
+
+    def visit_Grad(self, e: Grad) -> Maybe:
+        d = self.diff(e.arg)
+        if d is None:
+            return None
+        spec = self.functions.get(e.fn) or FunctionSpec(e.fn, "scalar")
+        out = alg.mul(hessian_of(e.fn, e.arg, spec), column(d))
+        return out if e.is_column or e.is_scalar else alg.transpose(out)
+
+    def visit_Hess(self, e: Hess) -> Maybe:
+        if self.diff(e.arg) is None:
+            return None
+        raise NotDerivable(f"the third derivative of the abstract function {e.fn} is not defined")

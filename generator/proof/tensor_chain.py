@@ -1,0 +1,66 @@
+"""The chain rule for tensors: cut the output where the variable enters a function of a matrix, and multiply
+the vec–Jacobians, with the shape of every factor under it.
+
+For Y = σ(A X B) the cut is U = A X B, and
+    ∂vec Y/∂(vec X)ᵀ = ∂vec Y/∂(vec U)ᵀ · ∂vec U/∂(vec X)ᵀ   (pq×pq times pq×mn),
+the contraction over the entries of U that the chain rule of a lecture performs on 4-index arrays.
+"""
+from __future__ import annotations
+
+from ..calculus.vec import vec_jacobian
+from ..latex.names import shape_latex, symbol_latex, vec_partial
+from ..latex.printer import latex
+from ..tree import algebra as alg
+from ..tree.dims import dim_mul
+from ..tree.edit import replace, symbols
+from ..tree.nodes import Expr, Named, Sym
+from .chain import _cuts
+from .context import Context
+from .steps import Claim, Step
+
+
+def chain_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
+    """Name the cut, state the chain rule with shapes, give both factors and their product."""
+    if ctx.wrt not in symbols(ctx.output):
+        raise NotImplementedError("the output does not depend on the variable")
+    cut = _cuts(ctx.output, ctx.wrt)[0]
+    if cut == ctx.wrt or cut.is_scalar or cut == ctx.output:
+        raise NotImplementedError("no intermediate to cut at")
+    taken = set(ctx.scope.symbols) | set(ctx.scope.functions) | {ctx.name}
+    name = cut.name if isinstance(cut, Named) else next(n for n in ("U", "V", "Z", "U1", "U2") if n not in taken)
+    u = Sym(f"_cut_{name}", cut.shape)
+    shown = cut if isinstance(cut, Named) else Named(name, cut)
+    outer = vec_jacobian(replace(ctx.output, cut, u), u, ctx.scope.functions)
+    inner = vec_jacobian(cut, ctx.wrt, ctx.scope.functions)
+    y, x = ctx.name, ctx.wrt.name
+    sizes = {"Y": dim_mul(ctx.output.rows, ctx.output.cols), "U": dim_mul(cut.rows, cut.cols),
+             "X": dim_mul(ctx.wrt.rows, ctx.wrt.cols)}
+    numerator = ctx.layout == "numerator"
+    first = _brace(vec_partial(y, ctx.output.shape, name, cut.shape, ctx.layout),
+                   (sizes["Y"], sizes["U"]) if numerator else (sizes["U"], sizes["Y"]))
+    second = _brace(vec_partial(name, cut.shape, x, ctx.wrt.shape, ctx.layout),
+                    (sizes["U"], sizes["X"]) if numerator else (sizes["X"], sizes["U"]))
+    whole = vec_partial(y, ctx.output.shape, x, ctx.wrt.shape, ctx.layout)
+    chain = rf"{whole} = {first} {second}" if numerator else rf"{whole} = {second} {first}"
+    outer_shown = replace(outer, u, shown)
+    steps = []
+    if not isinstance(cut, Named):
+        steps.append(Step(rf"{symbol_latex(name, cut.shape)} = {latex(cut)}", "name the inner function",
+                          kind="define"))
+    steps.append(Step(chain, "chain rule for vec–Jacobians, with the shape of each factor: the product "
+                      f"contracts over the entries of ${symbol_latex(name, cut.shape)}$", kind="chain"))
+    steps.append(Step(rf"{vec_partial(y, ctx.output.shape, name, cut.shape, 'numerator')} = {latex(outer_shown)}",
+                      "the outer function by its argument", kind="chain",
+                      claim=Claim("vec", replace(ctx.output, cut, u), outer, u, at=cut)))
+    steps.append(Step(rf"{vec_partial(name, cut.shape, x, ctx.wrt.shape, 'numerator')} = {latex(inner)}",
+                      "the inner function by the variable", kind="chain", claim=Claim("vec", cut, inner, ctx.wrt)))
+    product = alg.mul(replace(outer, u, cut), inner)
+    steps.append(Step(rf"{vec_partial(y, ctx.output.shape, x, ctx.wrt.shape, 'numerator')} = "
+                      rf"{latex(replace(product, cut, shown))}", "multiply the two factors", kind="chain",
+                      claim=Claim("vec", ctx.output, product, ctx.wrt)))
+    return steps
+
+
+def _brace(tex: str, shape: tuple) -> str:
+    return rf"\underbrace{{{tex}}}_{{{shape_latex(shape)}}}"
+
