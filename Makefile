@@ -13,7 +13,8 @@ PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml
 # Problem files that are rows of an identity table (a top-level `table = "…"` key).
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
-.PHONY: slides sheets test tex maxima chromium mathjax postgresql venv clean picture sheet-picture export-picture \
+comma := ,
+.PHONY: slides sheets test tex test-system chromium mathjax venv clean picture sheet-picture export-picture \
 	serve-pictures
 
 slides: venv tex
@@ -49,7 +50,7 @@ SLIDE_PAGE ?= 42
 picture: slides
 	pdftoppm -png -r 80 -f $(SLIDE_PAGE) -l $(SLIDE_PAGE) -singlefile out/slides.pdf docs/slide
 
-test: venv tex maxima chromium mathjax postgresql
+test: venv test-system
 	$(BIN)/python -m pytest
 
 # The README's pictures of `mcgen serve`: the browser test's Chromium saves a student page and the dashboard.
@@ -65,40 +66,42 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # System packages from Debian: installed when missing if we are root or may sudo, otherwise we stop
-# and print the command to run. $(call apt,NEEDS,PACKAGES,WHAT): nothing to do when every command (or
-# absolute path) of NEEDS exists.
+# and print the command to run. $(call apt,CHECK=PACKAGE …): each CHECK is a command or an absolute
+# path (a glob may stand for a version); every PACKAGE whose CHECK is missing is installed, in one go.
 define apt
-@missing=; for c in $(1); do command -v $$c >/dev/null 2>&1 || [ -e "$$c" ] || missing="$$missing $$c"; done; \
+@missing=; for pair in $(1); do c=$${pair%%=*}; set -- $$c; \
+  command -v "$$1" >/dev/null 2>&1 || [ -e "$$1" ] || missing="$$missing $${pair#*=}"; done; \
 [ -z "$$missing" ] && exit 0; \
+missing=$$(printf '%s\n' $$missing | tr , ' ' | xargs -n1 | sort -u | xargs); \
 if [ "$$(id -u)" = 0 ]; then SUDO=; \
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
-else echo "$(3) is missing. Install it with:"; \
-     echo "  sudo apt-get install -y --no-install-recommends $(2)"; exit 1; fi; \
-echo "Installing $(3) ($(2))…"; \
+else echo "Missing system packages. Install them with:"; \
+     echo "  sudo apt-get install -y --no-install-recommends $$missing"; exit 1; fi; \
+echo "Installing $$missing…"; \
 $$SUDO apt-get update -qq && \
-DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(2)
+DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing
 endef
 
+# TeX Live compiles every deck, sheet, key and report.
+TEX := latexmk=$(subst $(eval) ,$(comma),$(TEX_PACKAGES)) pdflatex=texlive-latex-recommended
+# The tests also run Maxima (the STACK export's teacher's answers, with the share packages STACK loads),
+# headless Chromium (exported questions typeset by MathJax; the student page of mcgen serve) and a real
+# PostgreSQL server (tests/test_serve_postgres.py starts its own).
+MAXIMA_SHARE := $(or $(wildcard /usr/share/maxima/*/share/linearalgebra/linearalgebra.mac),/usr/share/maxima/share/linearalgebra.mac)
+TEST_SYSTEM := $(TEX) maxima=maxima $(MAXIMA_SHARE)=maxima-share chromium=chromium \
+	/usr/share/javascript/mathjax/MathJax.js=libjs-mathjax /usr/lib/postgresql/*/bin/initdb=postgresql
+
 tex:
-	$(call apt,latexmk pdflatex,$(TEX_PACKAGES),TeX Live)
+	$(call apt,$(TEX))
 
-# Maxima runs the STACK export's teacher's answers in the tests (tests/test_export_stack.py), with the
-# share packages STACK loads (linearalgebra, functs, diag).
-MAXIMA_SHARE := $(wildcard /usr/share/maxima/*/share/linearalgebra/linearalgebra.mac)
-maxima:
-	$(call apt,maxima $(or $(MAXIMA_SHARE),/usr/share/maxima/share/linearalgebra.mac),maxima maxima-share,Maxima)
+test-system:
+	$(call apt,$(TEST_SYSTEM))
 
-# Headless Chromium renders exported questions with MathJax (the README's picture, tests/test_export_preview.py)
-# and runs the student page of mcgen serve (tests/test_serve_browser.py).
 chromium:
-	$(call apt,chromium,chromium,Chromium)
+	$(call apt,chromium=chromium)
 
 mathjax:
-	$(call apt,/usr/share/javascript/mathjax/MathJax.js,libjs-mathjax,MathJax)
-
-# A real PostgreSQL server for the tests of mcgen serve (tests/test_serve_postgres.py starts its own).
-postgresql:
-	$(call apt,/usr/lib/postgresql/*/bin/initdb,postgresql,PostgreSQL)
+	$(call apt,/usr/share/javascript/mathjax/MathJax.js=libjs-mathjax)
 
 clean:
 	rm -rf out/* $(VENV) .pytest_cache
