@@ -44,7 +44,7 @@ class Context:
         return dims | {n for n, s in self.scope.symbols.items() if s.is_scalar}
 
     def letters(self, n: int) -> list[sp.Symbol]:
-        free = [c for c in ix.INDEX_LETTERS if c not in self.taken]
+        free = [c for c in ix.INDEX_ALPHABET if c not in self.taken]
         return [ix.index_symbol(c) for c in free[:n]]
 
 
