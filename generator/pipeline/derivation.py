@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping
 
 import numpy as np
@@ -9,11 +10,13 @@ import numpy as np
 from ..check.numeric import dimensions, evaluate
 from ..check.sampling import sizes_for
 from ..code.module import numpy_module
-from . import display
-from ..proof.steps import Step
+from ..latex.printer import latex
+from ..latex.steps import Step
+from ..proof.symbolic import to_sympy
 from ..tree.nodes import Expr, Shape, Sym
 from ..tree.scope import Scope, Statement
 from ..tree.text import to_text
+from . import display
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,20 @@ class Derivation:
     wrt: Sym
     layout: str
     closed_form: Expr
-    result: Any  # the sympy matrix expression of closed_form
-    latex: str
     steps: tuple[Step, ...]
     residual: float
     scope: Scope
     kind: str = "gradient"  # gradient (scalar output), jacobian (vector output) or hessian
+
+    @cached_property
+    def latex(self) -> str:
+        """LaTeX of the closed form (printed when first read)."""
+        return latex(self.closed_form)
+
+    @cached_property
+    def result(self) -> Any:
+        """The closed form as a sympy matrix expression (built when first read)."""
+        return to_sympy(self.closed_form)
 
     @property
     def shape(self) -> Shape:

@@ -71,16 +71,6 @@ class PageView:
     exercises: tuple[ExerciseView, ...]
 
 
-def split_equation(text: str) -> tuple[str, str]:
-    """LaTeX `lhs = rhs` split at its first '=' outside braces; ('', text) when there is none."""
-    depth = 0
-    for k, char in enumerate(text):
-        depth += (char == "{") - (char == "}")
-        if char == "=" and depth == 0:
-            return text[:k].rstrip(), text[k + 1:].lstrip()
-    return "", text
-
-
 def matrix_latex(rows: Fraction2D) -> str:
     """Exact numbers as a bracketed matrix (a plain number when 1×1)."""
     cells = sp.ImmutableMatrix([[sp.Rational(x.numerator, x.denominator) for x in row] for row in rows])
@@ -93,9 +83,8 @@ def exercise_view(ex: Exercise) -> ExerciseView:
     answer = latex(d.closed_form)  # of the closed form the check passed, never a stale copy
     steps = []
     for k, step in enumerate(d.steps):
-        lhs, _ = split_equation(step.latex)
         blank = k == ex.blank
-        steps.append(StepLine(step.reason, step.latex, f"{lhs} = {BLANK}" if blank else step.latex, blank))
+        steps.append(StepLine(step.reason, step.latex, f"{step.sides[0]} = {BLANK}" if blank else step.latex, blank))
     layout = "" if d.kind == "hessian" else f" in the {d.layout} layout"
     blank_number = "" if ex.blank is None else str(ex.blank + 1)
     task = TASKS[v.kind].format(asked=derivative_latex(d), layout=layout, blank=blank_number)
