@@ -1,13 +1,15 @@
 """A proof step as shown (`generator.Step`): LaTeX and reason printed from the step's data when first read."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 from ..proof.formula import Equation
 from ..proof.steps import ProofStep
 from .formula import formula_latex, reason_latex
+from .printer import MEMO_SIZE
 
 _UNSET: Any = object()
+_PRINTED: dict[Hashable, tuple[str, str, tuple[str, str]]] = {}
 
 
 class Step:
@@ -15,24 +17,28 @@ class Step:
 
     `Step(latex, reason, kind, claim)` holds text; `Step.of(data)` holds a proof step's data
     (proof/steps.py) and prints it on first read, after `prepare` (a renaming) when one is given,
-    so a derivation nobody shows is never printed.
+    so a derivation nobody shows is never printed. Steps made with equal `key`s print alike, so
+    the text is printed once per key: variants of a sheet repeat the same steps with the same
+    few names.
     """
 
-    __slots__ = ("kind", "claim", "_data", "_prepare", "_text")
+    __slots__ = ("kind", "claim", "_data", "_prepare", "_key", "_text")
 
     def __init__(self, latex: str, reason: str, kind: str = "equation", claim: Any = None) -> None:
         self.kind, self.claim = kind, claim
         self._data: ProofStep | None = None
         self._prepare: Callable[[ProofStep], ProofStep] | None = None
+        self._key: Callable[[], Hashable] | None = None
         self._text: tuple[str, str, tuple[str, str]] | None = (latex, reason, ("", latex))
 
     @classmethod
     def of(cls, data: ProofStep, prepare: Callable[[ProofStep], ProofStep] | None = None,
-           claim: Any = _UNSET) -> Step:
-        """The step that shows `data` (after `prepare`, when given); its claim unless another is given."""
+           claim: Any = _UNSET, key: Callable[[], Hashable] | None = None) -> Step:
+        """The step that shows `data` (after `prepare`, when given); its claim unless another is given;
+        `key`, when given, names what it prints (asked when first shown): equal keys print alike."""
         step = cls.__new__(cls)
         step.kind, step.claim = data.kind, data.claim if claim is _UNSET else claim
-        step._data, step._prepare, step._text = data, prepare, None
+        step._data, step._prepare, step._key, step._text = data, prepare, key, None
         return step
 
     @property
@@ -60,7 +66,14 @@ class Step:
 
     def _shown(self) -> tuple[str, str, tuple[str, str]]:
         if self._text is None:
-            self._text = _print(self.data)  # type: ignore[arg-type]
+            key = None if self._key is None else self._key()
+            self._text = None if key is None else _PRINTED.get(key)
+            if self._text is None:
+                self._text = _print(self.data)  # type: ignore[arg-type]
+                if key is not None:
+                    if len(_PRINTED) >= MEMO_SIZE:
+                        _PRINTED.clear()
+                    _PRINTED[key] = self._text
         return self._text
 
     def __eq__(self, other: object) -> bool:

@@ -3,15 +3,21 @@
 The proof is data (proof/formula.py): renaming it renames its expression trees (`rename.tree`),
 its sympy index expressions (rebuilt with the new names, term order kept) and the names and
 shapes in its parts; the LaTeX layer prints it with the caller's names when first read.
+
+Variants of one sheet rename the same canonical parts with a few names from small pools, so
+what renaming builds is kept by (canonical object, the new names of the placeholders it holds):
+a variant reuses the renamed A_{ik} or ∂y/∂W_{ij} another one built, and a step whose
+placeholders were all renamed alike before is printed from memory (see `Step.of`).
 """
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass, replace
-from functools import cache
-from typing import Any
+from functools import cache, partial
+from typing import Any, Callable
 
 import sympy as sp
 from sympy.core.symbol import Str
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..latex.steps import Step
 from ..proof.formula import (
@@ -26,6 +32,9 @@ from ..tree.visitor import Visitor
 from .derivation import Derivation
 from .rename import Renaming, is_placeholder, placeholders, tree
 
+MEMO_SIZE = 20_000  # entries a memo keeps before it starts afresh
+
+
 def derivation(d: Derivation, back: Renaming, st: Statement, real: Scope) -> Derivation:
     """A canonical derivation with the caller's names and sizes (residual left for the caller).
 
@@ -33,20 +42,65 @@ def derivation(d: Derivation, back: Renaming, st: Statement, real: Scope) -> Der
     none, so a cache hit costs little more than renaming the closed form.
     """
     renamer = StepRenamer(back)
-    steps = tuple(Step.of(s.data, renamer.step, None if s.claim is None else _LazyClaim(s.claim, back))
-                  for s in d.steps)
+    steps = tuple(Step.of(s.data, renamer.step, None if s.claim is None else _LazyClaim(s.claim, back),
+                          key=partial(renamer.key, s.data)) for s in d.steps)
     return replace(d, statement=st, wrt=real.symbols[back.names[d.wrt.name]], closed_form=tree(d.closed_form, back),
                    steps=steps, scope=real)
 
 
-# ---------------------------------------------------------------- placeholders
+# ---------------------------------------------------------------- memos
 
-def _tokens(obj: Any) -> set[str]:
-    """The placeholders anywhere in a step's parts, trees and sympy objects."""
+class _Held:
+    """A token naming a canonical object's content, and the placeholders it holds.
+
+    Found by identity after the first lookup (hashing a part's trees at every lookup costs more
+    than the lookup saves); equal content of different proofs shares one token, so their renamed
+    parts and printed steps are shared too. Keys hold the token, which outlives no object it
+    could be mistaken for.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Any, object, tuple[str, ...]]] = {}
+        self._by_value: dict[Any, tuple[object, tuple[str, ...]]] = {}
+
+    def __call__(self, obj: Any, content: Any = None) -> tuple[object, tuple[str, ...]]:
+        """The token of `obj`'s content (`content` when given, else obj itself) and its placeholders."""
+        known = self._known.get(id(obj))
+        if known is None or known[0] is not obj:
+            content = obj if content is None else content
+            shared = self._by_value.get(content)
+            if shared is None:
+                if len(self._by_value) >= MEMO_SIZE:
+                    self._by_value.clear()
+                shared = self._by_value[content] = (object(), tuple(sorted(_tokens(content, memo=False))))
+            if len(self._known) >= MEMO_SIZE:
+                self._known.clear()
+            known = self._known[id(obj)] = (obj, *shared)
+        return known[1], known[2]
+
+
+_held_by = _Held()
+_RENAMED: dict[tuple, Any] = {}
+
+
+def _memo(key: tuple, make: Callable[[], Any]) -> Any:
+    out = _RENAMED.get(key)
+    if out is None:
+        if len(_RENAMED) >= MEMO_SIZE:
+            _RENAMED.clear()
+        out = _RENAMED[key] = make()
+    return out
+
+
+def _tokens(obj: Any, memo: bool = True) -> set[str]:
+    """The placeholders anywhere in a step's parts, trees and sympy objects (the parts and sympy
+    objects below the top through `_held_by`, so what several steps share is walked once)."""
     if isinstance(obj, str):
         return {obj} if is_placeholder(obj) else set()
-    if isinstance(obj, (sp.Symbol, Str)):
+    if type(obj) is sp.Symbol or isinstance(obj, Str):
         return {obj.name} if is_placeholder(obj.name) else set()
+    if memo and isinstance(obj, (sp.Basic, *PARTS)):
+        return set(_held_by(obj)[1])
     if isinstance(obj, sp.Basic):
         return set().union(*(_tokens(a) for a in obj.args))
     if isinstance(obj, (tuple, frozenset)):
@@ -77,12 +131,26 @@ class StepRenamer(Visitor[Any]):
 
     def __init__(self, r: Renaming):
         self.r = r
-        self._memo: dict[sp.Basic, sp.Basic] = {}  # the steps of one proof share their sub-expressions
+        self._new: dict[str, Dim] = {**r.dims, **r.names}  # placeholder → the caller's name or size
 
     def step(self, s: ProofStep) -> ProofStep:
         """The proof step with the renaming applied to what it shows and to its reason (not its claim)."""
         pieces = tuple(self.visit(p) if isinstance(p, PARTS) else p for p in s.reason.pieces)
         return replace(s, shows=self.visit(s.shows), reason=Reason(pieces))
+
+    def key(self, s: ProofStep) -> tuple:
+        """What the renamed step prints depends on the canonical step and on the new names of the
+        placeholders it holds, nothing else: equal keys print alike."""
+        token, held = _held_by(s, (s.shows, s.reason))  # the claim is renamed apart, when read
+        return token, self._real(held)
+
+    def visit(self, node: Any, *args: Any) -> Any:
+        """The renamed part, shared with every renaming that gives its placeholders the same names."""
+        token, held = _held_by(node)
+        return _memo((token, self._real(held)), lambda: super(StepRenamer, self).visit(node)) if held else node
+
+    def _real(self, held: tuple[str, ...]) -> tuple[Dim, ...]:
+        return tuple(map(self._new.__getitem__, held))
 
     # -- leaves
     def visit_Tree(self, p: Tree) -> Tree:
@@ -152,34 +220,40 @@ class StepRenamer(Visitor[Any]):
 
     def sympy(self, e: sp.Basic) -> sp.Basic:
         """A sympy object with symbols, matrix names and sizes renamed, its structure and order kept."""
-        out = self._memo.get(e)
-        if out is None:
-            out = self._memo[e] = self._rebuild(e)
-        return out
+        token, held = _held_by(e)
+        return _memo((token, self._real(held)), lambda: self._rebuild(e)) if held else e
 
     def _rebuild(self, e: sp.Basic) -> sp.Basic:
         if type(e) is sp.Symbol:
             return self._symbol(e)
         if isinstance(e, Str):
             return Str(self.r.names.get(e.name, e.name))
-        if not e.args:
-            return e
-        args = tuple(self.sympy(a) for a in e.args)
-        if all(a is b for a, b in zip(args, e.args)):
-            return e
-        if isinstance(e, (sp.Add, sp.Mul, sp.Pow, sp.Function)):
-            return e.func(*args, evaluate=False)  # evaluating would reorder terms by the new names
-        return e.func(*args)
+        return _same_kind(e, tuple(self.sympy(a) for a in e.args))
 
     def _symbol(self, e: sp.Symbol) -> sp.Basic:
         if e.name in self.r.names:
             return sp.Symbol(self.r.names[e.name], **e.assumptions0)
-        if e.name not in self.r.dims:
-            return e
         size = self.r.dims[e.name]
         if e.is_integer and e.is_positive:
             return dim(size)
         return sp.Symbol(str(size), **e.assumptions0)  # a label such as the n of a corner W_{1n}
+
+
+def _same_kind(e: sp.Basic, args: tuple[sp.Basic, ...]) -> sp.Basic:
+    """A sympy object like `e` over new args, built without evaluating: evaluation would reorder
+    terms by the new names and fold numbers, and the checks a constructor makes (index ranges,
+    summation limits) passed for `e` already, while they cost most of a renaming."""
+    if isinstance(e, (sp.Add, sp.Mul)):
+        return type(e)._from_args(args, e.is_commutative)
+    if isinstance(e, (MatrixElement, sp.MatrixSymbol)):
+        return sp.Basic.__new__(type(e), *args)
+    if isinstance(e, sp.Sum):
+        out = sp.Basic.__new__(sp.Sum, *args)
+        out.is_commutative = e.is_commutative  # as Sum's own constructor does
+        return out
+    if isinstance(e, (sp.Pow, sp.Function)):
+        return e.func(*args, evaluate=False)
+    return e.func(*args)
 
 
 # ---------------------------------------------------------------- claims
