@@ -88,9 +88,11 @@ def test_every_visitor_of_parts_handles_every_part_class(visitor):
 
 @pytest.mark.parametrize("pieces, text", [
     (("simplify",), "simplify"),
-    (("write one entry of ", Name("f", ("n", 1)), " as an index sum"), r"write one entry of $\mathbf{f}$ as an index sum"),
+    (("write one entry of ", Name("f", ("n", 1)), " as an index sum"),
+     r"write one entry of $\mathbf{f}$ as an index sum"),
     (("sum over ", Index(k)), "sum over $k$"),
-    ((Rule("tr", reduction=True), "; ", Rule("add")), OPS.reductions["tr"].rule + "; a sum passes the derivative to each term"),
+    ((Rule("tr", reduction=True), "; ", Rule("add")),
+     OPS.reductions["tr"].rule + "; a sum passes the derivative to each term"),
 ])
 def test_reasons_print_words_rules_and_inline_maths(pieces, text):
     assert reason_latex(reason(*pieces)) == text
@@ -99,7 +101,8 @@ def test_reasons_print_words_rules_and_inline_maths(pieces, text):
 @pytest.mark.parametrize("shows, latex, sides", [
     (equation(y, Name("a")), "y = a", ("y", "a")),
     (equation(dy_dx, Name("a"), Name("b")), f"{DY_DX} = a = b", (DY_DX, "a = b")),
-    (Where(equation(y, Name("u")), (equation(Name("u"), Name("a")),)), r"y = u,\quad u = a", ("", r"y = u,\quad u = a")),
+    (Where(equation(y, Name("u")), (equation(Name("u"), Name("a")),)), r"y = u,\quad u = a",
+     ("", r"y = u,\quad u = a")),
 ])
 def test_a_step_prints_its_formula_and_its_sides(shows, latex, sides):
     step = Step.of(ProofStep(shows, reason("because"), kind="index"))

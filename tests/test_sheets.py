@@ -23,7 +23,7 @@ from generator.sheets.exercise import check_key, exercise
 from generator.sheets.manifest import manifest
 from generator.sheets.plan import plan, read_roster
 from generator.sheets.publish import publish
-from generator.sheets.views import BLANK, exercise_view
+from generator.sheets.views import BLANK, exercise_view, split_equation
 from generator.check.verify import gap_at
 
 ROOT = Path(__file__).parent.parent
@@ -118,6 +118,15 @@ def test_fill_step_blanks_one_step_of_the_proof(sheet):
         blanked = [s for s in view.steps if s.blank]
         assert len(blanked) == 1 and blanked[0].sheet == f"{lhs} = {BLANK}" and blanked[0].latex == step.latex
         assert f"missing step {ex.blank + 1}" in view.task and BLANK in view.question
+
+
+@pytest.mark.parametrize("text, parts", [
+    (r"y = \sum_{k=1}^{n} a_{k}", ("y", r"\sum_{k=1}^{n} a_{k}")),
+    (r"\frac{\partial y}{\partial x_{i}} = 2 x_{i} = y", (r"\frac{\partial y}{\partial x_{i}}", "2 x_{i} = y")),
+    (r"x_{k=1}", ("", r"x_{k=1}")),
+])
+def test_split_equation(text, parts):
+    assert split_equation(text) == parts
 
 
 # ---------------------------------------------------------------- wrong keys are refused

@@ -71,6 +71,17 @@ class PageView:
     exercises: tuple[ExerciseView, ...]
 
 
+def split_equation(text: str) -> tuple[str, str]:
+    """LaTeX `lhs = rhs` split at its first '=' outside braces; ('', text) when there is none. For
+    text typed by a person: a proof step has its own sides (`Step.sides`)."""
+    depth = 0
+    for k, char in enumerate(text):
+        depth += (char == "{") - (char == "}")
+        if char == "=" and depth == 0:
+            return text[:k].rstrip(), text[k + 1:].lstrip()
+    return "", text
+
+
 def matrix_latex(rows: Fraction2D) -> str:
     """Exact numbers as a bracketed matrix (a plain number when 1×1)."""
     cells = sp.ImmutableMatrix([[sp.Rational(x.numerator, x.denominator) for x in row] for row in rows])
