@@ -13,7 +13,7 @@ from generator.ops import OPS
 from generator.pipeline import rename, renamed
 from generator.pipeline.run import _cache, _fresh
 from generator.proof.formula import (
-    PARTS, At, Corners, Entry, EntryOf, Equation, Formulas, Implies, Index, Member, Name, Partial, Plus, Product,
+    PARTS, At, Corners, Entry, EntryOf, Formulas, Implies, Index, Member, Name, Partial, Plus, Product,
     Rule, Size, Space, SumOver, Transposed, Tree, Underbrace, Where, equation, reason,
 )
 from generator.proof.index import index_symbol

@@ -1,8 +1,6 @@
 """Formula parts and reasons (proof/formula.py) printed as LaTeX: one visitor, and the sentences of the rules."""
 from __future__ import annotations
 
-from typing import Any
-
 from ..ops import OPS
 from ..proof.formula import (
     PARTS, At, Corners, Entry, EntryOf, Equation, Formulas, Implies, Index, Member, Name, Part, Partial, Plus,
@@ -11,7 +9,7 @@ from ..proof.formula import (
 from ..tree.nodes import Shape
 from ..tree.visitor import Visitor
 from .names import dim_latex, entry_name, name_latex, symbol_latex
-from .printer import MEMO_PRINTER, MEMO_SIZE, latex
+from .printer import MEMO_PRINTER, latex
 
 GAPS = {"none": "", "space": " ", "thin": r"\,"}
 
@@ -45,27 +43,9 @@ def _indices(indices: tuple) -> str:
 
 
 class FormulaLatex(Visitor[str]):
-    """The LaTeX (math mode) of a formula part.
-
-    Parts are printed once each, found by identity: renamed variants of a sheet share the parts
-    their names agree on (pipeline/renamed.py), so most of a step is printed already.
-    """
+    """The LaTeX (math mode) of a formula part; trees and index expressions through the memoising printer."""
 
     family = PARTS
-
-    def __init__(self) -> None:
-        self._printed: dict[int, tuple[Part, str]] = {}
-
-    def visit(self, node: Any, *args: Any) -> str:
-        """The part's LaTeX, from memory when this very part was printed before."""
-        known = self._printed.get(id(node))
-        if known is not None and known[0] is node:
-            return known[1]
-        if len(self._printed) >= MEMO_SIZE:
-            self._printed.clear()
-        text = super().visit(node, *args)
-        self._printed[id(node)] = (node, text)  # the entry keeps the part alive: its id stays its own
-        return text
 
     def visit_Tree(self, p: Tree) -> str:
         return latex(p.expr)

@@ -83,12 +83,12 @@ _held_by = _Held()
 _RENAMED: dict[tuple, Any] = {}
 
 
-def _memo(key: tuple, make: Callable[[], Any]) -> Any:
+def _memo(key: tuple, make: Callable[[Any], Any], arg: Any) -> Any:
     out = _RENAMED.get(key)
     if out is None:
         if len(_RENAMED) >= MEMO_SIZE:
             _RENAMED.clear()
-        out = _RENAMED[key] = make()
+        out = _RENAMED[key] = make(arg)
     return out
 
 
@@ -132,6 +132,7 @@ class StepRenamer(Visitor[Any]):
     def __init__(self, r: Renaming):
         self.r = r
         self._new: dict[str, Dim] = {**r.dims, **r.names}  # placeholder → the caller's name or size
+        self._reals: dict[tuple[str, ...], tuple[Dim, ...]] = {}
 
     def step(self, s: ProofStep) -> ProofStep:
         """The proof step with the renaming applied to what it shows and to its reason (not its claim)."""
@@ -147,10 +148,13 @@ class StepRenamer(Visitor[Any]):
     def visit(self, node: Any, *args: Any) -> Any:
         """The renamed part, shared with every renaming that gives its placeholders the same names."""
         token, held = _held_by(node)
-        return _memo((token, self._real(held)), lambda: super(StepRenamer, self).visit(node)) if held else node
+        return _memo((token, self._real(held)), super().visit, node) if held else node
 
     def _real(self, held: tuple[str, ...]) -> tuple[Dim, ...]:
-        return tuple(map(self._new.__getitem__, held))
+        out = self._reals.get(held)
+        if out is None:
+            out = self._reals[held] = tuple(map(self._new.__getitem__, held))
+        return out
 
     # -- leaves
     def visit_Tree(self, p: Tree) -> Tree:
@@ -221,7 +225,7 @@ class StepRenamer(Visitor[Any]):
     def sympy(self, e: sp.Basic) -> sp.Basic:
         """A sympy object with symbols, matrix names and sizes renamed, its structure and order kept."""
         token, held = _held_by(e)
-        return _memo((token, self._real(held)), lambda: self._rebuild(e)) if held else e
+        return _memo((token, self._real(held)), self._rebuild, e) if held else e
 
     def _rebuild(self, e: sp.Basic) -> sp.Basic:
         if type(e) is sp.Symbol:
