@@ -4,10 +4,10 @@ from .grading.grade import grade
 from .grading.gradebook import grade_file
 from .grading.summary import GradeSummary
 from .grading.verdict import Verdict
+from .latex.steps import Step
 from .parse.problem_file import Problem, load
 from .pipeline.derivation import Derivation
 from .pipeline.run import derive, derive_problem, hessian
-from .proof.steps import Step
 
 __all__ = ["GeneratorError", "Derivation", "GradeSummary", "Problem", "Step", "Verdict", "derive",
            "derive_problem", "grade", "grade_file", "hessian", "load"]

@@ -118,7 +118,8 @@ def test_fill_step_blanks_one_step_of_the_proof(sheet):
         view = exercise_view(ex)
         step = ex.derivation.steps[ex.blank]
         assert step.kind in FILL_STEPS
-        lhs, rhs = split_equation(step.latex)
+        lhs, rhs = step.sides
+        assert step.latex == f"{lhs} = {rhs}"
         blanked = [s for s in view.steps if s.blank]
         assert len(blanked) == 1 and blanked[0].sheet == f"{lhs} = {BLANK}" and blanked[0].latex == step.latex
         assert f"missing step {ex.blank + 1}" in view.task and BLANK in view.question

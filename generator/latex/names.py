@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ..tree.nodes import Dim, Shape
 from ..vocabulary import GREEK_LETTERS
 
 
+@cache  # proof steps print the same few names thousands of times
 def name_latex(name: str, bold: bool = False) -> str:
     """`W1` → W_{1}, `delta` → \\boldsymbol{\\delta} (bold), `x_hat` → \\mathbf{x}_{\\text{hat}}."""
     match = re.fullmatch(r"([A-Za-z]+?)_?(\d+|_[A-Za-z0-9]+)?", name)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -14,6 +15,8 @@ from ..tree.nodes import Expr
 from ..vocabulary import ATOM, POSTFIX, PRODUCT, SUM
 from .names import entry_name, name_latex
 
+MEMO_SIZE = 20_000  # printed objects a memoising printer keeps before it starts afresh
+
 
 def _is_vector(m: sp.Basic) -> bool:
     shape = getattr(m, "shape", (1, 1))
@@ -23,8 +26,20 @@ def _is_vector(m: sp.Basic) -> bool:
 class MatrixLatexPrinter(LatexPrinter):
     """sympy's LaTeX printer, taught the conventions of a matrix-calculus lecture."""
 
-    def __init__(self, settings: dict | None = None):
+    def __init__(self, settings: dict | None = None, memo: bool = False):
         super().__init__({"order": "none", **(settings or {})})
+        self._memo: dict[sp.Basic, str] | None = {} if memo else None
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        """sympy's dispatch; with `memo`, each object is printed once (proof steps repeat W_{ik}, δ_{kj}, …)."""
+        if self._memo is None or kwargs or not isinstance(expr, sp.Basic):
+            return super()._print(expr, **kwargs)
+        text = self._memo.get(expr)
+        if text is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            text = self._memo[expr] = super()._print(expr)
+        return text
 
     # -- precedence -------------------------------------------------------------------------
     def level(self, e: sp.Basic) -> int:
@@ -246,10 +261,20 @@ class MatrixLatexPrinter(LatexPrinter):
 
 
 _PRINTER = MatrixLatexPrinter()
+# Trees and proof steps hold integers and rationals only (never a float, which could compare equal
+# to an integer and share its memo entry), and variants of a sheet print the same ones many times.
+MEMO_PRINTER = MatrixLatexPrinter(memo=True)
+_TREES: dict[Expr, str] = {}
 
 
 def latex(e: Expr | sp.Basic) -> str:
     """LaTeX for an expression tree or a sympy object."""
-    obj = to_sympy(e) if isinstance(e, Expr) else e
-    return _PRINTER.doprint(obj)
+    if not isinstance(e, Expr):
+        return _PRINTER.doprint(e)
+    text = _TREES.get(e)
+    if text is None:
+        if len(_TREES) >= MEMO_SIZE:
+            _TREES.clear()
+        text = _TREES[e] = MEMO_PRINTER.doprint(to_sympy(e))
+    return text
 

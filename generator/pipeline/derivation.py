@@ -10,13 +10,15 @@ import numpy as np
 from ..check.numeric import dimensions, evaluate
 from ..check.sampling import sizes_for
 from ..code.module import numpy_module
-from . import display
-from ..proof.steps import Step
+from ..latex.printer import latex
+from ..latex.steps import Step
+from ..proof.symbolic import to_sympy
 from ..tree import dims as dm
 from ..tree.dims import Dim
 from ..tree.nodes import Expr, Shape, Sym
 from ..tree.scope import Scope, Statement
 from ..tree.text import to_text
+from . import display
 from .slices import Slice, slice_of
 
 
@@ -37,12 +39,20 @@ class Derivation:
     wrt: Sym
     layout: str
     closed_form: Expr
-    result: Any  # the sympy matrix expression of closed_form
-    latex: str
     steps: tuple[Step, ...]
     residual: float
     scope: Scope
     kind: str = "gradient"  # gradient (scalar output), jacobian (vector by vector), hessian, or tensor
+
+    @cached_property
+    def latex(self) -> str:
+        """LaTeX of the closed form (printed when first read)."""
+        return latex(self.closed_form)
+
+    @cached_property
+    def result(self) -> Any:
+        """The closed form as a sympy matrix expression (built when first read)."""
+        return to_sympy(self.closed_form)
 
     @property
     def tensor(self) -> bool:

@@ -7,15 +7,14 @@ from typing import Any, Mapping, Sequence
 from ..calculus import engine
 from ..check.verify import check
 from ..errors import GeneratorError
-from ..latex.printer import latex
 from ..parse import problem_file as pf
 from ..parse.builder import parse
 from ..parse.problem_file import Problem
+from ..latex.steps import Step
 from ..proof.prove import prove
-from ..proof.symbolic import to_sympy
 from ..tree.nodes import Sym
 from ..tree.scope import FunctionSpec, Scope, Statement
-from . import rename
+from . import rename, renamed
 from .derivation import Derivation
 
 CACHE_SIZE = 512
@@ -68,7 +67,7 @@ def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian:
             raise type(err)(rename.message(str(err), back)) from None
         if len(_cache) > CACHE_SIZE:
             del _cache[next(iter(_cache))]
-    return rename.derivation(_cache[key], back, statement, scope)
+    return renamed.derivation(_cache[key], back, statement, scope)
 
 
 def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessian: bool) -> Derivation:
@@ -83,9 +82,7 @@ def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessi
         wrt=variable,
         layout=layout,
         closed_form=back.result,
-        result=to_sympy(back.result),
-        latex=latex(back.result),
-        steps=tuple(prove(statement, variable, back, layout, scope, kind)),
+        steps=tuple(Step.of(s) for s in prove(statement, variable, back, layout, scope, kind)),
         residual=float("nan"),
         scope=scope,
         kind=kind,

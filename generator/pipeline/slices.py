@@ -17,8 +17,6 @@ from ..check.sampling import sample_for
 from ..check.verify import RESIDUAL_LIMIT, gap_at, tensor_gap
 from ..errors import GeneratorError, VerificationError
 from ..latex.names import entry_name, name_latex, symbol_latex
-from ..latex.printer import latex
-from ..proof.symbolic import to_sympy
 from ..tree import algebra as alg
 from ..tree.nodes import Expr, Sym
 from ..tree.scope import Scope, Statement
@@ -93,8 +91,7 @@ def _made(d: Derived, form: SliceForm, label: str) -> Slice:
     if not worst <= RESIDUAL_LIMIT["tensor"]:
         raise VerificationError(f"the slice {label} disagrees with finite differences (largest relative error "
                                 f"{worst:.2e})")
-    as_derivation = replace(d, closed_form=form.closed, result=to_sympy(form.closed), latex=latex(form.closed),
-                            steps=(), scope=scope, layout="denominator", kind="slice", residual=worst)
+    as_derivation = replace(d, closed_form=form.closed, steps=(), scope=scope, layout="denominator", kind="slice", residual=worst)
     return Slice(form.closed, form.of, form.direction, form.units, label, as_derivation)
 
 

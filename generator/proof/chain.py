@@ -10,39 +10,39 @@ from __future__ import annotations
 from ..calculus.engine import pullback
 from ..errors import NotDerivable
 from ..ops import OPS
-from ..latex.names import symbol_latex
-from ..latex.printer import latex
 from ..tree import algebra as alg
 from ..tree.edit import count, occurrences, replace, replace_at, size, symbols
 from ..tree.text import to_text
 from ..tree.nodes import (
     Add, Apply, Call, Expr, Grad, Hadamard, Identity, Inverse, Mul, Named, Power, Reduce, Softmax, Sym,
-    Transpose, shape_text,
+    Transpose,
 )
-from .context import Context, frac
-from .steps import Claim, Step
+from .context import Context, symbol
+from .formula import (
+    At, Formulas, Partial, Plus, Product, Reason, Rule, Transposed, Tree, Underbrace, equation, reason,
+)
+from .steps import Claim, ProofStep
 
 NONLINEAR = (Apply, Softmax, Call, Power, Inverse, Hadamard)
 
 
-
-def chain_proof(ctx: Context) -> list[Step]:
+def chain_proof(ctx: Context) -> list[ProofStep]:
     """Cuts named, the chain rule with shapes, then one step per cut from the output inwards."""
     cuts = _cuts(ctx.output, ctx.wrt)
     if len(cuts) == 1 and count(ctx.output, ctx.wrt) > 1:
         return product_rule(ctx)  # x met several times in one product: one occurrence at a time
     names = _names(cuts, ctx)
     show = _Display(cuts, names)
-    steps: list[Step] = []
-    lets = [rf"{symbol_latex(names[c], c.shape)} = {show(c, skip=c)}" for c in cuts[:-1] if not isinstance(c, Named)]
+    steps: list[ProofStep] = []
+    lets = tuple(equation(symbol(names[c], c), Tree(show(c, skip=c))) for c in cuts[:-1] if not isinstance(c, Named))
     if lets:
-        steps.append(Step(r",\quad ".join(lets), "name the inner functions", kind="define"))
+        steps.append(ProofStep(Formulas(lets), reason("name the inner functions"), kind="define"))
     if len(cuts) > 1 and all(c.is_vector or c.is_scalar for c in cuts):
         steps.append(_chain_rule(ctx, cuts, names))
     mode = _mode(ctx)
     full: Expr = _seed(ctx)
     above: Expr = ctx.output
-    y = symbol_latex(ctx.name, ctx.output.shape)
+    y = symbol(ctx.name, ctx.output)
     for k, cut in enumerate(cuts):
         # The adjoint from the step before is a fresh symbol, so it transposes like any matrix;
         # it is shown as ∂y/∂(cut above) and replaced by its full expression for the claim.
@@ -51,32 +51,33 @@ def chain_proof(ctx: Context) -> list[Step]:
         u = cut if cut == ctx.wrt else Sym(f"_cut{k}", cut.shape)
         local = pullback(replace(above, cut, u), u, seed, mode, ctx.scope.functions)
         full = replace(replace(local, seed, full), u, cut) if k else replace(local, u, cut)
-        target = symbol_latex(names[cut], cut.shape)
-        text = rf"{frac(y, target)} = {show(replace(replace(local, seed, shown_seed), u, _named(cut, names)))}"
+        shows = equation(Partial(y, symbol(names[cut], cut)),
+                         Tree(show(replace(replace(local, seed, shown_seed), u, _named(cut, names)))))
         claim = Claim("derivative", replace(ctx.output, cut, u), full, u, at=None if cut == ctx.wrt else cut)
-        steps.append(Step(text, _reason(above, cut), kind="chain", claim=claim))
+        steps.append(ProofStep(shows, _reason(above, cut), kind="chain", claim=claim))
         above = cut
     return steps + _to_layout(ctx, full)
 
 
-def product_rule(ctx: Context) -> list[Step]:
+def product_rule(ctx: Context) -> list[ProofStep]:
     """One occurrence of the variable at a time, the others held fixed; then the sum."""
     paths = list(occurrences(ctx.output, ctx.wrt))
     if len(paths) < 2:
         raise NotDerivable("no product rule to apply")
-    mode, y = _mode(ctx), symbol_latex(ctx.name, ctx.output.shape)
-    x = symbol_latex(ctx.wrt.name, ctx.wrt.shape)
+    mode = _mode(ctx)
+    x = symbol(ctx.wrt.name, ctx.wrt)
+    d = Partial(symbol(ctx.name, ctx.output), x)
     steps, parts = [], []
     for k, path in enumerate(paths, 1):
         u = Sym(f"_occurrence{k}", ctx.wrt.shape)
         alone = replace_at(ctx.output, path, u)
         part = replace(pullback(alone, u, _seed(ctx), mode, ctx.scope.functions), u, ctx.wrt)
         parts.append(part)
-        steps.append(Step(rf"\left.{frac(y, x)}\right|_{{{k}}} = {latex(part)}",
-                          f"product rule: occurrence {k} of ${x}$ varies, the others are held fixed",
-                          kind="product", claim=Claim("derivative", alone, part, u, at=ctx.wrt)))
-    total = " + ".join(rf"\left.{frac(y, x)}\right|_{{{k}}}" for k in range(1, len(paths) + 1))
-    steps.append(Step(rf"{frac(y, x)} = {total}", "add the contributions of all occurrences", kind="sum"))
+        steps.append(ProofStep(equation(At(d, k), Tree(part)),
+                               reason(f"product rule: occurrence {k} of ", x, " varies, the others are held fixed"),
+                               kind="product", claim=Claim("derivative", alone, part, u, at=ctx.wrt)))
+    total = Plus(tuple(At(d, k) for k in range(1, len(paths) + 1)))
+    steps.append(ProofStep(equation(d, total), reason("add the contributions of all occurrences"), kind="sum"))
     return steps + _to_layout(ctx, alg.add(*parts), always=True)
 
 
@@ -149,18 +150,18 @@ def _named(e: Expr, names: dict[Expr, str]) -> Expr:
 
 
 class _Display:
-    """LaTeX of an expression with every cut shown by its name."""
+    """An expression with every cut shown by its name."""
 
     def __init__(self, cuts: list[Expr], names: dict[Expr, str]):
         # Larger cuts first, so an outer cut is named before the inner ones inside it.
         self.cuts = sorted(cuts[:-1], key=lambda c: -sum(1 for _ in c.walk()))
         self.names = names
 
-    def __call__(self, e: Expr, skip: Expr | None = None) -> str:
+    def __call__(self, e: Expr, skip: Expr | None = None) -> Expr:
         for c in self.cuts:
             if c != skip:
                 e = replace(e, c, _named(c, self.names))
-        return latex(e)
+        return e
 
 
 def _mode(ctx: Context) -> str:
@@ -175,43 +176,47 @@ def _adjoint_shape(ctx: Context, node: Expr) -> tuple:
     return node.shape if ctx.output.is_scalar else (node.length, ctx.output.length)
 
 
-def _to_layout(ctx: Context, denominator: Expr, always: bool = False) -> list[Step]:
+def _to_layout(ctx: Context, denominator: Expr, always: bool = False) -> list[ProofStep]:
     """A last step where the layout asked for is the transpose of what the chain produced."""
     if ctx.layout == "denominator" and not always:
         return []
-    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
+    d = Partial(symbol(ctx.name, ctx.output), symbol(ctx.wrt.name, ctx.wrt))
     if ctx.layout == "denominator":
-        return [Step(rf"{frac(y, x)} = {latex(ctx.closed)}", "simplify", kind="simplify",
-                     claim=Claim("equal", denominator, ctx.closed))]
-    return [Step(rf"{frac(y, x)} = \left({latex(denominator)}\right)^{{\top}} = {latex(ctx.closed)}",
-                 "the numerator layout is the transpose of the denominator layout", kind="transpose",
-                 claim=Claim("equal", alg.transpose(denominator), ctx.closed))]
+        return [ProofStep(equation(d, Tree(ctx.closed)), reason("simplify"), kind="simplify",
+                          claim=Claim("equal", denominator, ctx.closed))]
+    return [ProofStep(equation(d, Transposed(Tree(denominator)), Tree(ctx.closed)),
+                      reason("the numerator layout is the transpose of the denominator layout"), kind="transpose",
+                      claim=Claim("equal", alg.transpose(denominator), ctx.closed))]
 
 
-def _chain_rule(ctx: Context, cuts: list[Expr], names: dict[Expr, str]) -> Step:
+def _chain_rule(ctx: Context, cuts: list[Expr], names: dict[Expr, str]) -> ProofStep:
     """∂y/∂x = ∂u_k/∂x ⋯ ∂u₁/∂u₂ ∂y/∂u₁ with the shape of each factor under it (denominator order)."""
     chain = [ctx.output, *cuts]
-    labels = [symbol_latex(ctx.name, ctx.output.shape)] + [symbol_latex(names[c], c.shape) for c in cuts]
+    labels = [symbol(ctx.name, ctx.output)] + [symbol(names[c], c) for c in cuts]
     factors = []
     for k in range(len(chain) - 1):
         top, bottom = chain[k], chain[k + 1]
         rows, cols = (bottom.length, top.length) if ctx.layout == "denominator" else (top.length, bottom.length)
-        shape = shape_text((rows, cols)).replace("×", r"\times ")
-        factors.append(rf"\underbrace{{{frac(labels[k], labels[k + 1])}}}_{{{shape}}}")
+        factors.append(Underbrace(Partial(labels[k], labels[k + 1]), (rows, cols)))
     ordered = factors[::-1] if ctx.layout == "denominator" else factors
-    text = rf"{frac(labels[0], labels[-1])} = " + " ".join(ordered)
-    return Step(text, f"chain rule in {ctx.layout} layout, with the shape of each factor", kind="chain")
+    return ProofStep(equation(Partial(labels[0], labels[-1]), Product(tuple(ordered))),
+                     reason(f"chain rule in {ctx.layout} layout, with the shape of each factor"), kind="chain")
 
 
-def _reason(above: Expr, cut: Expr) -> str:
-    """The rules met between a node and the cut below it, in words."""
+def _reason(above: Expr, cut: Expr) -> Reason:
+    """The rules met between a node and the cut below it, cited in turn."""
     path = _path(above, cut)
-    phrases: list[str] = []
+    rules: list[Rule] = []
     for node, below in zip(path, [*path[1:], cut]):
-        phrase = _phrase(node, below)
-        if phrase and phrase not in phrases:
-            phrases.append(phrase)
-    return "; ".join(phrases) or "one step of the chain rule"
+        rule = _rule(node, below)
+        if rule and rule not in rules:
+            rules.append(rule)
+    if not rules:
+        return reason("one step of the chain rule")
+    pieces: list[str | Rule] = []
+    for rule in rules:
+        pieces += ["; ", rule] if pieces else [rule]
+    return reason(*pieces)
 
 
 def _path(top: Expr, target: Expr) -> list[Expr]:
@@ -223,27 +228,28 @@ def _path(top: Expr, target: Expr) -> list[Expr]:
     return [top]
 
 
-def _phrase(node: Expr, below: Expr) -> str:
+def _rule(node: Expr, below: Expr) -> Rule | None:
+    """The rule that passes the derivative through `node` to its child `below` (None: nothing to cite)."""
     if isinstance(node, Reduce):
-        return OPS.reductions[node.op].rule
+        return Rule(node.op, reduction=True)  # its gradient identity, from the registry
     if isinstance(node, Power):
-        return "power rule" if node.arg.is_scalar else "element-wise power rule"
+        return Rule("power" if node.arg.is_scalar else "elementwise-power")
     if isinstance(node, Apply):
-        return "element-wise function: multiply entry by entry by its derivative"
+        return Rule("elementwise")
     if isinstance(node, Mul):
         if node.chain and below == node.chain[0] and not below.is_vector and len(node.chain) > 1:
-            return r"for $z = W x$: $\partial y/\partial W = (\partial y/\partial z)\,x^{\top}$"
-        return r"for $z = A u$: $\partial y/\partial u = A^{\top}\,\partial y/\partial z$"
+            return Rule("weights")  # z = W x, by W
+        return Rule("linear")  # z = A u, by u
     if isinstance(node, Hadamard):
-        return "element-wise product: multiply by the other factor"
+        return Rule("hadamard")
     if isinstance(node, Softmax):
-        return r"softmax: its Jacobian is $\mathrm{diag}(p) - p\,p^{\top}$"
+        return Rule("softmax")
     if isinstance(node, Inverse):
-        return r"$\partial X^{-1} = -X^{-1}\,(\partial X)\,X^{-1}$"
+        return Rule("inverse")
     if isinstance(node, Call):
-        return "the gradient of the abstract function"
+        return Rule("abstract")
     if isinstance(node, Add):
-        return "a sum passes the derivative to each term"
+        return Rule("add")
     if isinstance(node, Transpose):
-        return "a transpose transposes the derivative"
-    return ""
+        return Rule("transpose")
+    return None

@@ -1,4 +1,4 @@
-"""What every proof needs: the context of the derivation, names and fractions, the layout and result steps."""
+"""What every proof needs: the context of the derivation, names and entries, the layout and result steps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,13 +6,12 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import NotDerivable
-from ..latex.names import entry_name, name_latex, symbol_latex
-from ..latex.printer import latex
 from ..tree import algebra as alg
-from ..tree.nodes import Expr, Named, Sym, shape_text
+from ..tree.nodes import Expr, Named, Sym
 from ..tree.scope import Scope, Statement
 from . import index as ix
-from .steps import Claim, Step
+from .formula import Entry, EntryOf, Member, Name, Partial, Part, Space, Tree, Where, equation, reason
+from .steps import Claim, ProofStep
 from .symbolic import dim
 
 INDEX_BUDGET = 48  # largest index expression (ops + 4 per summation) worth a slide line
@@ -44,32 +43,29 @@ class Context:
         return dims | {n for n, s in self.scope.symbols.items() if s.is_scalar}
 
     def letters(self, n: int) -> list[sp.Symbol]:
-        free = [c for c in ix.INDEX_LETTERS if c not in self.taken]
+        free = [c for c in ix.INDEX_ALPHABET if c not in self.taken]
         return [ix.index_symbol(c) for c in free[:n]]
 
 
 
-# ---------------------------------------------------------------- names and fractions
+# ---------------------------------------------------------------- names and entries
 
-def frac(top: str, bottom: str) -> str:
-    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-
-
-def entry_latex(name: str, *indices: sp.Expr) -> str:
-    return entry_name(name, "".join(latex(i) for i in indices))
+def symbol(name: str, e: Expr) -> Name:
+    """An expression's name, bold when the expression is a vector."""
+    return Name(name, e.shape)
 
 
-def variable_entry(ctx: Context, idx: list[sp.Symbol]) -> tuple[sp.Basic, str, tuple[sp.Expr, ...]]:
+def variable_entry(ctx: Context, idx: list[sp.Symbol]) -> tuple[sp.Basic, Part, tuple[sp.Expr, ...]]:
     """The entry of the variable a proof differentiates by: X_ij, x_i, or the scalar itself."""
     w = ctx.wrt
     if w.is_scalar:
-        return sp.Symbol(w.name, real=True), name_latex(w.name), ()
+        return sp.Symbol(w.name, real=True), Name(w.name), ()
     m = sp.MatrixSymbol(w.name, dim(w.rows), dim(w.cols))
     if w.is_column:
-        return m[idx[0], 0], entry_latex(w.name, idx[0]), (idx[0],)
+        return m[idx[0], 0], Entry(w.name, (idx[0],)), (idx[0],)
     if w.is_row:
-        return m[0, idx[0]], entry_latex(w.name, idx[0]), (idx[0],)
-    return m[idx[0], idx[1]], entry_latex(w.name, idx[0], idx[1]), (idx[0], idx[1])
+        return m[0, idx[0]], Entry(w.name, (idx[0],)), (idx[0],)
+    return m[idx[0], idx[1]], Entry(w.name, (idx[0], idx[1])), (idx[0], idx[1])
 
 
 def entry_position(var: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) -> tuple[sp.Expr, sp.Expr]:
@@ -88,39 +84,37 @@ def entry_position(var: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) 
 
 # ---------------------------------------------------------------- the steps every proof has
 
-def layout_step(ctx: Context) -> Step:
+def layout_step(ctx: Context) -> ProofStep:
     """What the derivative is, entry by entry, in the layout asked for."""
-    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
+    y, x = symbol(ctx.name, ctx.output), symbol(ctx.wrt.name, ctx.wrt)
     i, j = ctx.letters(2)
-    shape = shape_text(ctx.closed.shape).replace("×", r"\times ")
-    d = frac(y, x)
+    d = Partial(y, x)
     if ctx.output.is_scalar and ctx.wrt.is_scalar:
-        body = rf"{d} \in \mathbb{{R}}"
+        body: Part = Member(d, Space(ctx.closed.shape))
     elif ctx.output.is_scalar:
         var = (i, j) if not ctx.wrt.is_vector else (i,)
-        pos = "".join(map(latex, var if ctx.layout == "denominator" or len(var) == 1 else var[::-1]))
-        body = rf"{d} \in \mathbb{{R}}^{{{shape}}},\quad \left({d}\right)_{{{pos}}} = {frac(y, entry_latex(ctx.wrt.name, *var))}"
+        pos = var if ctx.layout == "denominator" or len(var) == 1 else var[::-1]
+        body = Where(Member(d, Space(ctx.closed.shape)),
+                     (equation(EntryOf(d, pos), Partial(y, Entry(ctx.wrt.name, var))),))
     else:
-        pos = f"{latex(j)}{latex(i)}" if ctx.layout == "denominator" else f"{latex(i)}{latex(j)}"
-        rhs = frac(entry_latex(ctx.name, i), entry_latex(ctx.wrt.name, j) if not ctx.wrt.is_scalar else x)
-        body = rf"{d} \in \mathbb{{R}}^{{{shape}}},\quad \left({d}\right)_{{{pos}}} = {rhs}"
-    return Step(body, f"{ctx.layout} layout: the derivative collects one partial derivative per entry",
-                kind="layout")
+        pos = (j, i) if ctx.layout == "denominator" else (i, j)
+        rhs = Partial(Entry(ctx.name, (i,)), Entry(ctx.wrt.name, (j,)) if not ctx.wrt.is_scalar else x)
+        body = Where(Member(d, Space(ctx.closed.shape)), (equation(EntryOf(d, pos), rhs),))
+    return ProofStep(body, reason(f"{ctx.layout} layout: the derivative collects one partial derivative per entry"),
+                     kind="layout")
 
 
-def result_step(ctx: Context) -> Step:
+def result_step(ctx: Context) -> ProofStep:
     """The closed form, with the intermediates it is written in."""
-    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
-    text = rf"{frac(y, x)} = {latex(ctx.closed)}"
-    where = [rf"{symbol_latex(n, e.shape)} = {latex(e.arg)}" for n, e in ctx.statement.definitions
-             if isinstance(e, Named) and mentions(ctx.closed, n)]
+    shows: Part = equation(Partial(symbol(ctx.name, ctx.output), symbol(ctx.wrt.name, ctx.wrt)), Tree(ctx.closed))
+    where = tuple(equation(symbol(n, e), Tree(e.arg)) for n, e in ctx.statement.definitions
+                  if isinstance(e, Named) and mentions(ctx.closed, n))
     if where:
-        text += r",\quad " + ", ".join(where)
-    return Step(text, f"closed form in {ctx.layout} layout", kind="result",
-                claim=Claim("derivative", ctx.output, ctx.closed if ctx.layout == "denominator"
-                            else alg.transpose(ctx.closed), ctx.wrt))
+        shows = Where(shows, where)
+    return ProofStep(shows, reason(f"closed form in {ctx.layout} layout"), kind="result",
+                     claim=Claim("derivative", ctx.output, ctx.closed if ctx.layout == "denominator"
+                                 else alg.transpose(ctx.closed), ctx.wrt))
 
 
 def mentions(e: Expr, name: str) -> bool:
     return any(isinstance(n, Named) and n.name == name for n in e.walk())
-

@@ -5,17 +5,16 @@ from dataclasses import replace
 
 import sympy as sp
 
-from ..latex.names import symbol_latex
-from ..latex.printer import latex
 from ..tree.edit import inline, symbols
 from ..tree.nodes import Call, Expr, Grad, Named, Sym
 from . import entries
 from . import index as ix
-from .steps import Claim, Step
-from .symbolic import dim, to_sympy
-from .context import (
-    INDEX_BUDGET, Context, TooLong, entry_latex, frac, variable_entry, entry_position,
+from .context import INDEX_BUDGET, Context, TooLong, entry_position, symbol, variable_entry
+from .formula import (
+    Corners, Entry, EntryOf, Implies, Index, Part, Partial, Product, SumOver, Tree, Underbrace, equation, reason,
 )
+from .steps import Claim, ProofStep
+from .symbolic import dim, to_sympy
 
 
 def _index_form(e: Expr, ctx: Context, out: sp.Expr | None) -> sp.Expr:
@@ -30,7 +29,7 @@ def _budget(*exprs: sp.Expr) -> None:
         raise TooLong("the index form is too long for a slide")
 
 
-def _direct(ctx: Context) -> list[Step]:
+def _direct(ctx: Context) -> list[ProofStep]:
     """Index sum of one entry, derivative by one entry of the variable, deltas reduced, assembly."""
     if any(isinstance(n, Call) and not n.is_scalar for n in ctx.output.walk()):
         raise TooLong("abstract vector functions are proved with the chain rule, as in the lecture")
@@ -39,7 +38,7 @@ def _direct(ctx: Context) -> list[Step]:
     i, j, *_ = ctx.letters(4)
     out = None if ctx.output.is_scalar else i
     var_index = [j] if out is not None else [i, j]
-    var, var_tex, var_idx = variable_entry(ctx, var_index)
+    var, var_part, var_idx = variable_entry(ctx, var_index)
     form = _index_form(inline(ctx.output), ctx, out)
     _budget(form)  # before differentiating: sympy's diff is the expensive part
     raw = sp.diff(form, var)
@@ -47,21 +46,23 @@ def _direct(ctx: Context) -> list[Step]:
     reduced = ix.reduce_deltas(raw)
     _budget(reduced)
     shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
-    lhs = entry_latex(ctx.name, out) if out is not None else symbol_latex(ctx.name, ctx.output.shape)
+    lhs: Part = Entry(ctx.name, (out,)) if out is not None else symbol(ctx.name, ctx.output)
     where = entry_position(var_idx, ctx, out)
     entry_claim = Claim("entry", raw, ctx.closed, indices=where) if _checkable(raw, ctx.closed, ctx) else None
+    # The reason names the delta δ_kj whatever the letters: issue 11 will name the deltas present.
+    delta = Index(sp.KroneckerDelta(ix.index_symbol("k"), ix.index_symbol("j"), evaluate=False))
     steps = [
-        Step(f"{lhs} = {latex(shown_form)}", "write the entry as an index sum", kind="index",
-             claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
-                         (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output, ctx) else None),
-        Step(f"{frac(lhs, var_tex)} = {latex(shown_raw)}", "differentiate by one entry: an entry by itself "
-             r"gives 1, by any other entry 0 (the Kronecker delta $\delta_{kj}$)", kind="differentiate",
-             claim=entry_claim),
+        ProofStep(equation(lhs, Index(shown_form)), reason("write the entry as an index sum"), kind="index",
+                  claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
+                              (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output, ctx) else None),
+        ProofStep(equation(Partial(lhs, var_part), Index(shown_raw)),
+                  reason("differentiate by one entry: an entry by itself gives 1, by any other entry 0 "
+                         "(the Kronecker delta ", delta, ")"), kind="differentiate", claim=entry_claim),
     ]
     if reduced != ix.plain_deltas(raw):
-        steps.append(Step(f"{frac(lhs, var_tex)} = {latex(shown_reduced)}", "only the terms whose Kronecker "
-                          "deltas equal 1 survive", kind="reduce",
-                          claim=replace(entry_claim, lhs=reduced) if entry_claim else None))
+        steps.append(ProofStep(equation(Partial(lhs, var_part), Index(shown_reduced)),
+                               reason("only the terms whose Kronecker deltas equal 1 survive"), kind="reduce",
+                               claim=replace(entry_claim, lhs=reduced) if entry_claim else None))
     steps.append(_assemble(ctx, shown_reduced, out, var_idx))
     return steps
 
@@ -76,7 +77,7 @@ def _checkable(form: sp.Expr, e: Expr, ctx: Context) -> bool:
     return not e.is_row and not opaque
 
 
-def _through_named(ctx: Context) -> list[Step]:
+def _through_named(ctx: Context) -> list[ProofStep]:
     """The lecture's proof for y = g(f), f = Wᵀa: chain rule for one entry, then f entry by entry."""
     named = {n for n in ctx.output.walk() if isinstance(n, Named) and ctx.wrt in symbols(n.arg)}
     outer_direct = ctx.wrt in symbols(_cut(ctx.output, named))
@@ -86,10 +87,10 @@ def _through_named(ctx: Context) -> list[Step]:
     if not f.is_column:
         raise TooLong("the named intermediate is not a column vector")
     i, j, k = ctx.letters(3)
-    var, var_tex, var_idx = variable_entry(ctx, [i, j])
+    var, var_part, var_idx = variable_entry(ctx, [i, j])
     f_sym = sp.MatrixSymbol(f.name, dim(f.rows), 1)
-    y = symbol_latex(ctx.name, ctx.output.shape)
-    f_tex, fk = symbol_latex(f.name, f.shape), entry_latex(f.name, k)
+    y = symbol(ctx.name, ctx.output)
+    f_part, fk = symbol(f.name, f), Entry(f.name, (k,))
     # inner: f_k as an index sum, differentiated by the variable's entry
     inner = _index_form(inline(f.arg), ctx, k)
     _budget(inner)
@@ -101,30 +102,29 @@ def _through_named(ctx: Context) -> list[Step]:
     _budget(inner, inner_raw, inner_red, outer, total)
     s_inner, s_raw, s_red, s_outer, s_total = ix.display([inner, inner_raw, inner_red, outer, total],
                                                          {*ctx.taken, "i", "j", "k"})
-    one_by_n = rf"1\times {latex(dim(f.rows))}"
-    n_by_one = rf"{latex(dim(f.rows))}\times 1"
     where = entry_position(var_idx, ctx, None)
-    chain = (rf"{frac(y, var_tex)} = \underbrace{{{frac(f_tex, var_tex)}}}_{{{one_by_n}}}"
-             rf"\underbrace{{{frac(y, f_tex)}}}_{{{n_by_one}}} = \sum_{{{latex(k)}=1}}^{{{latex(dim(f.rows))}}} "
-             rf"{frac(fk, var_tex)}\,{frac(y, fk)}")
+    chain = equation(Partial(y, var_part),
+                     Product((Underbrace(Partial(f_part, var_part), (1, f.rows)),
+                              Underbrace(Partial(y, f_part), (f.rows, 1))), gap="none"),
+                     SumOver(k, f.rows, Product((Partial(fk, var_part), Partial(y, fk)), gap="thin")))
     gradient_names = set(ctx.gradients.values())
     by_definition = any(str(m.name) in gradient_names for m in s_outer.atoms(sp.MatrixSymbol))
-    outer_reason = ("by definition of the gradient" if by_definition
-                    else f"differentiate the outer expression by one entry of ${f_tex}$")
+    outer_reason = (reason("by definition of the gradient") if by_definition
+                    else reason("differentiate the outer expression by one entry of ", f_part))
     return [
-        Step(chain, f"chain rule in {ctx.layout} layout for one entry ${var_tex}$", kind="chain"),
-        Step(f"{fk} = {latex(s_inner)}", f"write one entry of ${f_tex}$ as an index sum", kind="index",
-             claim=Claim("entry", inner, inline(f.arg), indices=(k, 0))),
-        Step(f"{frac(fk, var_tex)} = {latex(s_raw)}", "differentiate by one entry", kind="differentiate"),
-        Step(f"{frac(fk, var_tex)} = {latex(s_red)}", "only the terms whose Kronecker deltas equal 1 survive",
-             kind="reduce"),
-        Step(f"{frac(y, fk)} = {latex(s_outer)}", outer_reason, kind="differentiate"),
-        Step(f"{frac(y, var_tex)} = {latex(s_total)}", "put both into the chain rule and sum over "
-             f"${latex(k)}$", kind="reduce", claim=Claim("entry", total, ctx.closed, indices=where)),
+        ProofStep(chain, reason(f"chain rule in {ctx.layout} layout for one entry ", var_part), kind="chain"),
+        ProofStep(equation(fk, Index(s_inner)), reason("write one entry of ", f_part, " as an index sum"),
+                  kind="index", claim=Claim("entry", inner, inline(f.arg), indices=(k, 0))),
+        ProofStep(equation(Partial(fk, var_part), Index(s_raw)), reason("differentiate by one entry"),
+                  kind="differentiate"),
+        ProofStep(equation(Partial(fk, var_part), Index(s_red)),
+                  reason("only the terms whose Kronecker deltas equal 1 survive"), kind="reduce"),
+        ProofStep(equation(Partial(y, fk), Index(s_outer)), outer_reason, kind="differentiate"),
+        ProofStep(equation(Partial(y, var_part), Index(s_total)),
+                  reason("put both into the chain rule and sum over ", Index(k)), kind="reduce",
+                  claim=Claim("entry", total, ctx.closed, indices=where)),
         _assemble(ctx, s_total, None, var_idx),
     ]
-
-
 
 
 def _cut(e: Expr, named: set[Expr]) -> Expr:
@@ -136,22 +136,22 @@ def _cut(e: Expr, named: set[Expr]) -> Expr:
     return e.with_args(tuple(_cut(a, named) for a in e.args))
 
 
-def _assemble(ctx: Context, entry: sp.Expr, out: sp.Expr | None, var_idx: tuple[sp.Expr, ...]) -> Step:
+def _assemble(ctx: Context, entry: sp.Expr, out: sp.Expr | None, var_idx: tuple[sp.Expr, ...]) -> ProofStep:
     """Collect the entries into a matrix in the layout asked for and recognise the closed form."""
-    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
-    closed = latex(ctx.closed)
+    d = Partial(symbol(ctx.name, ctx.output), symbol(ctx.wrt.name, ctx.wrt))
+    closed = Tree(ctx.closed)
     rows, cols = entry_position(var_idx, ctx, out)
     grid = _corners(ctx, entry, rows, cols)
     if grid is not None:
-        text = rf"{frac(y, x)} = {grid} = {closed}"
+        shows: Part = equation(d, grid, closed)
     else:
-        pos = "".join(latex(v) for v in (rows, cols) if not (isinstance(v, sp.Integer)))
-        text = (rf"\left({frac(y, x)}\right)_{{{pos}}} = {latex(entry)} = \left({closed}\right)_{{{pos}}}"
-                rf"\;\Rightarrow\; {frac(y, x)} = {closed}")
-    return Step(text, f"collect the entries in {ctx.layout} layout and recognise the matrix", kind="assemble")
+        pos = tuple(v for v in (rows, cols) if not isinstance(v, sp.Integer))
+        shows = Implies(equation(EntryOf(d, pos), Index(entry), EntryOf(closed, pos)), equation(d, closed))
+    return ProofStep(shows, reason(f"collect the entries in {ctx.layout} layout and recognise the matrix"),
+                     kind="assemble")
 
 
-def _corners(ctx: Context, entry: sp.Expr, rows: sp.Expr, cols: sp.Expr) -> str | None:
+def _corners(ctx: Context, entry: sp.Expr, rows: sp.Expr, cols: sp.Expr) -> Corners | None:
     """The matrix of entries shown by its corners, as the lecture does, when the entry is short."""
     if entry.atoms(sp.Sum) or ix.size(entry) > 12:
         return None
@@ -161,24 +161,20 @@ def _corners(ctx: Context, entry: sp.Expr, rows: sp.Expr, cols: sp.Expr) -> str 
     row_vals = [first, sp.Symbol(str(r))] if not isinstance(rows, sp.Integer) else [None]
     col_vals = [first, sp.Symbol(str(c))] if not isinstance(cols, sp.Integer) else [None]
 
-    def at(rv: sp.Expr | None, cv: sp.Expr | None) -> str:
+    def at(rv: sp.Expr | None, cv: sp.Expr | None) -> Index:
         subs = {}
         if rv is not None:
             subs[rows] = rv
         if cv is not None:
             subs[cols] = cv
-        shown = entry.xreplace(subs).replace(
-            lambda n: isinstance(n, sp.KroneckerDelta), lambda n: sp.Integer(n.args[0] == n.args[1]))
-        return latex(shown)
+        return Index(entry.xreplace(subs).replace(
+            lambda n: isinstance(n, sp.KroneckerDelta), lambda n: sp.Integer(n.args[0] == n.args[1])))
 
     if len(row_vals) == 2 and len(col_vals) == 2:
-        body = (rf"{at(row_vals[0], col_vals[0])} & \cdots & {at(row_vals[0], col_vals[1])} \\ "
-                rf"\vdots & \ddots & \vdots \\ {at(row_vals[1], col_vals[0])} & \cdots & {at(row_vals[1], col_vals[1])}")
-    elif len(row_vals) == 2:
-        body = rf"{at(row_vals[0], None)} \\ \vdots \\ {at(row_vals[1], None)}"
-    elif len(col_vals) == 2:
-        body = rf"{at(None, col_vals[0])} & \cdots & {at(None, col_vals[1])}"
-    else:
-        return None
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
-
+        return Corners(((at(row_vals[0], col_vals[0]), at(row_vals[0], col_vals[1])),
+                        (at(row_vals[1], col_vals[0]), at(row_vals[1], col_vals[1]))))
+    if len(row_vals) == 2:
+        return Corners(((at(row_vals[0], None),), (at(row_vals[1], None),)))
+    if len(col_vals) == 2:
+        return Corners(((at(None, col_vals[0]), at(None, col_vals[1])),))
+    return None

@@ -12,7 +12,7 @@ import sympy as sp
 
 from .entries import AbstractCall, IndexCall
 
-INDEX_LETTERS = "ijklpqrstuvabcdefgh"
+INDEX_ALPHABET = "ijklpqrstuvabcdefgh"  # the letters proofs name indices with, in order of use
 
 
 def index_symbol(name: str) -> sp.Symbol:
@@ -81,7 +81,7 @@ def _reduce_sum(node: sp.Sum) -> sp.Expr:
 def display(exprs: Iterable[sp.Expr], taken: Iterable[str]) -> list[sp.Expr]:
     """Name sympy's dummies k, l, p, … (avoiding `taken`) and shift every sum to run from 1."""
     avoid = set(taken)
-    letters = (c for c in chain(INDEX_LETTERS, (f"k{n}" for n in count(1))) if c not in avoid)
+    letters = (c for c in chain(INDEX_ALPHABET, (f"k{n}" for n in count(1))) if c not in avoid)
     names: dict[sp.Dummy, sp.Symbol] = {}
     out = []
     for e in exprs:

@@ -1,10 +1,11 @@
-"""A proof step as it is shown, and the claim a test checks it by."""
+"""A proof step as data: what it shows, why, its kind, and the claim a test checks it by."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
 from ..tree.nodes import Expr, Sym
+from .formula import Part, Reason
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,14 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One line of a proof: LaTeX to show (math mode), the reason in words, and its claim."""
+class ProofStep:
+    """One line of a proof as data: the formula it shows, the reason, its kind and its claim.
 
-    latex: str
-    reason: str
+    The LaTeX layer prints it (latex/steps.py); `kind` says what the line does (layout, index,
+    differentiate, reduce, chain, …) and `claim`, when there is one, what a test checks by numbers.
+    """
+
+    shows: Part
+    reason: Reason
     kind: str = "equation"
     claim: Claim | None = None

@@ -5,14 +5,14 @@ Kronecker form with its vec convention.
     layout       ∂Y/∂X ∈ ℝ^{m×n×p×q}, (∂Y/∂X)_{ijkl} = ∂Y_kl/∂X_ij
     index        Y_kl = Σ_p Σ_q A_kp X_pq B_ql
     differentiate, reduce
-                 ∂Y_kl/∂X_ij = Σ_p Σ_q A_kp δ_pi δ_qj B_ql = A_ki B_jl
+                 ∂Y_kl/∂X_ij = Σ_p Σ_q A_kp 𝕀_{p=i} 𝕀_{q=j} B_ql = A_ki B_jl
     slice        ∂Y/∂X_ij = [A_1i B_j1 ⋯ ; ⋮ ⋱ ⋮] = A eᵢ eⱼᵀ B
     kronecker    ∂vec Y/∂(vec X)ᵀ = Bᵀ ⊗ A   (column i + m(j − 1) is vec(∂Y/∂X_ij))
     result       in the layout asked for
 
 Where the entry has no short index form (an inverse, a determinant) the differential takes its
 place (dY = −X⁻¹ dX X⁻¹), and where the output is a function of a matrix that depends on X the
-chain rule is stated for vec–Jacobians, with the shape of every factor.
+chain rule is stated for vec–Jacobians, with the shape of every factor (tensor_chain.py).
 """
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..calculus.differential import directional
 from ..calculus.engine import derivative
 from ..calculus.slices import letters, slice_form
-from ..latex.names import entry_name, name_latex, shape_latex, symbol_latex, vec_partial
-from ..latex.printer import latex
 from ..tree import algebra as alg
 from ..tree import kron as kr
 from ..tree.edit import inline, symbols
@@ -31,30 +29,36 @@ from ..tree.nodes import Add, Call, Expr, Grad, Hess, Sym
 from ..tree.scope import Scope, Statement
 from . import entries
 from . import index as ix
-from .context import INDEX_BUDGET, Context, TooLong, frac
-from .steps import Claim, Step
+from .context import INDEX_BUDGET, Context, TooLong, symbol
+from .formula import (
+    Bracketed, Corners, Differential, Entry, EntryOf, Index, InDifferential, Member, Name, Part, Partial, Product, Rule, Space,
+    Transposed, Tree, VecPartial, Where, equation, reason,
+)
+from .steps import Claim, ProofStep
 from .symbolic import dim, to_sympy
 from .tensor_chain import chain_route
 
-DIFFERENTIAL = "dzzd"  # the name of the differential dX while a proof is written; printed as \mathrm{d}X
+DIFFERENTIAL = "dzzd"  # the stand-in for the differential dX while a proof is written; printed as dX
 
 
-def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scope: Scope, kind: str) -> list[Step]:
+def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scope: Scope,
+                 kind: str) -> list[ProofStep]:
     """The steps from the statement to the closed form of a tensor derivative (or of a Hessian by a matrix)."""
     name = statement.output or "y"
     output, steps = statement.expr, []
     if kind == "hessian":
         output = derivative(statement.expr, wrt, "denominator", scope.functions).result
-        y, x = symbol_latex(name, (1, 1)), symbol_latex(wrt.name, wrt.shape)
-        steps.append(Step(rf"G = {frac(y, x)} = {latex(output)}", "the gradient (denominator layout)",
-                          kind="gradient", claim=Claim("derivative", statement.expr, output, wrt)))
+        steps.append(ProofStep(equation(Name("G", output.shape), Partial(Name(name), symbol(wrt.name, wrt)),
+                                        Tree(output)),
+                               reason("the gradient (denominator layout)"), kind="gradient",
+                               claim=Claim("derivative", statement.expr, output, wrt)))
         name = "G"
     ctx = Context(output, name, wrt, closed, layout, scope, statement)
     taken = {*ctx.taken, *(n for n in scope.symbols if n.startswith("e_"))}
     free = letters(taken, 4)
     jacobian = _numerator(ctx, kind)
     steps.append(_layout(ctx, free, kind, statement.output or "y"))
-    body: list[Step] = []
+    body: list[ProofStep] = []
     # by a scalar the differential dY = … ds is the derivative itself: no chain of vec–Jacobians needed
     routes = (_index_route, _differential_route) if wrt.is_scalar else (_index_route, chain_route, _differential_route)
     for route in routes:
@@ -90,36 +94,15 @@ def _indices(ctx: Context, free: list[str]) -> tuple[tuple[sp.Expr, sp.Expr], tu
     return place(ctx.output.shape, k, l), place(ctx.wrt.shape, i, j)
 
 
-def _entry_tex(name: str, shape: tuple, index: tuple[sp.Expr, sp.Expr]) -> str:
+def _shown(index: tuple[sp.Expr, sp.Expr], shape: tuple) -> tuple[sp.Expr, ...]:
+    """The indices an entry shows: none on a unit axis."""
+    return tuple(v for v, n in zip(index, shape) if n != 1)
+
+
+def _entry(name: str, shape: tuple, index: tuple[sp.Expr, sp.Expr]) -> Part:
     """Y_{kl}, y_{k}, or the scalar's own name."""
-    shown = "".join(latex(v) for v, n in zip(index, shape) if n != 1)
-    return entry_name(name, shown) if shown else name_latex(name)
-
-
-def _layout(ctx: Context, free: list[str], kind: str, output: str) -> Step:
-    """What the tensor is, entry by entry, with the convention of its axes."""
-    (r, c), (p, q) = _indices(ctx, free)
-    y, x = symbol_latex(ctx.name, ctx.output.shape), symbol_latex(ctx.wrt.name, ctx.wrt.shape)
-    out_ix = "".join(latex(v) for v, n in zip((r, c), ctx.output.shape) if n != 1)
-    var_ix = "".join(latex(v) for v, n in zip((p, q), ctx.wrt.shape) if n != 1)
-    axes = _axes(ctx.output.shape), _axes(ctx.wrt.shape)
-    if kind == "hessian":
-        top = symbol_latex(output, (1, 1))
-        tensor = rf"\frac{{\partial^{{2}} {top}}}{{\partial {x}\, \partial {x}}}"
-        shape, position = axes[1] + axes[1], var_ix + out_ix
-        reason = "a Hessian by a matrix has the variable's axes twice: it is ∂G/∂X"
-    else:
-        tensor = frac(y, x)
-        first_var = ctx.layout == "denominator"
-        shape = axes[1] + axes[0] if first_var else axes[0] + axes[1]
-        position = var_ix + out_ix if first_var else out_ix + var_ix
-        reason = (f"{ctx.layout} layout: the {'variable' if first_var else 'output'}'s axes first, "
-                  f"then the {'output' if first_var else 'variable'}'s")
-        if ctx.wrt.is_scalar:
-            reason = "a matrix by a scalar has the output's shape"
-    entry = frac(_entry_tex(ctx.name, ctx.output.shape, (r, c)), _entry_tex(ctx.wrt.name, ctx.wrt.shape, (p, q)))
-    return Step(rf"{tensor} \in \mathbb{{R}}^{{{shape_latex(shape)}}},\quad \left({tensor}\right)_{{{position}}} "
-                rf"= {entry}", reason, kind="layout")
+    shown = _shown(index, shape)
+    return Entry(name, shown) if shown else Name(name)
 
 
 def _axes(shape: tuple) -> tuple:
@@ -128,9 +111,34 @@ def _axes(shape: tuple) -> tuple:
     return (shape[0],) if shape[1] == 1 else (shape[1],) if shape[0] == 1 else tuple(shape)
 
 
+def _layout(ctx: Context, free: list[str], kind: str, output: str) -> ProofStep:
+    """What the tensor is, entry by entry, with the convention of its axes."""
+    (r, c), (p, q) = _indices(ctx, free)
+    y, x = symbol(ctx.name, ctx.output), symbol(ctx.wrt.name, ctx.wrt)
+    out_ix, var_ix = _shown((r, c), ctx.output.shape), _shown((p, q), ctx.wrt.shape)
+    out_axes, var_axes = _axes(ctx.output.shape), _axes(ctx.wrt.shape)
+    if kind == "hessian":
+        tensor = Partial(Name(output), x, order=2, by_matrix=True)
+        shape, position = var_axes + var_axes, var_ix + out_ix
+        why = reason("a Hessian by a matrix has the variable's axes twice: it is ", Partial(Name("G", ctx.output.shape),
+                                                                                         x))
+    else:
+        tensor = Partial(y, x)
+        first_var = ctx.layout == "denominator"
+        shape = var_axes + out_axes if first_var else out_axes + var_axes
+        position = var_ix + out_ix if first_var else out_ix + var_ix
+        why = reason(f"{ctx.layout} layout: the {'variable' if first_var else 'output'}'s axes first, "
+                     f"then the {'output' if first_var else 'variable'}'s")
+        if ctx.wrt.is_scalar:
+            why = reason("a matrix by a scalar has the output's shape")
+    entry = Partial(_entry(ctx.name, ctx.output.shape, (r, c)), _entry(ctx.wrt.name, ctx.wrt.shape, (p, q)))
+    return ProofStep(Where(Member(tensor, Space(shape)), (equation(EntryOf(tensor, position), entry),)), why,
+                     kind="layout")
+
+
 # ---------------------------------------------------------------- the entry, its deltas, the slice
 
-def _index_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
+def _index_route(ctx: Context, free: list[str], jacobian: Expr) -> list[ProofStep]:
     """Y_kl as an index sum, differentiated by X_ij, the deltas reduced, and the slice by its corners."""
     (r, c), (p, q) = _indices(ctx, free)
     if any(isinstance(n, (Grad, Hess, Call)) and ctx.wrt in symbols(n) for n in ctx.output.walk()):
@@ -146,20 +154,21 @@ def _index_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
     if ix.size(raw) > INDEX_BUDGET or ix.size(reduced) > INDEX_BUDGET or reduced.atoms(sp.Derivative):
         raise TooLong("the index form is too long for a slide")
     shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, *free})
-    lhs = _entry_tex(ctx.name, ctx.output.shape, (r, c))
-    by = _entry_tex(ctx.wrt.name, ctx.wrt.shape, (p, q))
+    lhs = _entry(ctx.name, ctx.output.shape, (r, c))
+    by = _entry(ctx.wrt.name, ctx.wrt.shape, (p, q))
     where = (r, c, p, q)
     steps = [
-        Step(f"{lhs} = {latex(shown_form)}", "write one entry as an index sum", kind="index",
-             claim=Claim("entry", form, ctx.output, indices=(r, c))),
-        Step(f"{frac(lhs, by)} = {latex(shown_raw)}", f"differentiate by ${by}$" if ctx.wrt.is_scalar else
-             "differentiate by one entry: a Kronecker delta for each index", kind="differentiate",
-             claim=Claim("tensor-entry", raw, jacobian, ctx.wrt, where, ctx.output)),
+        ProofStep(equation(lhs, Index(shown_form)), reason("write one entry as an index sum"), kind="index",
+                  claim=Claim("entry", form, ctx.output, indices=(r, c))),
+        ProofStep(equation(Partial(lhs, by), Index(shown_raw)),
+                  reason("differentiate by ", by) if ctx.wrt.is_scalar else
+                  reason("differentiate by one entry: a Kronecker delta for each index"), kind="differentiate",
+                  claim=Claim("tensor-entry", raw, jacobian, ctx.wrt, where, ctx.output)),
     ]
     if reduced != ix.plain_deltas(raw):
-        steps.append(Step(f"{frac(lhs, by)} = {latex(shown_reduced)}", "only the terms whose Kronecker deltas "
-                          "equal 1 survive", kind="reduce",
-                          claim=Claim("tensor-entry", reduced, jacobian, ctx.wrt, where, ctx.output)))
+        steps.append(ProofStep(equation(Partial(lhs, by), Index(shown_reduced)),
+                               reason("only the terms whose Kronecker deltas equal 1 survive"), kind="reduce",
+                               claim=Claim("tensor-entry", reduced, jacobian, ctx.wrt, where, ctx.output)))
     return steps + [_slice_step(ctx, free, shown_reduced, (r, c, p, q))]
 
 
@@ -170,31 +179,34 @@ def _variable(ctx: Context, p: sp.Expr, q: sp.Expr) -> sp.Basic:
     return sp.MatrixSymbol(w.name, dim(w.rows), dim(w.cols))[p, q]
 
 
-def _slice_step(ctx: Context, free: list[str], entry: sp.Expr | None, where: tuple) -> Step:
+def _slice_step(ctx: Context, free: list[str], entry: sp.Expr | None, where: tuple) -> ProofStep:
     """The slice a lecturer draws — ∂y_k/∂X, ∂Y/∂X_ij, ∂Y/∂x_i or ∂Y/∂s — by its corners, and recognised."""
     form = slice_form(ctx.output, ctx.wrt, free, ctx.scope.functions)
     r, c, p, q = where
     if form.direction is None:  # ∂y_k/∂X: a matrix over the variable's indices, k fixed
-        label = frac(_entry_tex(ctx.name, ctx.output.shape, (r, c)), symbol_latex(ctx.wrt.name, ctx.wrt.shape))
+        fixed = _entry(ctx.name, ctx.output.shape, (r, c))
+        label: Part = Partial(fixed, symbol(ctx.wrt.name, ctx.wrt))
         grid = _corners(entry, (p, ctx.wrt.rows), (q, ctx.wrt.cols)) if entry is not None else None
         claim = Claim("derivative", form.of, form.closed, ctx.wrt)
-        reason = (f"the slice for one ${latex(r)}$: the gradient of "
-                  f"${_entry_tex(ctx.name, ctx.output.shape, (r, c))} = {latex(alg.transpose(form.units[0]))}"
-                  f"{symbol_latex(ctx.name, ctx.output.shape)}$")
+        why = reason("the slice for one ", Index(r), ": the gradient of ",
+                     equation(fixed, Product((Tree(alg.transpose(form.units[0])), symbol(ctx.name, ctx.output)),
+                                             gap="none")))
     else:  # ∂Y/∂X_ij: a matrix of the output's shape, i and j fixed
-        by = name_latex(ctx.wrt.name) if ctx.wrt.is_scalar else _entry_tex(ctx.wrt.name, ctx.wrt.shape, (p, q))
-        label = frac(symbol_latex(ctx.name, ctx.output.shape), by)
+        by = Name(ctx.wrt.name) if ctx.wrt.is_scalar else _entry(ctx.wrt.name, ctx.wrt.shape, (p, q))
+        label = Partial(symbol(ctx.name, ctx.output), by)
         grid = _corners(entry, (r, ctx.output.rows), (c, ctx.output.cols)) if entry is not None else None
         claim = Claim("directional", form.of, form.closed, ctx.wrt, at=form.direction)
-        units = ", ".join(f"${latex(u)}$" for u in form.units)
-        reason = ("the slice for one entry of the variable" + (f", in unit vectors {units}" if units else ""))
-    text = f"{label} = {grid} = {latex(form.closed)}" if grid else f"{label} = {latex(form.closed)}"
-    return Step(text, reason, kind="slice", claim=claim)
+        units: list = []
+        for k, u in enumerate(form.units):
+            units += [", " if k else "", Tree(u)]
+        why = reason("the slice for one entry of the variable", *((", in unit vectors ", *units) if units else ()))
+    sides = (label, grid, Tree(form.closed)) if grid is not None else (label, Tree(form.closed))
+    return ProofStep(equation(*sides), why, kind="slice", claim=claim)
 
 
-def _corners(entry: sp.Expr, rows: tuple, cols: tuple) -> str | None:
+def _corners(entry: sp.Expr, rows: tuple, cols: tuple) -> Corners | None:
     """A matrix of entries over (rows index, cols index) shown by its corners; a delta between two fixed
-    labels is evaluated, one with a free index is kept (δ_{k1})."""
+    labels is evaluated, one with a free index is kept (𝕀_{k=1})."""
     if entry.atoms(sp.Sum) or ix.size(entry) > 14:
         return None
     (ri, rn), (ci, cn) = rows, cols
@@ -203,88 +215,77 @@ def _corners(entry: sp.Expr, rows: tuple, cols: tuple) -> str | None:
     col_vals = [first, sp.Symbol(str(cn))] if cn != 1 else [None]
     labels = {first, *(v for v in row_vals + col_vals if v is not None)}
 
-    def at(rv: sp.Expr | None, cv: sp.Expr | None) -> str:
+    def at(rv: sp.Expr | None, cv: sp.Expr | None) -> Index:
         subs = {k: v for k, v in ((ri, rv), (ci, cv)) if v is not None and isinstance(k, sp.Symbol)}
         shown = entry.xreplace(subs).replace(
             lambda n: isinstance(n, sp.KroneckerDelta) and set(n.args) <= labels,
             lambda n: sp.Integer(n.args[0] == n.args[1]))
-        return latex(shown)
+        return Index(shown)
 
     if len(row_vals) == 2 and len(col_vals) == 2:
-        body = (rf"{at(row_vals[0], col_vals[0])} & \cdots & {at(row_vals[0], col_vals[1])} \\ \vdots & \ddots & "
-                rf"\vdots \\ {at(row_vals[1], col_vals[0])} & \cdots & {at(row_vals[1], col_vals[1])}")
-    elif len(row_vals) == 2:
-        body = rf"{at(row_vals[0], None)} \\ \vdots \\ {at(row_vals[1], None)}"
-    elif len(col_vals) == 2:
-        body = rf"{at(None, col_vals[0])} & \cdots & {at(None, col_vals[1])}"
-    else:
-        return None
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+        return Corners(((at(row_vals[0], col_vals[0]), at(row_vals[0], col_vals[1])),
+                        (at(row_vals[1], col_vals[0]), at(row_vals[1], col_vals[1]))))
+    if len(row_vals) == 2:
+        return Corners(((at(row_vals[0], None),), (at(row_vals[1], None),)))
+    if len(col_vals) == 2:
+        return Corners(((at(None, col_vals[0]), at(None, col_vals[1])),))
+    return None
 
 
 # ---------------------------------------------------------------- the differential, where entries do not fit
 
-def _differential_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
+def _differential_route(ctx: Context, free: list[str], jacobian: Expr) -> list[ProofStep]:
     """dY in terms of dX by the rules of differentials, then the slice along eᵢeⱼᵀ."""
     d_var = Sym(DIFFERENTIAL, ctx.wrt.shape)
     written = frozenset(e for e in ctx.output.walk() if isinstance(e, Add))  # sums as the author wrote them
     d_out = directional(ctx.output, ctx.wrt, d_var, ctx.scope.functions, written)
-    shown = differential_latex(latex(d_out), ctx.wrt)
+    variable = symbol(ctx.wrt.name, ctx.wrt)
+    shown: Part = InDifferential(d_out, DIFFERENTIAL, variable)
     if ctx.wrt.is_scalar:  # dY = (…) ds, the scalar's differential written last as by hand
         per = directional(ctx.output, ctx.wrt, alg.ONE, ctx.scope.functions, written)
-        tex = latex(per)
-        shown = rf"\left({tex}\right)" if isinstance(per, Add) else tex
-        shown += rf"\,\mathrm{{d}}{name_latex(ctx.wrt.name)}"
-    text = rf"\mathrm{{d}}{symbol_latex(ctx.name, ctx.output.shape)} = {shown}"
-    step = Step(text, r"the differential: $\mathrm{d}(UV) = \mathrm{d}U\,V + U\,\mathrm{d}V$, "
-                r"$\mathrm{d}(U^{-1}) = -U^{-1}\,\mathrm{d}U\,U^{-1}$, $\mathrm{d}f(U) = f'(U) \odot \mathrm{d}U$",
-                kind="differential", claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))
+        shown = Product((Bracketed(Tree(per)) if isinstance(per, Add) else Tree(per), Differential(Name(ctx.wrt.name))),
+                        gap="thin")
+    step = ProofStep(equation(Differential(symbol(ctx.name, ctx.output)), shown), reason(Rule("differentials")),
+                     kind="differential", claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))
     if ctx.wrt.is_scalar:
         return [step]  # the result step reads ∂Y/∂s off the differential
     (r, c), (p, q) = _indices(ctx, free)
     return [step, _slice_step(ctx, free, None, (r, c, p, q))]
 
 
-def differential_proof(ctx: Context) -> list[Step]:
+def differential_proof(ctx: Context) -> list[ProofStep]:
     """The last resort of any proof: the differential dz = M dx, which names the derivative M (∂z/∂xᵀ)."""
     d_var = Sym(DIFFERENTIAL, ctx.wrt.shape)
     d_out = directional(ctx.output, ctx.wrt, d_var, ctx.scope.functions)
-    text = (rf"\mathrm{{d}}{symbol_latex(ctx.name, ctx.output.shape)} = "
-            rf"{differential_latex(latex(d_out), ctx.wrt)}")
-    return [Step(text, r"the differential, by $\mathrm{d}(UV) = \mathrm{d}U\,V + U\,\mathrm{d}V$ and the "
-                 "derivative of each function; what multiplies the differential of the variable is the derivative",
-                 kind="differential", claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))]
-
-
-def differential_latex(tex: str, wrt: Sym) -> str:
-    """LaTeX written with the placeholder differential, with \\mathrm{d}X in its place."""
-    bold = symbol_latex(DIFFERENTIAL, wrt.shape)
-    return tex.replace(bold, rf"\mathrm{{d}}{symbol_latex(wrt.name, wrt.shape)}")
+    shown = InDifferential(d_out, DIFFERENTIAL, symbol(ctx.wrt.name, ctx.wrt))
+    return [ProofStep(equation(Differential(symbol(ctx.name, ctx.output)), shown),
+                      reason(Rule("differential-last-resort")), kind="differential",
+                      claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))]
 
 
 # ---------------------------------------------------------------- the Kronecker form and the result
 
-def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str]) -> list[Step]:
+def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str]) -> list[ProofStep]:
     """The vec–Jacobian with its convention, then the closed form in the layout asked for."""
-    top = ctx.name
+    y = symbol(ctx.name, ctx.output)
     if ctx.wrt.is_scalar:
-        y, s = symbol_latex(top, ctx.output.shape), name_latex(ctx.wrt.name)
-        return [Step(rf"{frac(y, s)} = {latex(ctx.closed)}", "the derivative of a matrix by a scalar is a matrix "
-                     "of the output's shape, in either layout", kind="result",
-                     claim=Claim("directional", ctx.output, ctx.closed, ctx.wrt, at=alg.ONE))]
-    numerator = vec_partial(top, ctx.output.shape, ctx.wrt.name, ctx.wrt.shape, "numerator")
-    m = latex(dim(ctx.wrt.rows))
-    i, j = free[0], free[1]
-    column = (rf"column ${i} + {m}({j} - 1)$ is the slice by ${entry_name(ctx.wrt.name, i + j)}$"
-              if not ctx.wrt.is_vector else rf"column ${i}$ is the slice by ${entry_name(ctx.wrt.name, i)}$")
-    reason = (r"stack the slices, column-major ($\operatorname{vec}(A Z B) = (B^{\top} \otimes A) "
-              r"\operatorname{vec} Z$): " + column)
+        return [ProofStep(equation(Partial(y, Name(ctx.wrt.name)), Tree(ctx.closed)),
+                          reason("the derivative of a matrix by a scalar is a matrix of the output's shape, "
+                                 "in either layout"), kind="result",
+                          claim=Claim("directional", ctx.output, ctx.closed, ctx.wrt, at=alg.ONE))]
+    top, var = Name(ctx.name, ctx.output.shape), Name(ctx.wrt.name, ctx.wrt.shape)
+    i, j = (ix.index_symbol(c) for c in free[:2])
+    if ctx.wrt.is_vector:
+        column: tuple = ("column ", Index(i), " is the slice by ", Entry(ctx.wrt.name, (i,)))
+    else:
+        m = dim(ctx.wrt.rows)
+        column = ("column ", Index(i + m * (j - 1)), " is the slice by ", Entry(ctx.wrt.name, (i, j)))
+    why = reason(Rule("vec-stack"), *column)
     vec = Claim("vec", ctx.output, jacobian, ctx.wrt)
+    numerator = VecPartial(top, var, "numerator")
     if ctx.layout == "numerator" or kind == "hessian":
-        return [Step(rf"{numerator} = {latex(ctx.closed)}", reason, kind="result", claim=vec)]
-    denominator = vec_partial(top, ctx.output.shape, ctx.wrt.name, ctx.wrt.shape, "denominator")
-    return [Step(rf"{numerator} = {latex(jacobian)}", reason, kind="kronecker", claim=vec),
-            Step(rf"{denominator} = \left({latex(jacobian)}\right)^{{\top}} = {latex(ctx.closed)}",
-                 "the denominator layout is the transpose of the numerator layout", kind="result",
-                 claim=Claim("vec", ctx.output, kr.transpose(ctx.closed), ctx.wrt))]
-
+        return [ProofStep(equation(numerator, Tree(ctx.closed)), why, kind="result", claim=vec)]
+    return [ProofStep(equation(numerator, Tree(jacobian)), why, kind="kronecker", claim=vec),
+            ProofStep(equation(VecPartial(top, var, "denominator"), Transposed(Tree(jacobian)), Tree(ctx.closed)),
+                      reason(Rule("transpose-layout")), kind="result",
+                      claim=Claim("vec", ctx.output, kr.transpose(ctx.closed), ctx.wrt))]

@@ -8,18 +8,17 @@ the contraction over the entries of U that the chain rule of a lecture performs 
 from __future__ import annotations
 
 from ..calculus.vec import vec_jacobian
-from ..latex.names import shape_latex, symbol_latex, vec_partial
-from ..latex.printer import latex
 from ..tree import algebra as alg
 from ..tree.dims import dim_mul
 from ..tree.edit import replace, symbols
 from ..tree.nodes import Expr, Named, Sym
 from .chain import _cuts
-from .context import Context
-from .steps import Claim, Step
+from .context import Context, symbol
+from .formula import Name, Product, Tree, Underbrace, VecPartial, equation, reason
+from .steps import Claim, ProofStep
 
 
-def chain_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
+def chain_route(ctx: Context, free: list[str], jacobian: Expr) -> list[ProofStep]:
     """Name the cut, state the chain rule with shapes, give both factors and their product."""
     if ctx.wrt not in symbols(ctx.output):
         raise NotImplementedError("the output does not depend on the variable")
@@ -32,35 +31,27 @@ def chain_route(ctx: Context, free: list[str], jacobian: Expr) -> list[Step]:
     shown = cut if isinstance(cut, Named) else Named(name, cut)
     outer = vec_jacobian(replace(ctx.output, cut, u), u, ctx.scope.functions)
     inner = vec_jacobian(cut, ctx.wrt, ctx.scope.functions)
-    y, x = ctx.name, ctx.wrt.name
+    y, c, x = Name(ctx.name, ctx.output.shape), Name(name, cut.shape), Name(ctx.wrt.name, ctx.wrt.shape)
     sizes = {"Y": dim_mul(ctx.output.rows, ctx.output.cols), "U": dim_mul(cut.rows, cut.cols),
              "X": dim_mul(ctx.wrt.rows, ctx.wrt.cols)}
     numerator = ctx.layout == "numerator"
-    first = _brace(vec_partial(y, ctx.output.shape, name, cut.shape, ctx.layout),
-                   (sizes["Y"], sizes["U"]) if numerator else (sizes["U"], sizes["Y"]))
-    second = _brace(vec_partial(name, cut.shape, x, ctx.wrt.shape, ctx.layout),
-                    (sizes["U"], sizes["X"]) if numerator else (sizes["X"], sizes["U"]))
-    whole = vec_partial(y, ctx.output.shape, x, ctx.wrt.shape, ctx.layout)
-    chain = rf"{whole} = {first} {second}" if numerator else rf"{whole} = {second} {first}"
-    outer_shown = replace(outer, u, shown)
+    first = Underbrace(VecPartial(y, c, ctx.layout), (sizes["Y"], sizes["U"]) if numerator else (sizes["U"], sizes["Y"]))
+    second = Underbrace(VecPartial(c, x, ctx.layout), (sizes["U"], sizes["X"]) if numerator else (sizes["X"], sizes["U"]))
+    chain = equation(VecPartial(y, x, ctx.layout), Product((first, second) if numerator else (second, first)))
     steps = []
     if not isinstance(cut, Named):
-        steps.append(Step(rf"{symbol_latex(name, cut.shape)} = {latex(cut)}", "name the inner function",
-                          kind="define"))
-    steps.append(Step(chain, "chain rule for vec–Jacobians, with the shape of each factor: the product "
-                      f"contracts over the entries of ${symbol_latex(name, cut.shape)}$", kind="chain"))
-    steps.append(Step(rf"{vec_partial(y, ctx.output.shape, name, cut.shape, 'numerator')} = {latex(outer_shown)}",
-                      "the outer function by its argument", kind="chain",
-                      claim=Claim("vec", replace(ctx.output, cut, u), outer, u, at=cut)))
-    steps.append(Step(rf"{vec_partial(name, cut.shape, x, ctx.wrt.shape, 'numerator')} = {latex(inner)}",
-                      "the inner function by the variable", kind="chain", claim=Claim("vec", cut, inner, ctx.wrt)))
+        steps.append(ProofStep(equation(symbol(name, cut), Tree(cut)), reason("name the inner function"),
+                               kind="define"))
+    steps.append(ProofStep(chain, reason("chain rule for vec–Jacobians, with the shape of each factor: the product "
+                                         "contracts over the entries of ", symbol(name, cut)), kind="chain"))
+    steps.append(ProofStep(equation(VecPartial(y, c, "numerator"), Tree(replace(outer, u, shown))),
+                           reason("the outer function by its argument"), kind="chain",
+                           claim=Claim("vec", replace(ctx.output, cut, u), outer, u, at=cut)))
+    steps.append(ProofStep(equation(VecPartial(c, x, "numerator"), Tree(inner)),
+                           reason("the inner function by the variable"), kind="chain",
+                           claim=Claim("vec", cut, inner, ctx.wrt)))
     product = alg.mul(replace(outer, u, cut), inner)
-    steps.append(Step(rf"{vec_partial(y, ctx.output.shape, x, ctx.wrt.shape, 'numerator')} = "
-                      rf"{latex(replace(product, cut, shown))}", "multiply the two factors", kind="chain",
-                      claim=Claim("vec", ctx.output, product, ctx.wrt)))
+    steps.append(ProofStep(equation(VecPartial(y, x, "numerator"), Tree(replace(product, cut, shown))),
+                           reason("multiply the two factors"), kind="chain",
+                           claim=Claim("vec", ctx.output, product, ctx.wrt)))
     return steps
-
-
-def _brace(tex: str, shape: tuple) -> str:
-    return rf"\underbrace{{{tex}}}_{{{shape_latex(shape)}}}"
-

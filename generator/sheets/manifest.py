@@ -9,7 +9,7 @@ from ..tree.scope import FunctionSpec
 from ..tree.text import to_text
 from .data import Exercise, Fraction2D
 from .plan import Plan
-from .views import ExerciseView, split_equation
+from .views import ExerciseView
 
 VERSION = 1
 
@@ -61,7 +61,7 @@ def manifest_entry(p: Plan, ex: Exercise, view: ExerciseView) -> dict[str, Any]:
         entry["value"] = _cells(ex.value)
     if ex.blank is not None:
         step = d.steps[ex.blank]
-        entry["blank"] = {"step": ex.blank + 1, "kind": step.kind, "latex": split_equation(step.latex)[1]}
+        entry["blank"] = {"step": ex.blank + 1, "kind": step.kind, "latex": step.sides[1]}
     return entry
 
 

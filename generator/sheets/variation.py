@@ -15,7 +15,7 @@ from ..vocabulary import LAYOUTS
 from .data import EXERCISE_KINDS, Variation
 
 KEYS = ("names", "dims", "functions", "structures", "layouts", "kinds")
-INDEX_LETTERS = ("i", "j", "k", "l")  # the proofs' index letters: never a symbol's or a dimension's name
+RESERVED_INDEX_LETTERS = ("i", "j", "k", "l")  # the proofs' first index letters: no symbol or size may take one
 
 
 def _pools(value: Any, where: str, item: str) -> list[tuple[str, list[Any]]]:
@@ -50,7 +50,7 @@ def declared_dims(problem: Problem) -> set[str]:
 
 
 def _clash(name: str, taken: Mapping[str, str]) -> str | None:
-    if name in INDEX_LETTERS:
+    if name in RESERVED_INDEX_LETTERS:
         return "an index letter of the proofs (i, j, k, l)"
     if builtin(name) or name == "I":
         return "a built-in name of the expression language"

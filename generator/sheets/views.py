@@ -80,7 +80,8 @@ class PageView:
 
 
 def split_equation(text: str) -> tuple[str, str]:
-    """LaTeX `lhs = rhs` split at its first '=' outside braces; ('', text) when there is none."""
+    """LaTeX `lhs = rhs` split at its first '=' outside braces; ('', text) when there is none. For
+    text typed by a person: a proof step has its own sides (`Step.sides`)."""
     depth = 0
     for k, char in enumerate(text):
         depth += (char == "{") - (char == "}")
@@ -101,9 +102,8 @@ def exercise_view(ex: Exercise) -> ExerciseView:
     answer = latex(d.closed_form)  # of the closed form the check passed, never a stale copy
     steps = []
     for k, step in enumerate(d.steps):
-        lhs, _ = split_equation(step.latex)
         blank = k == ex.blank
-        steps.append(StepLine(step.reason, step.latex, f"{lhs} = {BLANK}" if blank else step.latex, blank))
+        steps.append(StepLine(step.reason, step.latex, f"{step.sides[0]} = {BLANK}" if blank else step.latex, blank))
     layout = "" if d.kind == "hessian" else f" in the {d.layout} layout"
     blank_number = "" if ex.blank is None else str(ex.blank + 1)
     template = TENSOR_TASKS.get(v.kind, TASKS[v.kind]) if d.tensor and not d.wrt.is_scalar else TASKS[v.kind]
