@@ -1,6 +1,7 @@
 """The public pipeline: text → parsed statement → closed form → proof → numeric check → Derivation."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
@@ -11,7 +12,9 @@ from ..parse import problem_file as pf
 from ..parse.builder import parse
 from ..parse.problem_file import Problem
 from ..latex.steps import Step
+from ..proof.index import INDEX_ALPHABET
 from ..proof.prove import prove
+from ..tree.dims import names_of
 from ..tree.nodes import Sym
 from ..tree.scope import FunctionSpec, Scope, Statement
 from . import rename, renamed
@@ -56,13 +59,14 @@ def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian:
     """The derivation of a statement, through the cache of canonical forms (names and sizes renamed)."""
     canon = rename.canonical(statement, scope)
     c_statement, c_scope = rename.statement(statement, canon), rename.scope(scope, canon)
+    reserved = _reserved(scope)
     key = (rename.text(c_statement), canon.names[wrt], layout, hessian,
            tuple(sorted((n, s.shape, tuple(sorted(s.props))) for n, s in c_scope.symbols.items())),
-           rename.functions_key(scope.functions, canon))
+           rename.functions_key(scope.functions, canon), tuple(sorted(reserved)))
     back = canon.inverse()
     if key not in _cache:
         try:
-            _cache[key] = _fresh(c_statement, c_scope.symbols[canon.names[wrt]], c_scope, layout, hessian)
+            _cache[key] = _fresh(c_statement, c_scope.symbols[canon.names[wrt]], c_scope, layout, hessian, reserved)
         except GeneratorError as err:
             raise type(err)(rename.message(str(err), back)) from None
         if len(_cache) > CACHE_SIZE:
@@ -70,7 +74,15 @@ def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian:
     return renamed.derivation(_cache[key], back, statement, scope)
 
 
-def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessian: bool) -> Derivation:
+def _reserved(scope: Scope) -> frozenset[str]:
+    """The problem's own names a proof could otherwise choose (an index p while a size is called p, an
+    intermediate u1 beside a symbol u1): the proof is written for placeholders, then shown with these."""
+    names = {*scope.symbols, *scope.functions, *(n for s in scope.symbols.values() for d in s.shape for n in names_of(d))}
+    return frozenset(n for n in names if n in INDEX_ALPHABET or re.fullmatch(r"[uU]\d*|[VZG]|e_\w+", n))
+
+
+def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessian: bool,
+           reserved: frozenset[str] = frozenset()) -> Derivation:
     """Differentiate and prove; the residual is filled in by the caller's numeric check."""
     if hessian:
         back, kind, layout = engine.hessian(statement.expr, variable, scope.functions), "hessian", "numerator"
@@ -82,7 +94,7 @@ def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessi
         wrt=variable,
         layout=layout,
         closed_form=back.result,
-        steps=tuple(Step.of(s) for s in prove(statement, variable, back, layout, scope, kind)),
+        steps=tuple(Step.of(s) for s in prove(statement, variable, back, layout, scope, kind, reserved)),
         residual=float("nan"),
         scope=scope,
         kind=kind,

@@ -125,7 +125,7 @@ def _is_function(node: Expr) -> bool:
 
 
 def _names(cuts: list[Expr], ctx: Context) -> dict[Expr, str]:
-    used = set(ctx.scope.symbols) | set(ctx.scope.functions) | {ctx.name}
+    used = set(ctx.scope.symbols) | set(ctx.scope.functions) | {ctx.name} | ctx.reserved
     names: dict[Expr, str] = {}
     counter = 0
     for c in cuts:

@@ -32,6 +32,7 @@ class Context:
     layout: str
     scope: Scope
     statement: Statement
+    reserved: frozenset[str] = frozenset()  # names the problem gives that a proof must not reuse (see prove)
 
     @property
     def gradients(self) -> dict[str, str]:
@@ -40,7 +41,7 @@ class Context:
     @property
     def taken(self) -> set[str]:
         dims = {d for s in self.scope.symbols.values() for d in s.shape if isinstance(d, str)}
-        return dims | {n for n, s in self.scope.symbols.items() if s.is_scalar}
+        return dims | {n for n, s in self.scope.symbols.items() if s.is_scalar} | self.reserved
 
     def letters(self, n: int) -> list[sp.Symbol]:
         free = [c for c in ix.INDEX_ALPHABET if c not in self.taken]

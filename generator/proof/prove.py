@@ -24,14 +24,16 @@ from .steps import Claim, ProofStep
 from .tensor import differential_proof, tensor_proof
 
 
-def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Scope, kind: str) -> list[ProofStep]:
-    """The steps from the statement to the closed form."""
+def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Scope, kind: str,
+          reserved: frozenset[str] = frozenset()) -> list[ProofStep]:
+    """The steps from the statement to the closed form. `reserved` are names the proof may not give an
+    index or an intermediate: a proof written for placeholders is shown with the problem's own names."""
     name = statement.output or "y"
     if kind == "tensor" or kind == "hessian" and not (wrt.is_vector or wrt.is_scalar):
-        return tensor_proof(statement, wrt, back.result, layout, scope, kind)
+        return tensor_proof(statement, wrt, back.result, layout, scope, kind, reserved)
     if kind == "hessian":
-        return _hessian(statement, wrt, back, scope)
-    ctx = Context(statement.expr, name, wrt, back.result, layout, scope, statement)
+        return _hessian(statement, wrt, back, scope, reserved)
+    ctx = Context(statement.expr, name, wrt, back.result, layout, scope, statement, reserved)
     rewritten = normalize(statement.expr)
     rewrite = []
     if rewritten != statement.expr:
@@ -55,12 +57,13 @@ def _body(ctx: Context, elementwise: tuple) -> list[ProofStep]:
 
 # ---------------------------------------------------------------- second derivatives
 
-def _hessian(statement: Statement, wrt: Sym, back: Backprop, scope: Scope) -> list[ProofStep]:
+def _hessian(statement: Statement, wrt: Sym, back: Backprop, scope: Scope,
+             reserved: frozenset[str]) -> list[ProofStep]:
     """H = ∂/∂xᵀ (∂y/∂x): the gradient first, then its Jacobian entry by entry."""
     grad = derivative(statement.expr, wrt, "denominator", scope.functions).result
     y, x = symbol(statement.output or "y", statement.expr), symbol(wrt.name, wrt)
     ctx = Context(grad if grad.is_column else alg.transpose(grad), "g", wrt, back.result, "numerator", scope,
-                  statement)
+                  statement, reserved)
     g = symbol("g", ctx.output)
     first = ProofStep(equation(g, Partial(y, x), Tree(ctx.output)), reason("the gradient (denominator layout)"),
                       kind="gradient", claim=Claim("derivative", statement.expr, ctx.output, wrt))

@@ -41,8 +41,8 @@ from .tensor_chain import chain_route
 DIFFERENTIAL = "dzzd"  # the stand-in for the differential dX while a proof is written; printed as dX
 
 
-def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scope: Scope,
-                 kind: str) -> list[ProofStep]:
+def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scope: Scope, kind: str,
+                 reserved: frozenset[str] = frozenset()) -> list[ProofStep]:
     """The steps from the statement to the closed form of a tensor derivative (or of a Hessian by a matrix)."""
     name = statement.output or "y"
     output, steps = statement.expr, []
@@ -53,7 +53,7 @@ def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scop
                                reason("the gradient (denominator layout)"), kind="gradient",
                                claim=Claim("derivative", statement.expr, output, wrt)))
         name = "G"
-    ctx = Context(output, name, wrt, closed, layout, scope, statement)
+    ctx = Context(output, name, wrt, closed, layout, scope, statement, reserved)
     taken = {*ctx.taken, *(n for n in scope.symbols if n.startswith("e_"))}
     free = letters(taken, 4)
     jacobian = _numerator(ctx, kind)
