@@ -13,12 +13,14 @@ from typing import Mapping
 from ..errors import NotDerivable
 from ..tree import algebra as alg
 from ..tree import kron as kr
+from ..tree.edit import size, symbols
 from ..tree.text import to_text
 from ..tree.nodes import Add, Const, Expr, Identity, Mul, Sym
 from ..tree.scope import FunctionSpec
 from .differential import directional
 from .kronecker import simplify
 from .rules import RULES, NeedsVec, column
+from . import textbook
 from .simplify import normalize, tidy
 from .vec import vec_jacobian
 
@@ -42,12 +44,15 @@ def derivative(expr: Expr, wrt: Sym, layout: str = "denominator",
     vec engine takes over. Every other pair is a tensor (mode "tensor"): its closed form is the
     vec–Jacobian ∂vec(expr)/∂vec(wrt)ᵀ in the numerator layout and its transpose in the
     denominator layout, except by a scalar, where the derivative is a matrix of expr's shape.
+    Closed forms are in textbook form (textbook.py): a name the problem defines stands for its
+    definition, and a sum is differentiated term by term unless joining the terms reads shorter.
     """
+    named = textbook.named_in(expr)  # before normalizing: log(p) = v − logsumexp(v) drops the name p
     expr = normalize(expr)
     written = frozenset(e for e in expr.walk() if isinstance(e, Add))  # sums kept as the author wrote them
     functions = functions or {}
     if not (expr.is_scalar or expr.is_vector) or not (wrt.is_vector or wrt.is_scalar) and not expr.is_scalar:
-        return _tensor(expr, wrt, layout, functions, written)
+        return textbook.named_back(_tensor(expr, wrt, layout, functions, written), named)
     mode = "gradient" if expr.is_scalar else "jacobian"
     as_column = expr if expr.is_scalar or expr.is_column else alg.transpose(expr)
     try:
@@ -56,10 +61,23 @@ def derivative(expr: Expr, wrt: Sym, layout: str = "denominator",
         if mode == "gradient" and not (wrt.is_vector or wrt.is_scalar):
             raise NotDerivable(f"the gradient of {to_text(expr)} by the matrix {wrt.name} goes through vec or "
                                "kron; mcgen takes such gradients by vectors and scalars only") from None
-        return _through_vec(expr, wrt, layout, functions, mode, written)
-    if layout == "numerator":
-        return Backprop(tidy(_transpose_terms(back.result), written), back.trace, back.mode)
-    return back
+        return textbook.named_back(_through_vec(expr, wrt, layout, functions, mode, written), named)
+    result = tidy(_transpose_terms(back.result), written) if layout == "numerator" else back.result
+    split = _term_by_term(expr, wrt, layout, functions, written) if mode == "gradient" else None
+    if split is not None and size(split) <= size(result):  # joined only where that reads shorter
+        result = split
+    return Backprop(textbook.fold_named(result, named), back.trace, back.mode)
+
+
+def _term_by_term(expr: Expr, wrt: Sym, layout: str, functions: Mapping[str, FunctionSpec],
+                  written: frozenset[Expr]) -> Expr | None:
+    """The sum rule as a course uses it: each term of the author's sum in its own textbook form, added in the
+    author's order (the data term before the regulariser); None when only one term depends on wrt."""
+    pieces = [t for t in textbook.terms(expr) if wrt in symbols(t)]
+    if len(pieces) < 2:
+        return None
+    parts = [_Engine(t, wrt, functions, "gradient").run(written=written).result for t in pieces]
+    return alg.add(*(p if layout == "denominator" else tidy(_transpose_terms(p), written) for p in parts))
 
 
 def _through_vec(expr: Expr, wrt: Sym, layout: str, functions: Mapping[str, FunctionSpec], mode: str,

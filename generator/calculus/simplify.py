@@ -12,21 +12,51 @@ from ..tree.nodes import (
 
 def normalize(expr: Expr) -> Expr:
     """The identities a course uses before differentiating: log det X = logdet X,
-    log softmax(v) = v − logsumexp(v)1, log exp u = u, exp log u = u, diag(v) u = v ∘ u."""
+    log softmax(v) = v − logsumexp(v)1, log exp u = u, exp log u = u, diag(v) u = v ∘ u,
+    log(1 + e^u) = softplus(u), 1/(1 + e^{−u}) = σ(u), e^u/(1 + e^u) = σ(u)."""
     if not expr.args:
         return expr
     children = tuple(normalize(a) for a in expr.args)
     node = expr if children == expr.args else _rebuild(expr, children)
     if isinstance(node, Apply) and node.order == 0:
-        inner = node.arg
+        inner = node.arg.arg if isinstance(node.arg, Named) else node.arg  # log(p) with p = softmax(v)
         if node.fn == "log" and isinstance(inner, Reduce) and inner.op == "det":
             return alg.reduce_("logdet", inner.arg)
         if node.fn == "log" and isinstance(inner, Softmax):
             return alg.sub(inner.arg, alg.mul(alg.reduce_("logsumexp", inner.arg), Ones(inner.shape)))
         if isinstance(inner, Apply) and inner.order == 0 and {node.fn, inner.fn} == {"log", "exp"}:
             return inner.arg
+        if node.fn == "log" and (u := _one_plus_exp(inner)) is not None:
+            return alg.apply("softplus", u)
+    if isinstance(node, Power) and node.exponent == -1 and (u := _one_plus_exp(node.arg)) is not None:
+        return alg.apply("sigma", alg.neg(u))
+    if isinstance(node, (Mul, Hadamard)):
+        node = _exp_times_sigma(node)
     if isinstance(node, Mul):
         return _diag_times_vector(node)
+    return node
+
+
+def _one_plus_exp(e: Expr) -> Expr | None:
+    """u when e is 1 + e^u (a number 1 or the ones matrix, plus exp(u)), else None."""
+    if not (isinstance(e, Add) and len(e.terms) == 2):
+        return None
+    ones = [t for t in e.terms if t == alg.ONE or isinstance(t, Ones)]
+    exps = [t for t in e.terms if isinstance(t, Apply) and t.fn == "exp" and t.order == 0]
+    return exps[0].arg if ones and exps else None
+
+
+def _exp_times_sigma(node: Mul | Hadamard) -> Expr:
+    """e^u σ(−u) = e^u/(1 + e^u) = σ(u), in products and element-wise products."""
+    factors = list(node.factors)
+    for i, f in enumerate(factors):
+        if not (isinstance(f, Apply) and f.fn == "exp" and f.order == 0):
+            continue
+        partner = alg.apply("sigma", alg.neg(f.arg))
+        if partner in factors:
+            factors[i] = alg.apply("sigma", f.arg)
+            factors.remove(partner)
+            return (alg.mul if isinstance(node, Mul) else alg.hadamard)(*factors)
     return node
 
 
@@ -53,7 +83,17 @@ def tidy(expr: Expr, keep: frozenset[Expr] = frozenset()) -> Expr:
     """
     out = _tidy(expr, keep)
     split = _tidy(_split_inverses(out), keep)
-    return split if _size(split) < _size(out) else out
+    return _data_first(split if _size(split) < _size(out) else out)
+
+
+def _data_first(e: Expr) -> Expr:
+    """Element-wise products with the data before the functions of it: t ⊙ σ(−t ⊙ Xw), W₂ᵀδ ⊙ σ′(z)."""
+    if not e.args:
+        return e
+    args = tuple(_data_first(a) for a in e.args)
+    if isinstance(e, Hadamard):
+        args = tuple(sorted(args, key=_applies))  # stable: data keeps its order, functions keep theirs
+    return e if args == e.args else e.with_args(args)
 
 
 def _tidy(expr: Expr, keep: frozenset[Expr]) -> Expr:
@@ -69,6 +109,11 @@ def _tidy(expr: Expr, keep: frozenset[Expr]) -> Expr:
 
 def _size(e: Expr) -> int:
     return sum(1 for _ in e.walk())
+
+
+def _applies(e: Expr) -> bool:
+    """Whether an element-wise function is applied anywhere in e (σ(z), sin x + cos x): not plain data."""
+    return any(isinstance(n, Apply) for n in e.walk())
 
 
 def _split_inverses(e: Expr) -> Expr:

@@ -139,7 +139,16 @@ class MatrixLatexPrinter(LatexPrinter):
         return sign + num
 
     def _print_HadamardProduct(self, e: sp.HadamardProduct) -> str:
-        return r" \odot ".join(self.wrap(f, POSTFIX) for f in e.args)
+        """x ⊙ y, and x ⊘ s for a factor raised to a negative power (when something stays above the bar)."""
+        below = [f for f in e.args if isinstance(f, sp.HadamardPower) and f.exp.is_negative]
+        above = [f for f in e.args if f not in below]
+        if not above:
+            above, below = list(e.args), []
+        text = r" \odot ".join(self.wrap(f, POSTFIX) for f in above)
+        for f in below:
+            shown = f.base if f.exp == -1 else sp.HadamardPower(f.base, -f.exp)
+            text += r" \oslash " + self.wrap(shown, POSTFIX)
+        return text
 
     # -- postfix --------------------------------------------------------------------------------
     def _print_Transpose(self, e: sp.Transpose) -> str:

@@ -193,11 +193,15 @@ class Builder(Calls, Interpreter):
         return value
 
     def hadamard(self, node: Tree) -> Value:
-        """a ⊙ B c: the element-wise product binds looser than the matrix product, so this is a ⊙ (B c)."""
-        items = [c for c in node.children if isinstance(c, Tree)]
+        """a ⊙ B c: the element-wise product (and ⊘, its division) binds looser than the matrix product."""
+        items = node.children
         value = self.visit(items[0])
-        for k, item in enumerate(items[1:], 1):
-            value = self.combine(".*", lambda k=k: self.snippet(items[0], items[k - 1]), value, item, self.visit(item))
+        for op, item in zip(items[1::2], items[2::2]):
+            right = self.visit(item)
+            if op.type == "HADAMARD_DIV":
+                right = alg.power(self.resolved(right, item), -1)
+            value = self.combine(".*", lambda op=op: self.text[span(self.text, items[0])[0]:op.start_pos],
+                                 value, item, right)
         return value
 
     def kron(self, node: Tree) -> Value:

@@ -22,7 +22,7 @@ CLOSING_BRACE = re.compile(r"\s*\}")
 TOKEN_KINDS = (
     ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "COMMAND", "CALL", "FRAC", "FRAC_DIGITS",
       "NORM_OPEN", "NORM_BAR", "BAR_OPEN", "BAR"}, "a term"),
-    ({"PLUS", "MINUS", "MULOP", "HADAMARD", "KRON", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "SUBSCRIPT",
+    ({"PLUS", "MINUS", "MULOP", "HADAMARD", "KRON", "HADAMARD_DIV", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "SUBSCRIPT",
       "HADAMARD_POWER", "NORM_SUB", "PRIME", "DOT_CIRCUMFLEX"}, "an operator"),
     ({"CLOSE"}, "')'"), ({"RBRACE"}, "'}'"), ({"NORM_CLOSE"}, "a closing '\\|'"), ({"BAR_CLOSE"}, "a closing '|'"),
     ({"EQUAL"}, "'='"), ({"COMMA"}, "','"), ({"$END"}, "the end"),

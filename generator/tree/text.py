@@ -21,6 +21,15 @@ def to_text(expr: Expr, layout: str = "denominator") -> str:
     return _Writer(layout).text(expr)[0]
 
 
+def divided(e: Hadamard) -> tuple[list[Expr], list[Expr]]:
+    """The factors of an element-wise product above and below ⊘: x ∘ s^{∘−1} is x ⊘ s (when something is above)."""
+    top = [f for f in e.factors if not (isinstance(f, Power) and f.exponent < 0)]
+    if not top:
+        return list(e.factors), []
+    bottom = [f for f in e.factors if isinstance(f, Power) and f.exponent < 0]
+    return top, [f.arg if f.exponent == -1 else Power(f.arg, -f.exponent) for f in bottom]
+
+
 def _number(value: Fraction) -> tuple[str, int]:
     if value.denominator == 1:
         return str(value.numerator), ATOM if value >= 0 else SUM
@@ -93,7 +102,9 @@ class _Writer(Visitor[tuple[str, int]]):
         return self.wrap(e.arg, ATOM) + "^-1", POSTFIX
 
     def visit_Hadamard(self, e: Hadamard) -> tuple[str, int]:
-        return " .* ".join(self.wrap(f, POSTFIX) for f in e.factors), PRODUCT
+        top, bottom = divided(e)
+        text = " .* ".join(self.wrap(f, POSTFIX) for f in top)
+        return text + "".join(f" ./ {self.wrap(f, POSTFIX)}" for f in bottom), PRODUCT
 
     def visit_Power(self, e: Power) -> tuple[str, int]:
         op = "^" if e.arg.is_scalar else ".^"
