@@ -14,14 +14,18 @@ PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
 comma := ,
-.PHONY: slides sheets test tex test-system chromium mathjax venv clean picture sheet-picture export-picture \
-	serve-pictures
+.PHONY: slides handout sheets test tex test-system chromium mathjax venv clean picture sheet-picture \
+	export-picture serve-pictures
 
 slides: venv tex
 	$(BIN)/mcgen slides $(PROBLEMS) -o out/
 ifneq ($(TABLE_PROBLEMS),)
 	$(BIN)/mcgen table $(TABLE_PROBLEMS) -o out/
 endif
+
+# The same deck for print: no overlays, one page per frame (out/handout.pdf).
+handout: venv tex
+	$(BIN)/mcgen slides $(PROBLEMS) -o out/ --handout
 
 # Demo exercise sheets: SHEET_VARIANTS variants of every problems/sheets/*.toml, a fixed seed.
 SHEET_PROBLEMS := $(sort $(wildcard problems/sheets/*.toml))

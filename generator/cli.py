@@ -100,13 +100,16 @@ FILES = click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--layout", type=LAYOUT, default=None, help="Override every problem's layout.")
 @NO_PDF
 @click.option("--title", default=SLIDES_TITLE, show_default=True, help="Title of the deck.")
-def slides(files: tuple[Path, ...], out_dir: Path, layout: str | None, no_pdf: bool, title: str) -> None:
+@click.option("--handout", is_flag=True,
+              help="Write OUT/handout.tex and .pdf instead: no overlays, one page per frame, for print.")
+def slides(files: tuple[Path, ...], out_dir: Path, layout: str | None, no_pdf: bool, title: str,
+           handout: bool) -> None:
     """Derive, verify and prove each problem file; write OUT/slides.tex and OUT/slides.pdf."""
     check_writable(out_dir)
     problems = _load_all(files)
     derivations = [derive_problem(p, layout) for p in problems]
-    tex = render_slides(derivations, title=title, problems=problems)
-    built = build({"slides": tex}, out_dir, pdf=not no_pdf)
+    tex = render_slides(derivations, title=title, problems=problems, handout=handout)
+    built = build({"handout" if handout else "slides": tex}, out_dir, pdf=not no_pdf)
     _report(built.files, dict(built.overfull))
 
 

@@ -59,7 +59,7 @@ def test_space_latex(shape, text):
 def test_strict_undefined_catches_a_missing_variable():
     with pytest.raises(jinja2.UndefinedError):
         environment().from_string(r"\VAR{missing}").render()
-    with pytest.raises(GeneratorError, match=r"slides\.tex: 'subtitle' is undefined"):
+    with pytest.raises(GeneratorError, match=r"slides\.tex: 'handout' is undefined"):
         render("slides.tex", title="t", derivations=())
 
 

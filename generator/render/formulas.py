@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import math
+import re
 
+from ..errors import GeneratorError
 from ..latex.names import name_latex, space_latex, symbol_latex
 from ..latex.printer import latex
+from ..parse.builder import parse
 from ..pipeline.derivation import Derivation
 from ..pipeline.display import closed_form_latex, derivative_latex, output_latex  # noqa: F401 - re-exported
 from ..tree.nodes import Apply, Call, Grad, Hess, Named, Sym
 from ..tree.scope import FunctionSpec
+from .escape import tex_escape
 
 
 def statement_lines(d: Derivation) -> tuple[str, ...]:
@@ -70,3 +74,28 @@ def residual_latex(value: float) -> str:
     mantissa, exponent = f"{value:.1e}".split("e")
     return rf"{mantissa}\times 10^{{{int(exponent)}}}"
 
+
+
+NOTE_PART = re.compile(r"(\$[^$]*\$|`[^`]*`)")
+
+
+def notes_latex(notes: str, d: Derivation, source: str = "<input>") -> tuple[str, tuple[str, ...]]:
+    """A problem's notes as LaTeX text: words escaped, $…$ kept as maths, `…` read in the expression
+    language (with the problem's names) and typeset; also the maths alone. A `…` that does not read
+    is a GeneratorError naming the file."""
+    text, maths = [], []
+    for k, part in enumerate(NOTE_PART.split(notes)):
+        if k % 2 == 0:
+            text.append(tex_escape(part))
+            continue
+        if part.startswith("$"):
+            maths.append(part[1:-1])
+        else:
+            try:
+                expr = parse(part[1:-1], d.scope, f"{source}: notes", bindings=d.statement.bindings,
+                             layout=d.layout).expr
+            except GeneratorError as err:
+                raise GeneratorError(f"{err} (in `{part[1:-1]}`)") from None
+            maths.append(latex(expr))
+        text.append(f"${maths[-1]}$")
+    return "".join(text), tuple(maths)

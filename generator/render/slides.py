@@ -9,7 +9,10 @@ from ..latex.names import shape_latex
 from ..parse.problem_file import Problem
 from ..pipeline.derivation import Derivation
 from .env import render
-from .formulas import closed_form_latex, derivative_latex, given_lines, residual_latex, shape_lines, statement_lines
+from .formulas import (
+    closed_form_latex, derivative_latex, given_lines, notes_latex, residual_latex, shape_lines, statement_lines,
+)
+from .notation import notation
 
 
 # A frame holds at most MAX_STEPS proof steps and at most FRAME_BUDGET of height, in rough lines:
@@ -43,7 +46,8 @@ class DerivationView:
     layout: str
     pages: tuple[tuple[StepView, ...], ...]  # the proof, split over frames
     result: str  # LaTeX: asked = closed form
-    notes: str
+    notes: str  # LaTeX text: words escaped, maths typeset
+    notes_math: tuple[str, ...]  # the notes' formulas alone
     residual: str  # LaTeX number, e.g. 7.4\times 10^{-11}
     form: str = ""  # a tensor's: LaTeX of the matrix its closed form is, ∂vec Y/∂(vec X)ᵀ
     axes: str = ""  # a tensor's: the order of its axes, in words
@@ -79,6 +83,7 @@ def paginate(steps: Sequence[StepView]) -> tuple[tuple[StepView, ...], ...]:
 def view(d: Derivation, problem: Problem | None = None) -> DerivationView:
     """The slide view of a derivation; the problem, when given, supplies title and notes."""
     steps = tuple(StepView(s.latex, s.reason, s.kind) for s in d.steps)
+    notes, notes_math = notes_latex(problem.notes, d, problem.source) if problem else ("", ())
     return DerivationView(
         title=problem.title if problem else f"Derivative of {d.statement.output or 'y'} by {d.wrt.name}",
         statement=statement_lines(d),
@@ -90,7 +95,8 @@ def view(d: Derivation, problem: Problem | None = None) -> DerivationView:
         layout=d.layout,
         pages=paginate(steps),
         result=f"{closed_form_latex(d)} = {d.latex}",
-        notes=problem.notes if problem else "",
+        notes=notes,
+        notes_math=notes_math,
         residual=residual_latex(d.residual),
         form=closed_form_latex(d) if d.tensor and not d.wrt.is_scalar else "",
         axes=axes_words(d),
@@ -108,10 +114,16 @@ def axes_words(d: Derivation) -> str:
 
 
 def render_slides(derivations: Sequence[Derivation], title: str,
-                  problems: Sequence[Problem] | None = None, subtitle: str = "") -> str:
-    """The Beamer deck (templates/slides.tex); `problems`, parallel to `derivations`, give titles and notes."""
+                  problems: Sequence[Problem] | None = None, subtitle: str = "", handout: bool = False) -> str:
+    """The Beamer deck (templates/slides.tex); `problems`, parallel to `derivations`, give titles and notes.
+
+    A handout has no overlays: each frame is one page with all its steps, for print.
+    """
     if problems is not None and len(problems) != len(derivations):
         raise ValueError("render_slides: one problem per derivation")
     pairs = zip(problems or [None] * len(derivations), derivations)
     views = tuple(view(d, p) for p, d in pairs)
-    return render("slides.tex", title=title, subtitle=subtitle, derivations=views)
+    shown = [line for v in views for line in (*v.statement, *v.shapes, *v.givens, v.result, *v.notes_math)] + [
+        f"{s.latex} {s.reason}" for v in views for page in v.pages for s in page]
+    table = notation(shown, (v.layout for v in views if v.kind != "hessian"))
+    return render("slides.tex", title=title, subtitle=subtitle, derivations=views, notation=table, handout=handout)
