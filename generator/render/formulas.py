@@ -92,8 +92,8 @@ def notes_latex(notes: str, d: Derivation, source: str = "<input>") -> tuple[str
             maths.append(part[1:-1])
         else:
             try:
-                expr = parse(part[1:-1], d.scope, f"{source}: notes", bindings=d.statement.bindings,
-                             layout=d.layout).expr
+                expr = parse(part[1:-1], d.scope, f"{source}: notes", d.shape, d.statement.bindings,
+                             d.layout).expr  # a lone I is sized like the derivative
             except GeneratorError as err:
                 raise GeneratorError(f"{err} (in `{part[1:-1]}`)") from None
             maths.append(latex(expr))
