@@ -97,6 +97,11 @@ def name_of(node: Tree) -> str:
     return str(token).lstrip("\\")
 
 
+def indices_of_index(node: Tree) -> str:
+    """The letter or number an `index` node holds."""
+    return str(node.children[0])
+
+
 def indices_of(node: Tree) -> list[str]:
     """An entry's subscript as index names and fixed positions ('1', '2', …)."""
     if len(node.children) < 2:
@@ -158,6 +163,11 @@ class Evaluator:
         if rows == 1 and cols == 1 and not indices:
             return Tensor(value.reshape(()), ())
         return self.indexed(name, indices, dims, value, ["rows", "columns"] if len(dims) == 2 else ["entries"])
+
+    def do_indicator(self, node: Tree) -> Tensor:
+        """𝕀_{i=k} (or 𝕀[i = k]), the Kronecker delta as the proofs write it."""
+        a, b = (indices_of_index(c) for c in node.children if isinstance(c, Tree))
+        return self.kronecker(a, b)
 
     def do_partial(self, node: Tree) -> Tensor:
         """∂f_k/∂A_ij: an entry of the unknown derivative ∂f/∂A, indexed by the numerator's then the denominator's."""

@@ -254,8 +254,8 @@ class MatrixLatexPrinter(LatexPrinter):
         return rf"{entry_name(fn.name, self._print(i))}\left({self._print(arg)}\right)"
 
     def _print_KroneckerDelta(self, e: sp.KroneckerDelta, exp: str | None = None) -> str:
-        # The indicator 𝕀[i = k], not δ_{ik}: the lecture's δ is a gradient (the deck's notation table says so).
-        return rf"\mathbb{{I}}[{self._print(e.args[0])} = {self._print(e.args[1])}]"
+        # The indicator 𝕀_{i=k}, not δ_{ik}: the lecture's δ is a gradient (the deck's notation table says so).
+        return rf"\mathbb{{I}}_{{{self._print(e.args[0])} = {self._print(e.args[1])}}}"
 
     def _print_Sum(self, e: sp.Sum) -> str:
         tex = ""

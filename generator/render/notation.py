@@ -28,7 +28,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("numerator-layout", r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}^{\top}}",
      r"numerator layout: the transpose; "
      r"$\left(\frac{\partial \mathbf{z}}{\partial \mathbf{x}}\right)_{ij} = \frac{\partial z_i}{\partial x_j}$"),
-    (r"\mathbb{I}[", r"\mathbb{I}[i = k]", r"the Kronecker delta: $1$ when $i = k$, else $0$"),
+    (r"\mathbb{I}_", r"\mathbb{I}_{i = k}", r"the Kronecker delta: $1$ when $i = k$, else $0$"),
     (r"\boldsymbol{\delta}", r"\boldsymbol{\delta}", r"a gradient the problem names, such as "
      r"$\boldsymbol{\delta} = \partial g/\partial \mathbf{f}$"),
     (r"^{\top}", r"A^{\top}", "the transpose"),
