@@ -352,7 +352,7 @@ def test_vec_jacobian_agrees_with_independent_differences(expr, wrt, shapes, f):
     ("f = g(W x)", "x", {"W": ("m", "n"), "x": ("n", 1)}, {"g": {"kind": "scalar", "gradient": "delta",
                                                                 "hessian": "H"}}, "W^T H W", ("n", "n")),
     ("f = c^T tanh(W x)", "x", {"W": ("m", "n"), "x": ("n", 1), "c": ("m", 1)}, None,
-     "W^T diag(tanh''(W x) .* c) W", ("n", "n")),
+     "W^T diag(c .* tanh''(W x)) W", ("n", "n")),
 ])
 def test_hessians_by_a_matrix_and_through_an_abstract_hessian(expr, wrt, shapes, functions, expected, axes):
     d = hessian(expr, wrt, shapes, functions=functions)

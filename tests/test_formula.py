@@ -29,7 +29,7 @@ X = sp.MatrixSymbol("x", sp.Symbol("n", integer=True, positive=True), 1)
 RENDERED = [  # (part, its LaTeX): every class of PARTS at least once
     (Tree(Sym("W", ("n", "m"))), "W"),
     (Tree(Transpose(Sym("x", ("n", 1)))), r"\mathbf{x}^{\top}"),
-    (Index(sp.KroneckerDelta(k, j, evaluate=False)), r"\delta_{kj}"),
+    (Index(sp.KroneckerDelta(k, j, evaluate=False)), r"\mathbb{I}_{k = j}"),
     (Index(sp.Sum(X[k, 0], (k, 1, X.shape[0]))), r"\sum_{k=1}^{n} x_{k}"),
     (Index(k), "k"),
     (y, "y"),
