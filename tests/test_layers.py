@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -22,9 +21,6 @@ LEVEL = {part: level for level, parts in enumerate(LAYERS) for part in parts}
 
 # Known and being fixed. Only these are let through; each has its own test, an expected failure,
 # strict: once the fix lands that test passes, fails the suite, and the entry must go.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {}
-KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
-KNOWN_LONG: dict[str, str] = {}
 
 
 def module_name(path: Path) -> str:
@@ -79,25 +75,16 @@ def test_every_module_has_a_layer():
     assert not unknown, f"modules outside the layers of BRIEF.md: {unknown}; add their folder to LAYERS"
 
 
-def upward(name: str, known: bool) -> list[str]:
-    """The imports of `name` from a higher layer, as messages; `known`: the KNOWN_UPWARD ones, else all others."""
-    def is_known(target: str) -> bool:
-        return any(name.startswith(a + ".") and target.startswith(b + ".") for a, b in KNOWN_UPWARD)
+def upward(name: str) -> list[str]:
+    """The imports of `name` from a higher layer, as messages."""
     return [f"{MODULES[name].relative_to(ROOT.parent)}:{line} imports {target}, {describe(layer(target))}, "
             f"from {describe(layer(name))}"
-            for target, line in GRAPH[name] if layer(target) > layer(name) and is_known(target) == known]
+            for target, line in GRAPH[name] if layer(target) > layer(name)]
 
 
 @pytest.mark.parametrize("name", list(MODULES))
 def test_module_imports_only_from_its_layer_or_below(name):
-    found = upward(name, known=False)
-    assert not found, "imports from a higher layer:\n" + "\n".join(found)
-
-
-@pytest.mark.parametrize("pair", [pytest.param(pair, marks=pytest.mark.xfail(strict=True, reason=reason))
-                                  for pair, reason in KNOWN_UPWARD.items()], ids=lambda pair: " imports ".join(pair))
-def test_known_upward_imports_are_gone(pair):
-    found = [line for name in MODULES if name.startswith(pair[0] + ".") for line in upward(name, known=True)]
+    found = upward(name)
     assert not found, "imports from a higher layer:\n" + "\n".join(found)
 
 
@@ -133,12 +120,10 @@ def cycles(graph: dict[str, list[tuple[str, int]]]) -> list[list[str]]:
     return found
 
 
-def shown_cycles(which: Callable[[tuple[str, ...]], bool]) -> list[str]:
-    """The import cycles (each a sorted tuple of modules) that `which` picks, as messages."""
+def shown_cycles() -> list[str]:
+    """The import cycles, as messages naming each import that closes one."""
     shown = []
     for component in cycles(GRAPH):
-        if not which(tuple(component)):
-            continue
         members = set(component)
         edges = [f"  {MODULES[a].relative_to(ROOT.parent)}:{line} imports {b}"
                  for a in component for b, line in GRAPH[a] if b in members]
@@ -147,14 +132,7 @@ def shown_cycles(which: Callable[[tuple[str, ...]], bool]) -> list[str]:
 
 
 def test_no_import_cycles():
-    shown = shown_cycles(lambda component: component not in KNOWN_CYCLES)
-    assert not shown, "\n".join(shown)
-
-
-@pytest.mark.parametrize("known", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=reason))
-                                   for c, reason in KNOWN_CYCLES.items()], ids=" <-> ".join)
-def test_known_cycles_are_gone(known):
-    shown = shown_cycles(lambda component: component == known)
+    shown = shown_cycles()
     assert not shown, "\n".join(shown)
 
 
@@ -163,9 +141,7 @@ def test_cycle_finder_finds_a_cycle_and_leaves_a_chain_alone():
     assert cycles({"a": [("b", 1)], "b": [("c", 1)], "c": []}) == []
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LONG[name])) if name in KNOWN_LONG else name
-    for name in MODULES])
+@pytest.mark.parametrize("name", list(MODULES))
 def test_module_is_short(name):
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
     assert lines <= LONGEST, f"{MODULES[name].relative_to(ROOT.parent)} has {lines} lines; split it"

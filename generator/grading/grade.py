@@ -226,8 +226,10 @@ def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> float | None:
                 return None
             factors.append(1.0)
             continue
-        c = float(np.vdot(g, w)) / ww
-        if np.linalg.norm(g - c * w) > MATCH_TOLERANCE * max(np.linalg.norm(g), abs(c) * np.sqrt(ww)):
+        with np.errstate(all="ignore"):  # an answer's values may be huge: an overflow means no relation
+            c = float(np.vdot(g, w)) / ww
+            gap, size = np.linalg.norm(g - c * w), max(np.linalg.norm(g), abs(c) * np.sqrt(ww))
+        if not (np.isfinite(gap) and np.isfinite(size)) or gap > MATCH_TOLERANCE * size:
             return None
         factors.append(c)
     first = factors[0]
