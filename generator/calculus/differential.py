@@ -19,7 +19,7 @@ from ..tree.nodes import (
 )
 from ..tree.scope import FunctionSpec
 from ..tree.text import to_text
-from ..tree.visitor import Visitor
+from ..tree.visitor import Shared
 from .rules import column, elementwise_derivative
 from .simplify import tidy
 from .vec import hessian_of
@@ -50,21 +50,16 @@ def inner(g: Expr, p: Expr) -> Expr:
     return alg.reduce_("tr", alg.mul(alg.transpose(g), p))
 
 
-class _Sweep(Visitor[Maybe]):
+class _Sweep(Shared[Maybe]):
     """One forward sweep of differentials along a fixed direction."""
 
     family = NODES
 
     def __init__(self, wrt: Sym, direction: Expr, functions: Mapping[str, FunctionSpec]):
+        super().__init__()
         self.wrt, self.direction, self.functions = wrt, direction, functions
-        self.memo: dict[int, Maybe] = {}
 
-    def diff(self, e: Expr) -> Maybe:
-        """dU of a node of the input tree (memoised: a shared subtree is differentiated once)."""
-        key = id(e)
-        if key not in self.memo:
-            self.memo[key] = self.visit(e)
-        return self.memo[key]
+    diff = Shared.once  # dU / J of a node of the input tree, a shared subtree differentiated once
 
     def visit_Sym(self, e: Sym) -> Maybe:
         return self.direction if e == self.wrt else None

@@ -28,7 +28,7 @@ from ..tree.nodes import (
 )
 from ..tree.scope import FunctionSpec
 from ..tree.text import to_text
-from ..tree.visitor import Visitor
+from ..tree.visitor import Shared
 from .kronecker import simplify
 from .rules import elementwise_derivative
 
@@ -62,22 +62,17 @@ def hessian_of(fn: str, f: Expr, spec: FunctionSpec) -> Expr:
     return Hess(fn, f, (f.length, f.length), spec.hessian)
 
 
-class _Sweep(Visitor[Maybe]):
+class _Sweep(Shared[Maybe]):
     """One forward sweep; J of each node of the input tree computed once."""
 
     family = NODES
 
     def __init__(self, wrt: Sym, functions: Mapping[str, FunctionSpec]):
+        super().__init__()
         self.wrt, self.functions = wrt, functions
         self.size = dim_mul(*wrt.shape)
-        self.memo: dict[int, Maybe] = {}
 
-    def jac(self, e: Expr) -> Maybe:
-        """J of a node of the input tree (memoised: a shared subtree is differentiated once)."""
-        key = id(e)
-        if key not in self.memo:
-            self.memo[key] = self.visit(e)
-        return self.memo[key]
+    jac = Shared.once  # dU / J of a node of the input tree, a shared subtree differentiated once
 
     def spec(self, fn: str) -> FunctionSpec:
         """The problem's declaration of an abstract function (a scalar function when it declares none)."""

@@ -17,7 +17,7 @@ from ..tree.nodes import (
     Kron, Mul, Named, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero,
 )
 from ..tree.scope import Scope
-from ..tree.visitor import Visitor
+from ..tree.visitor import Shared
 
 Values = Mapping[str, np.ndarray]
 
@@ -101,24 +101,20 @@ class NumpyKit:
         return math.prod(factors[1:], start=factors[0])
 
 
-class _Evaluator(Visitor[np.ndarray]):
+class _Evaluator(Shared[np.ndarray]):
     """One evaluation: values by symbol, sizes by dimension; shared subtrees computed once."""
 
     family = NODES
 
     def __init__(self, env: Mapping[str, np.ndarray], sizes: Mapping[Dim, int], scope: Scope):
+        super().__init__()
         self.env, self.sizes, self.scope = env, sizes, scope
-        self.memo: dict[int, np.ndarray] = {}
         self.kit = NumpyKit(self)
 
     def size(self, dim: Dim) -> int:
         return dim if isinstance(dim, int) else dims.size(dim, self.sizes)
 
-    def value(self, e: Expr) -> np.ndarray:
-        key = id(e)
-        if key not in self.memo:
-            self.memo[key] = self.visit(e)
-        return self.memo[key]
+    value = Shared.once
 
     def function(self, fn: str, x: np.ndarray, order: int) -> np.ndarray:
         """fn⁽ᵒʳᵈᵉʳ⁾ at every entry: the registry's, or an abstract function's stand-in; never a guess."""

@@ -12,7 +12,7 @@ from typing import Iterable, Mapping
 from ..tree import dims
 from ..tree.text import to_text
 from ..tree.nodes import NODES, Add, Const, Expr, Hadamard, Inverse, Kron, Mul, Reduce, Sym, Transpose, Zero, shape_text
-from ..tree.visitor import Visitor
+from ..tree.visitor import Shared
 
 NEEDS_FULL_RANK = ("det", "logdet")  # reductions that are 0 (or undefined) at a singular argument
 
@@ -44,14 +44,14 @@ def deficient(e: Expr, sizes: Mapping[str, int]) -> str:
     return f"{to_text(arg)} has rank at most {named[0] if named else rank} but is {shape_text(arg.shape)}"
 
 
-class _Rank(Visitor[int]):
+class _Rank(Shared[int]):
     """An upper bound on the rank of each node (the generic rank for symbols drawn at random)."""
 
     family = NODES
 
     def __init__(self, sizes: Mapping[str, int]):
+        super().__init__()
         self.sizes = sizes
-        self.memo: dict[int, int] = {}
 
     def size(self, d: dims.Dim) -> int:
         """The number a dimension stands for at these sizes."""
@@ -61,12 +61,11 @@ class _Rank(Visitor[int]):
         """The largest rank a node of its shape can have."""
         return min(self.size(e.rows), self.size(e.cols))
 
-    def rank(self, e: Expr) -> int:
-        """The bound for a node (memoised), never above its full rank."""
-        key = id(e)
-        if key not in self.memo:
-            self.memo[key] = min(self.full(e), self.visit(e))
-        return self.memo[key]
+    rank = Shared.once
+
+    def compute(self, e: Expr) -> int:
+        """The bound for a node, never above its full rank."""
+        return min(self.full(e), self.visit(e))
 
     def visit_Sym(self, e: Expr) -> int:
         return self.full(e)

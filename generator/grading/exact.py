@@ -37,7 +37,7 @@ from ..tree.nodes import (
     Zero,
 )
 from ..tree.scope import Scope
-from ..tree.visitor import Visitor
+from ..tree.visitor import Shared
 
 Rational = int | Fraction  # plain ints where they suffice: int arithmetic costs no Python calls
 Matrix = list[list[Rational]]
@@ -71,25 +71,25 @@ def rational_point(scope: Scope, sizes: Mapping[Dim, int], seed: int = 7) -> dic
     return values
 
 
-class Exact(Visitor[Matrix]):
+class Exact(Shared[Matrix]):
     """The value of a rational expression as a matrix of Fractions; NotRational for anything else."""
 
     family = (Sym, Const, Identity, Zero, Ones, Add, Mul, Transpose, Inverse, Hadamard, Power, Apply, Reduce,
               Softmax, Diag, DiagPart, Named, Call, Grad, Hess, Kron, Vec, Commutation)
 
     def __init__(self, values: Mapping[str, Matrix], sizes: Mapping[Dim, int]):
-        self.values, self.sizes, self.memo = values, sizes, {}
+        super().__init__()
+        self.values, self.sizes = values, sizes
 
-    def __call__(self, e: Expr) -> Matrix:
-        key = id(e)
-        if key not in self.memo:  # shared subtrees (named intermediates) are evaluated once
-            out = self.visit(e)
-            if len(out) * len(out[0]) > MAX_CELLS:
-                raise NotRational("too large to evaluate exactly")
-            if isinstance(e, (Power, Inverse, Mul)) and any(_bits(x) > MAX_BITS for row in out for x in row):
-                raise NotRational("numbers too large to evaluate exactly")  # only these make numbers grow fast
-            self.memo[key] = (e, out)
-        return self.memo[key][1]
+    __call__ = Shared.once  # shared subtrees (named intermediates) are evaluated once
+
+    def compute(self, e: Expr) -> Matrix:
+        out = self.visit(e)
+        if len(out) * len(out[0]) > MAX_CELLS:
+            raise NotRational("too large to evaluate exactly")
+        if isinstance(e, (Power, Inverse, Mul)) and any(_bits(x) > MAX_BITS for row in out for x in row):
+            raise NotRational("numbers too large to evaluate exactly")  # only these make numbers grow fast
+        return out
 
     def size(self, d: Dim) -> int:
         return dims.size(d, self.sizes)

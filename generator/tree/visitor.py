@@ -38,3 +38,25 @@ class Visitor(Generic[R]):
     def missing(cls) -> list[str]:
         """The classes of the family this visitor has no method for (a test keeps this empty)."""
         return [k.__name__ for k in cls.family if k not in cls._table]
+
+
+class Shared(Visitor[R]):
+    """A visitor that computes each node object once: a subtree shared by several parents (a named
+    intermediate, a reused product) is walked once however often it is reached.
+
+    `once(node)` is the memoised entry; `compute(node)` is what is stored (the visit itself unless a
+    subclass adds a check or a bound). The node is kept beside its result, so its id is never reused
+    while the memo lives.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Any, R]] = {}
+
+    def once(self, node: Any) -> R:
+        hit = self._memo.get(id(node))
+        if hit is None:
+            hit = self._memo[id(node)] = (node, self.compute(node))
+        return hit[1]
+
+    def compute(self, node: Any) -> R:
+        return self.visit(node)
