@@ -8,23 +8,18 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..errors import NotDerivable
 from ..ops import OPS
 from ..tree import algebra as alg
 from ..tree import kron as kr
 from ..tree.kit import TREE
 from ..tree.nodes import (
-    NODES, Add, Apply, Call, Const, Diag, Expr, Grad, Hadamard, Hess, Inverse, Kron, Mul, Named, Ones, Power, Reduce,
-    Softmax, Sym, Transpose, Vec,
+    NODES, Add, Call, Diag, Expr, Grad, Hadamard, Inverse, Kron, Mul, Ones, Reduce, Softmax, Sym, Transpose, Vec,
 )
 from ..tree.scope import FunctionSpec
-from ..tree.text import to_text
-from ..tree.visitor import Shared
-from .rules import column, elementwise_derivative
+from .forward import Forward, Maybe
+from .rules import column
 from .simplify import tidy
 from .vec import hessian_of
-
-Maybe = Expr | None  # None: the node does not change along the direction
 
 
 def directional(expr: Expr, wrt: Sym, direction: Expr, functions: Mapping[str, FunctionSpec] | None = None,
@@ -50,24 +45,19 @@ def inner(g: Expr, p: Expr) -> Expr:
     return alg.reduce_("tr", alg.mul(alg.transpose(g), p))
 
 
-class _Sweep(Shared[Maybe]):
+class _Sweep(Forward):
     """One forward sweep of differentials along a fixed direction."""
 
     family = NODES
 
     def __init__(self, wrt: Sym, direction: Expr, functions: Mapping[str, FunctionSpec]):
-        super().__init__()
-        self.wrt, self.direction, self.functions = wrt, direction, functions
+        super().__init__(wrt, functions)
+        self.direction = direction
 
-    diff = Shared.once  # dU / J of a node of the input tree, a shared subtree differentiated once
+    diff = Forward.once  # dU of a node of the input tree
 
-    def visit_Sym(self, e: Sym) -> Maybe:
-        return self.direction if e == self.wrt else None
-
-    def visit_Const(self, e: Expr) -> Maybe:
-        return None
-
-    visit_Identity = visit_Zero = visit_Ones = visit_Commutation = visit_Const
+    def seed(self) -> Expr:
+        return self.direction
 
     def visit_Add(self, e: Add) -> Maybe:
         parts = [d for d in map(self.diff, e.terms) if d is not None]
@@ -113,13 +103,6 @@ class _Sweep(Shared[Maybe]):
         d = self.diff(u)
         return None if d is None else alg.hadamard(derivative, d)
 
-    def visit_Power(self, e: Power) -> Maybe:
-        p = e.exponent
-        return self.elementwise(e.arg, alg.mul(Const(p), alg.power(e.arg, p - 1)))
-
-    def visit_Apply(self, e: Apply) -> Maybe:
-        return self.elementwise(e.arg, elementwise_derivative(e.fn, e.arg, e.order))
-
     def visit_Reduce(self, e: Reduce) -> Maybe:
         d = self.diff(e.arg)
         return None if d is None else inner(OPS.reductions[e.op].gradient(e, e.arg, TREE), d)
@@ -138,23 +121,16 @@ class _Sweep(Shared[Maybe]):
 
     visit_DiagPart = visit_Diag
 
-    def visit_Named(self, e: Named) -> Maybe:
-        return self.diff(e.arg)
-
     def visit_Vec(self, e: Vec) -> Maybe:
         d = self.diff(e.arg)
         return None if d is None else kr.vec(d)
 
     def visit_Call(self, e: Call) -> Maybe:
-        f = e.arg
-        d = self.diff(f)
+        f, d = e.arg, self.argument(e)
         if d is None:
             return None
-        if not (f.is_vector or f.is_scalar):
-            raise NotDerivable(f"the abstract function {e.fn} takes a vector, not {to_text(f)}")
-        spec = self.functions.get(e.fn) or FunctionSpec(e.fn, "scalar")
         if e.is_scalar:
-            return inner(Grad(e.fn, f, f.shape, spec.gradient), d)
+            return inner(Grad(e.fn, f, f.shape, self.spec(e.fn).gradient), d)
         out = alg.mul(alg.transpose(Grad(e.fn, f, (f.length, e.length), None)), column(d))
         return out if e.is_column else alg.transpose(out)
 
@@ -162,11 +138,5 @@ class _Sweep(Shared[Maybe]):
         d = self.diff(e.arg)
         if d is None:
             return None
-        spec = self.functions.get(e.fn) or FunctionSpec(e.fn, "scalar")
-        out = alg.mul(hessian_of(e.fn, e.arg, spec), column(d))
+        out = alg.mul(hessian_of(e.fn, e.arg, self.spec(e.fn)), column(d))
         return out if e.is_column or e.is_scalar else alg.transpose(out)
-
-    def visit_Hess(self, e: Hess) -> Maybe:
-        if self.diff(e.arg) is None:
-            return None
-        raise NotDerivable(f"the third derivative of the abstract function {e.fn} is not defined")

@@ -23,16 +23,13 @@ from ..tree import kron as kr
 from ..tree.dims import dim_mul
 from ..tree.kit import TREE
 from ..tree.nodes import (
-    NODES, Add, Apply, Call, Const, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse, Kron, Mul, Named,
-    Ones, Power, Reduce, Softmax, Sym, Transpose, Vec,
+    NODES, Add, Call, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse, Kron, Mul, Ones, Reduce,
+    Softmax, Sym, Transpose, Vec,
 )
 from ..tree.scope import FunctionSpec
 from ..tree.text import to_text
-from ..tree.visitor import Shared
+from .forward import Forward, Maybe
 from .kronecker import simplify
-from .rules import elementwise_derivative
-
-Maybe = Expr | None  # None: the node does not depend on the variable
 
 
 def vec_jacobian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None = None) -> Expr:
@@ -62,30 +59,19 @@ def hessian_of(fn: str, f: Expr, spec: FunctionSpec) -> Expr:
     return Hess(fn, f, (f.length, f.length), spec.hessian)
 
 
-class _Sweep(Shared[Maybe]):
+class _Sweep(Forward):
     """One forward sweep; J of each node of the input tree computed once."""
 
     family = NODES
 
     def __init__(self, wrt: Sym, functions: Mapping[str, FunctionSpec]):
-        super().__init__()
-        self.wrt, self.functions = wrt, functions
+        super().__init__(wrt, functions)
         self.size = dim_mul(*wrt.shape)
 
-    jac = Shared.once  # dU / J of a node of the input tree, a shared subtree differentiated once
+    jac = Forward.once  # J of a node of the input tree
 
-    def spec(self, fn: str) -> FunctionSpec:
-        """The problem's declaration of an abstract function (a scalar function when it declares none)."""
-        return self.functions.get(fn) or FunctionSpec(fn, "scalar")
-
-    # -- leaves ---------------------------------------------------------------------------------
-    def visit_Sym(self, e: Sym) -> Maybe:
-        return kr.eye(self.size) if e == self.wrt else None
-
-    def visit_Const(self, e: Expr) -> Maybe:
-        return None
-
-    visit_Identity = visit_Zero = visit_Ones = visit_Commutation = visit_Const
+    def seed(self) -> Expr:
+        return kr.eye(self.size)
 
     # -- sums and products ------------------------------------------------------------------------
     def visit_Add(self, e: Add) -> Maybe:
@@ -159,13 +145,6 @@ class _Sweep(Shared[Maybe]):
             return None
         return kr.mul(derivative, j) if u.is_scalar else kr.mul(alg.diag(kr.vec(derivative)), j)
 
-    def visit_Power(self, e: Power) -> Maybe:
-        p = e.exponent
-        return self.elementwise(e.arg, alg.mul(Const(p), alg.power(e.arg, p - 1)))
-
-    def visit_Apply(self, e: Apply) -> Maybe:
-        return self.elementwise(e.arg, elementwise_derivative(e.fn, e.arg, e.order))
-
     def visit_Reduce(self, e: Reduce) -> Maybe:
         j = self.jac(e.arg)
         if j is None:
@@ -196,20 +175,14 @@ class _Sweep(Shared[Maybe]):
         n = e.rows
         return kr.mul(kr.kron(Ones((1, n)), Identity(n)), alg.diag(kr.vec(Identity(n))), j)
 
-    def visit_Named(self, e: Named) -> Maybe:
-        return self.jac(e.arg)
-
     def visit_Vec(self, e: Vec) -> Maybe:
         return self.jac(e.arg)
 
     # -- abstract functions -----------------------------------------------------------------------
     def visit_Call(self, e: Call) -> Maybe:
-        f = e.arg
-        j = self.jac(f)
+        f, j = e.arg, self.argument(e)
         if j is None:
             return None
-        if not (f.is_vector or f.is_scalar):
-            raise NotDerivable(f"the abstract function {e.fn} takes a vector, not {to_text(f)}")
         if e.is_scalar:
             gradient = Grad(e.fn, f, f.shape, self.spec(e.fn).gradient)
             return kr.mul(kr.transpose(kr.vec(gradient)), j)
@@ -221,8 +194,3 @@ class _Sweep(Shared[Maybe]):
         if j is None:
             return None
         return kr.mul(hessian_of(e.fn, e.arg, self.spec(e.fn)), j)
-
-    def visit_Hess(self, e: Hess) -> Maybe:
-        if self.jac(e.arg) is None:
-            return None
-        raise NotDerivable(f"the third derivative of the abstract function {e.fn} is not defined")
