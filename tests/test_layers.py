@@ -14,7 +14,7 @@ LONGEST = 400  # lines per module
 # generator/, while tree/algebra reads the registry (reduce_'s canonical forms), so ops/ sits below tree/;
 # code/ (the NumPy and Maxima printers) sits beside latex/, as its docstring says.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "vocabulary"), ("ops",), ("tree",), ("parse",), ("calculus",), ("check",), ("proof",), ("latex", "code"),
+    ("errors", "vocabulary", "files"), ("ops",), ("tree",), ("parse",), ("calculus",), ("check",), ("proof",), ("latex", "code"),
     ("pipeline",), ("render",), ("sheets", "grading"), ("serve", "export"), ("api", "cli", ""),
 ]
 LEVEL = {part: level for level, parts in enumerate(LAYERS) for part in parts}

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..errors import GeneratorError
+from ..files import read_text
 from ..grading.grade import grade
-from ..grading.manifest import Manifest, read_text
+from ..grading.manifest import Manifest
 from ..parse import problem_file as pf
 from ..sheets import plan as sheet_plan
 from ..sheets.data import Choice, Exercise, Fraction2D, Variant

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import GeneratorError
+from ..files import read_text
 from ..pipeline.derivation import Derivation
 from ..pipeline.run import derive
 from ..sheets.exercise import exact_value
@@ -92,19 +93,6 @@ def _check_value(v: dict[str, Any], d: Derivation, where: str) -> None:
         raise GeneratorError(f"{where}: \"values\" and \"value\" must be rows of exact numbers") from None
     if exact_value(d.closed_form, data) != stored:
         raise GeneratorError(f"{where}: the stored value disagrees with the derivation at the stored values")
-
-
-def read_text(path: Path) -> str:
-    """The file's text as UTF-8 (a byte-order mark is fine); a GeneratorError naming the file and line otherwise."""
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise GeneratorError(f"{path}: cannot read the file ({err.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise GeneratorError(f"{path}: line {line}: the file is not UTF-8 text") from None
 
 
 def _line_of(text: str, vid: Any) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GeneratorError
+from ..files import read_text
 
 STUDENT_COLUMNS = ("student", "student_id", "name", "email")
 VARIANT_COLUMNS = ("variant", "variant_id", "question", "question_id", "id")
@@ -32,24 +33,6 @@ class Submission:
     variant: str | None
     answer: str | None
     malformed: str | None = None  # why the row cannot be graded at all: it never becomes a question
-
-
-def decode(path: Path) -> str:
-    """The file's text: UTF-8 (BOM or not) or UTF-16 with a BOM; a GeneratorError with the line otherwise."""
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise GeneratorError(f"{path}: cannot read the file ({err.strerror})") from None
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise GeneratorError(f"{path}: line 1: the file starts like UTF-16 but is not") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise GeneratorError(f"{path}: line {line}: the file is not UTF-8 text (save it as CSV UTF-8)") from None
 
 
 def _columns(names: list[str]) -> dict[str, int | None]:
@@ -83,7 +66,7 @@ def _delimiter(path: Path, text: str) -> tuple[str, dict[str, int | None], int]:
 def read_submissions(path: str | Path) -> list[Submission]:
     """Every non-blank row after the header, in order; a file that is not CSV at all is a GeneratorError."""
     path = Path(path)
-    text = decode(path)
+    text = read_text(path, utf16=True, hint=" (save it as CSV UTF-8)")
     delimiter, columns, width = _delimiter(path, text)
     others = [d for d in DELIMITERS if d != delimiter]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

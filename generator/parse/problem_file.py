@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import GeneratorError
+from ..files import read_text
 from ..tree.nodes import Dim, Shape
 from ..tree.scope import FunctionSpec
 from ..vocabulary import ASSUMPTIONS, FUNCTION_KINDS, LAYOUTS
@@ -38,13 +39,9 @@ def load(path: str | Path) -> Problem:
     """Read one problem file; every mistake in it is a GeneratorError naming the file and the key."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise GeneratorError(f"{path}: cannot read the file ({err.strerror})") from None
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as err:
         raise GeneratorError(f"{path}: {_toml_message(err)}") from None
-    except UnicodeDecodeError:
-        raise GeneratorError(f"{path}: the file is not UTF-8 text") from None
     return from_mapping(data, str(path), name=path.stem)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import GeneratorError
+from ..files import read_text
 from ..parse.problem_file import Problem
 from . import space
 from .data import Student, Variant
@@ -56,12 +57,7 @@ def plan(problems: Sequence[Problem], count: int | None, seed: int, students: Se
 def read_roster(path: str | Path) -> tuple[Student, ...]:
     """A CSV with a header naming an id column (id, student or student id) and a name column."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise GeneratorError(f"{path}: cannot read the roster ({err.strerror})") from None
-    except UnicodeDecodeError:
-        raise GeneratorError(f"{path}: the roster is not UTF-8 text") from None
+    text = read_text(path, "the roster")
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = [(reader.line_num, row) for row in reader]  # line_num: a quoted name may span lines
     header = [h.strip().lower() for h in rows[0][1]] if rows else []
