@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from differences import differences, vec_differences
 
-from generator.tree.text import to_text
 from generator import GeneratorError, derive, hessian
-from generator.errors import NotDerivable, VerificationError
-from generator.tree.scope import Scope
-from generator.parse import parse, parse_expression
 from generator.check.verify import RESIDUAL_LIMIT, check, residual
+from generator.errors import NotDerivable, VerificationError
+from generator.parse import parse, parse_expression
+from generator.tree.scope import Scope
+from generator.tree.text import to_text
 
 V = {"x": ("n", 1), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"), "B": ("m", "n")}
 M = {"X": ("m", "n"), "a": ("m", 1), "b": ("n", 1), "A": ("p", "m"), "B": ("n", "p"), "C": ("p", "p")}
@@ -126,17 +127,6 @@ def _softmax(z):
     return e / e.sum()
 
 
-def _differences(f, x0, h=1e-6):
-    """Central differences: the gradient (shape of x0) of a scalar f, the n×r Jacobian of a vector f."""
-    rows = []
-    for idx in np.ndindex(x0.shape):
-        plus, minus = x0.copy(), x0.copy()
-        plus[idx] += h
-        minus[idx] -= h
-        rows.append((np.atleast_1d(f(plus)) - np.atleast_1d(f(minus))).ravel() / (2 * h))
-    table = np.array(rows)
-    return table.reshape(x0.shape) if table.shape[1] == 1 else table
-
 
 # (expression, variable, shapes, assumptions, special values, the function written with numpy)
 NUMPY = [
@@ -161,7 +151,7 @@ NUMPY = [
 @pytest.mark.parametrize("expr, wrt, shapes, assume, special, f", NUMPY)
 def test_numeric_agrees_with_independent_differences(expr, wrt, shapes, assume, special, f):
     values = {name: _value(shape, special.get(name)) for name, shape in shapes.items()}
-    expected = _differences(lambda w: f(values, w), values[wrt])
+    expected = differences(lambda w: f(values, w), values[wrt])
     den = derive(expr, wrt, shapes, "denominator", assume)
     num = derive(expr, wrt, shapes, "numerator", assume)
     assert np.allclose(den.numeric(values), expected, atol=1e-6, rtol=1e-5)
@@ -211,7 +201,7 @@ def test_hessian_of_logsumexp_agrees_with_independent_differences():
     def gradient(z):
         return _softmax(z)  # the gradient of logsumexp, differentiated once more below
 
-    assert np.allclose(d.numeric({"x": x}), _differences(gradient, x), atol=1e-6)
+    assert np.allclose(d.numeric({"x": x}), differences(gradient, x), atol=1e-6)
     p = _softmax(x)
     assert np.allclose(d.numeric({"x": x}), np.diag(p.ravel()) - p @ p.T, atol=1e-12)
 
@@ -325,21 +315,12 @@ NUMPY_TENSORS = [
 ]
 
 
-def _vec_differences(f, x0, h=1e-6):
-    columns = []
-    for j in range(x0.shape[1]):
-        for i in range(x0.shape[0]):
-            step = np.zeros_like(x0)
-            step[i, j] = h
-            columns.append(((f(x0 + step) - f(x0 - step)) / (2 * h)).reshape(-1, order="F"))
-    return np.array(columns).T
-
 
 @pytest.mark.parametrize("expr, wrt, shapes, f", NUMPY_TENSORS)
 def test_vec_jacobian_agrees_with_independent_differences(expr, wrt, shapes, f):
     values = {name: _value(shape, "invertible" if name == "X" and shape[0] == shape[1] else None)
               for name, shape in shapes.items()}
-    expected = _vec_differences(lambda w: f(values, w), values[wrt])
+    expected = vec_differences(lambda w: f(values, w), values[wrt])
     for layout in ("denominator", "numerator"):
         d = derive(expr, wrt, shapes, layout)
         assert np.allclose(d.vec_jacobian(values), expected, atol=1e-6, rtol=1e-5)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from differences import vec_differences
 
 from generator import derive_problem, load
-from generator.check.verify import RESIDUAL_LIMIT
 from generator.check.numeric import evaluate
 from generator.check.sampling import sample_for
+from generator.check.verify import RESIDUAL_LIMIT
 from generator.pipeline.derivation import axes
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
@@ -189,16 +190,6 @@ def test_every_key_reads_back_and_grades_as_right(name):
 
 # ---------------------------------------------------------------- tensors, against independent differences
 
-def _vec_differences(f, x0, h=1e-6):
-    """∂vec f/∂vec(x)ᵀ by central differences, column-major on both sides (numpy only)."""
-    columns = []
-    for j in range(x0.shape[1]):
-        for i in range(x0.shape[0]):
-            step = np.zeros_like(x0)
-            step[i, j] = h
-            columns.append(((f(x0 + step) - f(x0 - step)) / (2 * h)).reshape(-1, order="F"))
-    return np.array(columns).T
-
 
 TENSOR_PROBLEMS = [n for n, _, _ in EXPECTED if n.startswith(("tensor-", "lecture-8-")) or n in (
     "cookbook-059-inverse-by-scalar", "cookbook-060-inverse-entries", "cookbook-073-identity-entries",
@@ -216,7 +207,7 @@ def test_tensor_numeric_and_vec_jacobian_agree_with_differences(name):
         # a Hessian is the vec–Jacobian of the gradient; anything else that of the output
         of = derive_problem(replace(problem, hessian=False)) if problem.hessian else d
         top = of.closed_form if problem.hessian else d.statement.expr
-        expected = _vec_differences(lambda x: evaluate(top, {**values, d.wrt.name: x}, d.scope), x0)
+        expected = vec_differences(lambda x: evaluate(top, {**values, d.wrt.name: x}, d.scope), x0)
         assert np.allclose(d.vec_jacobian(values), expected, atol=1e-5, rtol=1e-5)
         array = d.numeric(values)
         assert array.shape == tuple(sizes.get(a, a) for a in d.shape)
