@@ -67,7 +67,7 @@ class _Main(click.Group):
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mcgen", message="mcgen %(version)s")
 def main() -> None:
-    """mcgen: matrix-calculus derivations with proofs, slides and identity tables."""
+    """mcgen: matrix-calculus derivations with proofs; slides, exercise sheets, grading, a web app and exports."""
 
 
 # -- shared pieces --------------------------------------------------------------------------------
