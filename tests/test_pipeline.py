@@ -73,3 +73,23 @@ def test_bad_arguments_are_one_line_errors(kwargs, message):
     with pytest.raises(GeneratorError) as err:
         derive(**kwargs)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_names_share_one_canonical_proof_unless_they_clash_with_its_letters(monkeypatch):
+    """Renamed variants reuse the canonical proof; a variant whose names are letters that proof shows
+    (a size called k, where the proof sums over k) gets a proof written around them."""
+    made = []
+    fresh = pipeline._fresh
+    monkeypatch.setattr(pipeline, "_fresh", lambda *a, **k: made.append(a[5:]) or fresh(*a, **k))
+    pipeline._cache.clear()
+    shapes = {"A": ("n", "m"), "v": ("m", 1)}
+    first = derive("u = A v", "v", shapes)
+    sum_letter = next(n for n in sorted(pipeline.renamed.names_shown(first)) if n in "klpq")
+    derive("u = B w", "w", {"B": ("r", "s"), "w": ("s", 1)})
+    assert len(made) == 1
+    clashing = derive("u = B w", "w", {"B": ("r", sum_letter), "w": (sum_letter, 1)})
+    assert len(made) == 2
+    letters = {n for s in clashing.steps for n in pipeline.renamed._names(s.data.shows) if len(n) == 1}
+    assert sum_letter in letters  # as the size, in the limits of the sum
+    step = next(s for s in clashing.steps if r"\sum" in s.latex)
+    assert rf"\sum_{{{sum_letter}=1}}" not in step.latex

@@ -113,6 +113,28 @@ def _tokens(obj: Any, memo: bool = True) -> set[str]:
     return set()
 
 
+def names_shown(d: Derivation) -> frozenset[str]:
+    """Every name the proof's parts hold (index letters, intermediates, symbols, and some words besides):
+    what the caller's own names are checked against before a canonical proof is shown with them."""
+    return frozenset().union(*(_names(s.data.shows) | _names(s.data.reason) for s in d.steps))
+
+
+def _names(obj: Any) -> set[str]:
+    if isinstance(obj, str):
+        return {obj}
+    if isinstance(obj, (sp.Symbol, Str)):
+        return {obj.name}
+    if isinstance(obj, sp.Basic):
+        return set().union(*map(_names, obj.args))
+    if isinstance(obj, (tuple, frozenset)):
+        return set().union(*map(_names, obj))
+    if isinstance(obj, Expr):
+        return {n for node in obj.walk() for n in (getattr(node, "name", None),) if isinstance(n, str)}
+    if is_dataclass(obj):
+        return set().union(*(_names(getattr(obj, name)) for name in _field_names(type(obj))))
+    return set()
+
+
 @cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))

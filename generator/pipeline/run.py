@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from ..calculus import engine
 from ..check.verify import check
@@ -21,7 +21,7 @@ from . import rename, renamed
 from .derivation import Derivation
 
 CACHE_SIZE = 512
-_cache: dict[tuple, Derivation] = {}
+_cache: dict[tuple, tuple[Derivation, frozenset[str]]] = {}
 
 
 def derive(
@@ -56,22 +56,38 @@ def derive(
 
 
 def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian: bool) -> Derivation:
-    """The derivation of a statement, through the cache of canonical forms (names and sizes renamed)."""
+    """The derivation of a statement, through the cache of canonical forms (names and sizes renamed).
+
+    The canonical proof is written with placeholders, so its index letters and intermediates can only
+    clash with the caller's own names; only when they do (an index p while a size is called p) is it
+    written again avoiding those names. Variants that differ in names share one proof otherwise.
+    """
     canon = rename.canonical(statement, scope)
     c_statement, c_scope = rename.statement(statement, canon), rename.scope(scope, canon)
-    reserved = _reserved(scope)
     key = (rename.text(c_statement), canon.names[wrt], layout, hessian,
            tuple(sorted((n, s.shape, tuple(sorted(s.props))) for n, s in c_scope.symbols.items())),
-           rename.functions_key(scope.functions, canon), tuple(sorted(reserved)))
+           rename.functions_key(scope.functions, canon))
     back = canon.inverse()
+    variable = c_scope.symbols[canon.names[wrt]]
+    derived, shown = _cached(key, lambda: _fresh(c_statement, variable, c_scope, layout, hessian), back)
+    reserved = _reserved(scope)
+    if reserved & shown:
+        derived, _ = _cached((*key, tuple(sorted(reserved))),
+                             lambda: _fresh(c_statement, variable, c_scope, layout, hessian, reserved), back)
+    return renamed.derivation(derived, back, statement, scope)
+
+
+def _cached(key: tuple, make: Callable[[], Derivation], back: rename.Renaming) -> tuple[Derivation, frozenset[str]]:
+    """The canonical derivation for a key and the names its proof shows, made once."""
     if key not in _cache:
         try:
-            _cache[key] = _fresh(c_statement, c_scope.symbols[canon.names[wrt]], c_scope, layout, hessian, reserved)
+            made = make()
         except GeneratorError as err:
             raise type(err)(rename.message(str(err), back)) from None
+        _cache[key] = (made, renamed.names_shown(made))
         if len(_cache) > CACHE_SIZE:
             del _cache[next(iter(_cache))]
-    return renamed.derivation(_cache[key], back, statement, scope)
+    return _cache[key]
 
 
 def _reserved(scope: Scope) -> frozenset[str]:
