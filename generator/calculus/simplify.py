@@ -1,6 +1,7 @@
 """Rewrites around the engine: identities before differentiating, textbook form after."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from ..tree import algebra as alg
@@ -10,31 +11,66 @@ from ..tree.nodes import (
 )
 
 
+@dataclass(frozen=True)
+class Rewrite:
+    """One identity `normalize` applied: its rule's name, the subexpression it met and what it wrote instead."""
+
+    rule: str
+    before: Expr
+    after: Expr
+
+
 def normalize(expr: Expr) -> Expr:
     """The identities a course uses before differentiating: log det X = logdet X,
     log softmax(v) = v − logsumexp(v)1, log exp u = u, exp log u = u, diag(v) u = v ∘ u,
     log(1 + e^u) = softplus(u), 1/(1 + e^{−u}) = σ(u), e^u/(1 + e^u) = σ(u)."""
+    return _normalize(expr, [])
+
+
+def rewrites(expr: Expr) -> tuple[Expr, tuple[Rewrite, ...]]:
+    """`normalize(expr)` and the identities it applied, in order (a proof cites only those)."""
+    used: list[Rewrite] = []
+    out = _normalize(expr, used)
+    return out, tuple(dict.fromkeys(used))
+
+
+def _normalize(expr: Expr, used: list[Rewrite]) -> Expr:
     if not expr.args:
         return expr
-    children = tuple(normalize(a) for a in expr.args)
+    children = tuple(_normalize(a, used) for a in expr.args)
     node = expr if children == expr.args else _rebuild(expr, children)
+    out, rule = _identity(node)
+    if rule:
+        used.append(Rewrite(rule, node, out))
+        return out
+    if isinstance(node, (Mul, Hadamard)):
+        out = _exp_times_sigma(node)
+        if out != node:
+            used.append(Rewrite("exp-sigma", node, out))
+            node = out
+    if isinstance(node, Mul):
+        out = _diag_times_vector(node, used)
+        if out != node:
+            used.append(Rewrite("diag-product", node, out))
+        return out
+    return node
+
+
+def _identity(node: Expr) -> tuple[Expr, str]:
+    """The node rewritten by the first identity that applies to it, and that identity's name ('' for none)."""
     if isinstance(node, Apply) and node.order == 0:
         inner = node.arg.arg if isinstance(node.arg, Named) else node.arg  # log(p) with p = softmax(v)
         if node.fn == "log" and isinstance(inner, Reduce) and inner.op == "det":
-            return alg.reduce_("logdet", inner.arg)
+            return alg.reduce_("logdet", inner.arg), "log-det"
         if node.fn == "log" and isinstance(inner, Softmax):
-            return alg.sub(inner.arg, alg.mul(alg.reduce_("logsumexp", inner.arg), Ones(inner.shape)))
+            return alg.sub(inner.arg, alg.mul(alg.reduce_("logsumexp", inner.arg), Ones(inner.shape))), "log-softmax"
         if isinstance(inner, Apply) and inner.order == 0 and {node.fn, inner.fn} == {"log", "exp"}:
-            return inner.arg
+            return inner.arg, "log-exp" if node.fn == "log" else "exp-log"
         if node.fn == "log" and (u := _one_plus_exp(inner)) is not None:
-            return alg.apply("softplus", u)
+            return alg.apply("softplus", u), "softplus"
     if isinstance(node, Power) and node.exponent == -1 and (u := _one_plus_exp(node.arg)) is not None:
-        return alg.apply("sigma", alg.neg(u))
-    if isinstance(node, (Mul, Hadamard)):
-        node = _exp_times_sigma(node)
-    if isinstance(node, Mul):
-        return _diag_times_vector(node)
-    return node
+        return alg.apply("sigma", alg.neg(u)), "sigma"
+    return node, ""
 
 
 def _one_plus_exp(e: Expr) -> Expr | None:
@@ -60,7 +96,7 @@ def _exp_times_sigma(node: Mul | Hadamard) -> Expr:
     return node
 
 
-def _diag_times_vector(node: Mul) -> Expr:
+def _diag_times_vector(node: Mul, used: list[Rewrite]) -> Expr:
     """diag(v) u = v ∘ u and wᵀ diag(v) = wᵀ ∘ vᵀ, so vector rules never meet the matrix diag(v)."""
     chain, scalars = node.chain, [f for f in node.factors if f.is_scalar]
     # A product's shape is read off the ends of its chain: building it for every diag(v) would make
@@ -70,9 +106,9 @@ def _diag_times_vector(node: Mul) -> Expr:
             continue
         left, right = chain[:i], chain[i + 1:]
         if right and right[-1].cols == 1 and right[0].rows != 1:  # the rest is a column
-            return normalize(alg.mul(*scalars, *left, alg.hadamard(f.arg, alg.mul(*right))))
+            return _normalize(alg.mul(*scalars, *left, alg.hadamard(f.arg, alg.mul(*right))), used)
         if left and left[0].rows == 1 and left[-1].cols != 1:  # what comes before is a row
-            return normalize(alg.mul(*scalars, alg.hadamard(alg.mul(*left), alg.transpose(f.arg)), *right))
+            return _normalize(alg.mul(*scalars, alg.hadamard(alg.mul(*left), alg.transpose(f.arg)), *right), used)
     return node
 
 
