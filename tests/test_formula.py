@@ -10,8 +10,8 @@ from generator.ops import OPS
 from generator.pipeline import rename, renamed
 from generator.pipeline.run import _cache, _fresh
 from generator.proof.formula import (
-    PARTS, At, Bracketed, Corners, Differential, Entry, EntryOf, Formulas, Implies, InDifferential, Index, Member,
-    Name, Partial, Plus, Product, Rule, Size, Space, SumOver, Transposed, Tree, Underbrace, VecPartial, Where,
+    PARTS, Bracketed, Corners, Differential, Entry, EntryOf, Formulas, Implies, InDifferential, Index, Marked,
+    Member, Name, Partial, Plus, Product, Rule, Size, Space, SumOver, Transposed, Tree, Underbrace, VecPartial, Where,
     equation, reason,
 )
 from generator.proof.index import index_symbol
@@ -49,12 +49,14 @@ RENDERED = [  # (part, its LaTeX): every class of PARTS at least once
     (Partial(Name("g", ("n", 1)), x, transposed=True), r"\frac{\partial \mathbf{g}}{\partial \mathbf{x}^\top}"),
     (EntryOf(Partial(y, W), (i, j)), r"\left(\frac{\partial y}{\partial W}\right)_{ij}"),
     (Transposed(Tree(Sym("A", ("n", "m")))), r"\left(A\right)^{\top}"),
-    (At(dy_dx, 2), rf"\left.{DY_DX}\right|_{{2}}"),
+    (Marked(Mul((Transpose(Sym("zm", ("n", 1))), Sym("A", ("n", "n")), Sym("x", ("n", 1)))), "zm", x),
+     r"\underline{\mathbf{x}}^{\top} A \mathbf{x}"),
     (Underbrace(dy_dx, ("n", 1)), rf"\underbrace{{{DY_DX}}}_{{n\times 1}}"),
     (Product((W, x)), r"W \mathbf{x}"),
     (Product((W, x), gap="none"), r"W\mathbf{x}"),
     (Product((W, x), gap="thin"), r"W\,\mathbf{x}"),
-    (Plus((At(dy_dx, 1), At(dy_dx, 2))), rf"\left.{DY_DX}\right|_{{1}} + \left.{DY_DX}\right|_{{2}}"),
+    (Plus((dy_dx, Partial(Bracketed(Tree(Sym("A", ("n", "n")))), x))),
+     rf"{DY_DX} + \frac{{\partial \left(A\right)}}{{\partial \mathbf{{x}}}}"),
     (SumOver(k, "n", Entry("x", (k,))), r"\sum_{k=1}^{n} x_{k}"),
     (Corners(((Name("a"), Name("b")), (Name("c"), Name("d")))),
      r"\begin{bmatrix} a & \cdots & b \\ \vdots & \ddots & \vdots \\ c & \cdots & d \end{bmatrix}"),
@@ -97,8 +99,7 @@ def test_every_visitor_of_parts_handles_every_part_class(visitor):
     (("write one entry of ", Name("f", ("n", 1)), " as an index sum"),
      r"write one entry of $\mathbf{f}$ as an index sum"),
     (("sum over ", Index(k)), "sum over $k$"),
-    ((Rule("tr", reduction=True), "; ", Rule("add")),
-     OPS.reductions["tr"].rule + "; a sum passes the derivative to each term"),
+    ((Rule("tr", reduction=True), "; ", Rule("linear")), OPS.reductions["tr"].rule + "; linear map"),
 ])
 def test_reasons_print_words_rules_and_inline_maths(pieces, text):
     assert reason_latex(reason(*pieces)) == text
@@ -123,13 +124,18 @@ def test_a_step_from_text_keeps_its_text():
     assert step.sides == ("", r"\frac{a}{b} = c")
 
 
-RENAMED = [  # structures proved by every strategy: element-wise, through a named g(f), chain rule, product rule
+RENAMED = [  # structures proved by every strategy: element-wise, through a named g(f), chain rule, product rule,
+    # the sum rule term by term
     ("y = a^T W1 b1", "W1", {"a": ("p", 1), "W1": ("p", "q1"), "b1": ("q1", 1)}, None),
     ("f = M^T b; y = g(f)", "M", {"M": ("p", "r"), "b": ("p", 1)}, {"g": {"kind": "scalar", "gradient": "delta"}}),
     ("y = norm(sigma(V2 sigma(V1 u)) - t)^2", "V1",
      {"V1": ("h", "d"), "V2": (2, "h"), "u": ("d", 1), "t": (2, 1)}, None),
     ("y = x^T A x", "x", {"x": (3, 1), "A": (3, 3)}, None),
     ("y = sum(exp(X w))", "w", {"X": ("N", "d"), "w": ("d", 1)}, None),
+    ("y = (B x + b)^T C (D x + d)", "x", {"B": ("m", "n"), "x": ("n", 1), "b": ("m", 1), "C": ("m", "r"),
+                                          "D": ("r", "n"), "d": ("r", 1)}, None),
+    ("y = norm(X w - t)^2 + lam norm(w)^2", "w", {"X": ("N", "d"), "w": ("d", 1), "t": ("N", 1), "lam": (1, 1)},
+     None),
 ]
 
 

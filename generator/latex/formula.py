@@ -1,10 +1,12 @@
 """Formula parts and reasons (proof/formula.py) printed as LaTeX: one visitor, and the sentences of the rules."""
 from __future__ import annotations
 
+import re
+
 from ..ops import OPS
 from ..proof.formula import (
-    PARTS, At, Bracketed, Corners, Differential, Entry, EntryOf, Equation, Formulas, Implies, InDifferential, Index, Member,
-    Name, Part, Partial, Plus, Product, Reason, Rule, Size, Space, SumOver, Transposed, Tree, Underbrace,
+    PARTS, Bracketed, Corners, Differential, Entry, EntryOf, Equation, Formulas, Implies, InDifferential, Index, Marked,
+    Member, Name, Part, Partial, Plus, Product, Reason, Rule, Size, Space, SumOver, Transposed, Tree, Underbrace,
     VecPartial, Where,
 )
 from ..tree.visitor import Visitor
@@ -12,33 +14,48 @@ from .names import dim_latex, entry_name, name_latex, symbol_latex, vec_partial
 from .printer import MEMO_PRINTER, latex
 
 GAPS = {"none": "", "space": " ", "thin": r"\,"}
+WHERE_INLINE = 2  # a "where" list of more items than this goes under its formula …
+WHERE_WIDTH = 40  # … and so does one wider than this many printed characters
 
-# How each cited rule reads (proof/chain.py and proof/prove.py say which rule a step used); a
-# reduction's gradient identity is the registry's (ops/reductions.py).
+# How each cited rule reads, in words only: the maths a reason shows is built from the step itself, in the
+# problem's own letters (proof/local.py, proof/identities.py), so no rule brings letters of its own. A
+# reduction's words are the registry's (ops/reductions.py).
 RULES = {
     "power": "power rule",
     "elementwise-power": "element-wise power rule",
-    "elementwise": "element-wise function: multiply entry by entry by its derivative",
-    "weights": r"for $z = W x$: $\partial y/\partial W = (\partial y/\partial z)\,x^{\top}$",
-    "linear": r"for $z = A u$: $\partial y/\partial u = A^{\top}\,\partial y/\partial z$",
-    "hadamard": "element-wise product: multiply by the other factor",
-    "softmax": r"softmax: its Jacobian is $\mathrm{diag}(p) - p\,p^{\top}$",
-    "inverse": r"$\partial X^{-1} = -X^{-1}\,(\partial X)\,X^{-1}$",
-    "abstract": "the gradient of the abstract function",
-    "add": "a sum passes the derivative to each term",
-    "transpose": "a transpose transposes the derivative",
-    "log-det": r"$\log\det X = \operatorname{logdet} X$",
-    "log-softmax": r"$\log\operatorname{softmax}(v) = v - \operatorname{logsumexp}(v)\mathbf{1}$",
-    "log-exp": r"$\log e^{u} = u$",
-    "differentials": r"the differential: $\mathrm{d}(UV) = \mathrm{d}U\,V + U\,\mathrm{d}V$, "
-                     r"$\mathrm{d}(U^{-1}) = -U^{-1}\,\mathrm{d}U\,U^{-1}$, $\mathrm{d}f(U) = f'(U) \odot \mathrm{d}U$",
-    "differential-last-resort": r"the differential, by $\mathrm{d}(UV) = \mathrm{d}U\,V + U\,\mathrm{d}V$ and the "
-                                "derivative of each function; what multiplies the differential of the variable is "
-                                "the derivative",
-    "vec-stack": r"stack the slices, column-major ($\operatorname{vec}(A Z B) = (B^{\top} \otimes A) "
-                 r"\operatorname{vec} Z$): ",
+    "elementwise": "element-wise function",
+    "weights": "a matrix times a vector, by the matrix",
+    "linear": "linear map",
+    "product": "a product of matrices, by one factor",
+    "hadamard": "element-wise product",
+    "softmax": "softmax Jacobian",
+    "inverse": "inverse of a matrix",
+    "abstract": "the derivative of the abstract function",
+    "squared-norm": "squared norm",
+    "quadratic-form": "quadratic form",
+    "softmax-cross-entropy": "softmax cross-entropy",
+    "activation": "element-wise activation",
+    "linear-form": "linear form",
+    "trace-quadratic": "trace of a quadratic form",
+    "trace-linear": "trace of a product",
+    "log-det-gradient": "log-determinant (Jacobi's formula)",
+    "log-sum-exp": "log-sum-exp",
+    "sum-rule": "sum rule",
+    "log-det": "the log-determinant",
+    "log-softmax": "the log of a softmax",
+    "log-exp": "the log of an exponential",
+    "exp-log": "the exponential of a log",
+    "softplus": "softplus",
+    "sigma": "the logistic function",
+    "exp-sigma": "the logistic function",
+    "diag-product": "a diagonal matrix times a vector",
     "transpose-layout": "the denominator layout is the transpose of the numerator layout",
 }
+
+
+def _width(latex: str) -> int:
+    """Roughly how many characters a formula prints: its LaTeX without commands and braces."""
+    return len(re.sub(r"\\[A-Za-z]+|[{}^_ ]", "", latex))
 
 
 def size_latex(shape: tuple) -> str:
@@ -105,8 +122,9 @@ class FormulaLatex(Visitor[str]):
     def visit_Bracketed(self, p: Bracketed) -> str:
         return rf"\left({self.visit(p.part)}\right)"
 
-    def visit_At(self, p: At) -> str:
-        return rf"\left.{self.visit(p.part)}\right|_{{{p.label}}}"
+    def visit_Marked(self, p: Marked) -> str:
+        stand_in = symbol_latex(p.stand_in, p.variable.shape)
+        return latex(p.expr).replace(stand_in, rf"\underline{{{self.visit(p.variable)}}}")
 
     def visit_Underbrace(self, p: Underbrace) -> str:
         return rf"\underbrace{{{self.visit(p.part)}}}_{{{size_latex(p.shape)}}}"
@@ -138,7 +156,12 @@ class FormulaLatex(Visitor[str]):
         return rf"{self.visit(p.element)} \in {self.visit(p.space)}"
 
     def visit_Where(self, p: Where) -> str:
-        return self.visit(p.body) + r",\quad " + ", ".join(self.visit(i) for i in p.items)
+        body, items = self.visit(p.body), [self.visit(i) for i in p.items]
+        if len(items) <= WHERE_INLINE and _width(", ".join(items)) <= WHERE_WIDTH:
+            return body + r",\quad " + ", ".join(items)
+        # Long definitions go on lines of their own under the formula, two to a line.
+        lines = [r",\quad ".join(items[k:k + 2]) for k in range(0, len(items), 2)]
+        return rf"\begin{{gathered}}{body}\\ " + r"\\ ".join(lines) + r"\end{gathered}"
 
     def visit_Formulas(self, p: Formulas) -> str:
         return r",\quad ".join(self.visit(f) for f in p.parts)

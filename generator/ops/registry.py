@@ -56,7 +56,7 @@ class Reduction:
     numpy: Callable[[Array], float]
     gradient: Callable[[Any, Any, Any], Any]  # (the node r(A), A, kit) → ∂r/∂A in denominator layout
     latex: str  # with {0} for the argument and {1} for a subscript (‖A‖_F)
-    rule: str  # the identity its gradient is, in words with $…$ maths: the reason a proof gives
+    rule: str  # its gradient's rule in words, the name a proof cites (the maths comes from the step)
     index: Callable[[Callable[[Any, Any], Any], Any, Any], Any] | None = None  # (entry, rows, cols) → sum
     exact: Callable[[Any], Any] | None = None  # its exact value at a sympy matrix of rationals
     spellings: tuple[str, ...] = ()

@@ -21,8 +21,8 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..latex.steps import Step
 from ..proof.formula import (
-    PARTS, At, Bracketed, Corners, Differential, Entry, EntryOf, Equation, Formulas, Implies, InDifferential, Index, Member,
-    Name, Partial, Plus, Product, Reason, Size, Space, SumOver, Transposed, Tree, Underbrace, VecPartial, Where,
+    PARTS, Bracketed, Corners, Differential, Entry, EntryOf, Equation, Formulas, Implies, InDifferential, Index, Marked,
+    Member, Name, Partial, Plus, Product, Reason, Size, Space, SumOver, Transposed, Tree, Underbrace, VecPartial, Where,
 )
 from ..proof.steps import Claim, ProofStep
 from ..proof.symbolic import dim
@@ -220,8 +220,8 @@ class StepRenamer(Visitor[Any]):
     def visit_Bracketed(self, p: Bracketed) -> Bracketed:
         return Bracketed(self.visit(p.part))
 
-    def visit_At(self, p: At) -> At:
-        return At(self.visit(p.part), p.label)
+    def visit_Marked(self, p: Marked) -> Marked:
+        return Marked(tree(p.expr, self.r), p.stand_in, self.visit(p.variable))
 
     def visit_Underbrace(self, p: Underbrace) -> Underbrace:
         return Underbrace(self.visit(p.part), self.shape(p.shape))

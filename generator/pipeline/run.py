@@ -12,6 +12,7 @@ from ..parse import problem_file as pf
 from ..parse.builder import parse
 from ..parse.problem_file import Problem
 from ..latex.steps import Step
+from ..proof.differentials import FRESH
 from ..proof.index import INDEX_ALPHABET
 from ..proof.prove import prove
 from ..tree.dims import names_of
@@ -92,9 +93,11 @@ def _cached(key: tuple, make: Callable[[], Derivation], back: rename.Renaming) -
 
 def _reserved(scope: Scope) -> frozenset[str]:
     """The problem's own names a proof could otherwise choose (an index p while a size is called p, an
-    intermediate u1 beside a symbol u1): the proof is written for placeholders, then shown with these."""
+    intermediate u1 beside a symbol u1, a rule's letter P beside a matrix P): the proof is written for
+    placeholders, then shown with these."""
     names = {*scope.symbols, *scope.functions, *(n for s in scope.symbols.values() for d in s.shape for n in names_of(d))}
-    return frozenset(n for n in names if n in INDEX_ALPHABET or re.fullmatch(r"[uU]\d*|[VZG]|e_\w+", n))
+    return frozenset(n for n in names if n in INDEX_ALPHABET or re.fullmatch(r"[uU]\d*|[VZG]|e_\w+", n)
+                     or re.fullmatch(rf"[{FRESH}](_\d+)?", n))
 
 
 def _fresh(statement: Statement, variable: Sym, scope: Scope, layout: str, hessian: bool,

@@ -33,6 +33,12 @@ class Context:
     scope: Scope
     statement: Statement
     reserved: frozenset[str] = frozenset()  # names the problem gives that a proof must not reuse (see prove)
+    shown: Part | None = None  # how the output is written when it has no name of its own: a term ‖Xw − t‖²
+
+    @property
+    def label(self) -> Part:
+        """The output as the steps write it: its name (y, bold for a vector), or the term itself."""
+        return self.shown if self.shown is not None else symbol(self.name, self.output)
 
     @property
     def gradients(self) -> dict[str, str]:
@@ -42,6 +48,12 @@ class Context:
     def taken(self) -> set[str]:
         dims = {d for s in self.scope.symbols.values() for d in s.shape if isinstance(d, str)}
         return dims | {n for n, s in self.scope.symbols.items() if s.is_scalar} | self.reserved
+
+    def entry_label(self, index: sp.Expr) -> Part:
+        """One entry of a vector output as the steps write it: z_i, or (u(x) + v(x))_i for a term."""
+        if self.shown is None:
+            return Entry(self.name, (index,))
+        return EntryOf(self.shown, (index,))
 
     def letters(self, n: int) -> list[sp.Symbol]:
         free = [c for c in ix.INDEX_ALPHABET if c not in self.taken]
@@ -87,7 +99,7 @@ def entry_position(var: tuple[sp.Expr, ...], ctx: Context, out: sp.Expr | None) 
 
 def layout_step(ctx: Context) -> ProofStep:
     """What the derivative is, entry by entry, in the layout asked for."""
-    y, x = symbol(ctx.name, ctx.output), symbol(ctx.wrt.name, ctx.wrt)
+    y, x = ctx.label, symbol(ctx.wrt.name, ctx.wrt)
     i, j = ctx.letters(2)
     d = Partial(y, x)
     if ctx.output.is_scalar and ctx.wrt.is_scalar:

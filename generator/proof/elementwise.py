@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..tree.edit import inline, symbols
 from ..tree.nodes import Call, Expr, Grad, Named, Sym
@@ -11,7 +12,8 @@ from . import entries
 from . import index as ix
 from .context import INDEX_BUDGET, Context, TooLong, entry_position, symbol, variable_entry
 from .formula import (
-    Corners, Entry, EntryOf, Implies, Index, Part, Partial, Product, SumOver, Tree, Underbrace, equation, reason,
+    Corners, Entry, EntryOf, Implies, Index, Part, Partial, Product, Reason, SumOver, Tree, Underbrace, equation,
+    reason,
 )
 from .steps import Claim, ProofStep
 from .symbolic import dim, to_sympy
@@ -46,25 +48,82 @@ def _direct(ctx: Context) -> list[ProofStep]:
     reduced = ix.reduce_deltas(raw)
     _budget(reduced)
     shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
-    lhs: Part = Entry(ctx.name, (out,)) if out is not None else symbol(ctx.name, ctx.output)
+    lhs: Part = ctx.entry_label(out) if out is not None else ctx.label
     where = entry_position(var_idx, ctx, out)
     entry_claim = Claim("entry", raw, ctx.closed, indices=where) if _checkable(raw, ctx.closed, ctx) else None
-    # The reason names the delta δ_kj whatever the letters: issue 11 will name the deltas present.
-    delta = Index(sp.KroneckerDelta(ix.index_symbol("k"), ix.index_symbol("j"), evaluate=False))
     steps = [
         ProofStep(equation(lhs, Index(shown_form)), reason("write the entry as an index sum"), kind="index",
                   claim=Claim("entry", form, ctx.output, indices=(out, sp.Integer(0)) if out is not None else
                               (sp.Integer(0), sp.Integer(0))) if _checkable(form, ctx.output, ctx) else None),
         ProofStep(equation(Partial(lhs, var_part), Index(shown_raw)),
-                  reason("differentiate by one entry: an entry by itself gives 1, by any other entry 0 "
-                         "(the Kronecker delta ", delta, ")"), kind="differentiate", claim=entry_claim),
+                  differentiate_reason(shown_form, shown_raw, var, var_part), kind="differentiate", claim=entry_claim),
     ]
     if reduced != ix.plain_deltas(raw):
         steps.append(ProofStep(equation(Partial(lhs, var_part), Index(shown_reduced)),
-                               reason("only the terms whose Kronecker deltas equal 1 survive"), kind="reduce",
+                               reduce_reason(shown_raw), kind="reduce",
                                claim=replace(entry_claim, lhs=reduced) if entry_claim else None))
     steps.append(_assemble(ctx, shown_reduced, out, var_idx))
     return steps
+
+
+def differentiate_reason(form: sp.Expr, raw: sp.Expr, var: sp.Basic, var_part: Part) -> Reason:
+    """Why the derivative by one entry reads as it does: each entry of the variable met in the sum, by the
+    entry differentiated by, is the Kronecker delta the formula shows (∂w_p/∂w_i = 𝕀_{i=p})."""
+    present = ix.plain_deltas(raw).atoms(sp.KroneckerDelta)
+    if not present:
+        return reason("differentiate by ", var_part)
+    met = []
+    for entry in sorted(_entries_of(form, var), key=_letter_order):
+        delta = ix.plain_deltas(sp.diff(entry, var))
+        deltas = delta.atoms(sp.KroneckerDelta)
+        if deltas and deltas <= present:
+            met.append(equation(Partial(Index(entry), var_part), Index(delta)))
+    if not met:
+        return reason("differentiate by ", var_part)
+    return reason("differentiate by ", var_part, ": ", *_listed(met),
+                  " (1 for the same entry, 0 for any other)")
+
+
+def reduce_reason(raw: sp.Expr) -> Reason:
+    """Which terms of which sums survive: those where the Kronecker deltas are 1 (p = i, l = j)."""
+    kept = []
+    for total in sorted(ix.plain_deltas(raw).atoms(sp.Sum), key=sp.default_sort_key):
+        bound = {v for v, *_ in total.limits}
+        for delta in sp.Mul.make_args(sp.expand(total.function)):
+            for d in delta.atoms(sp.KroneckerDelta):
+                summed = [a for a in d.args if a in bound]
+                if len(summed) == 1:
+                    other = next(a for a in d.args if a != summed[0])
+                    pair = equation(Index(summed[0]), Index(other))
+                    if pair not in kept:
+                        kept.append(pair)
+    kept.sort(key=lambda pair: _letter_order(pair.sides[0].expr))
+    if not kept:
+        return reason("the Kronecker deltas keep only the terms where they equal 1")
+    return reason("the sums keep only their terms with ", *_listed(kept), ", where the Kronecker deltas are 1")
+
+
+def _entries_of(form: sp.Expr, var: sp.Basic) -> set[sp.Basic]:
+    """The entries of the variable an index expression holds (w_p, w_l; W_kl): a scalar variable is itself."""
+    if not isinstance(var, MatrixElement):
+        return {var} if var in form.free_symbols else set()
+    return {m for m in form.atoms(MatrixElement) if m.parent == var.parent and m != var}
+
+
+def _letter_order(e: sp.Basic) -> tuple:
+    """Index letters in the order proofs hand them out (k, l, p, …), so a reason lists them as the formula reads."""
+    letters = e.indices if isinstance(e, MatrixElement) else (e,)
+    return tuple((ix.INDEX_ALPHABET.find(str(x)), str(x)) for x in letters)
+
+
+def _listed(parts: list) -> list:
+    """Parts separated by commas, the last two by 'and'."""
+    out: list = []
+    for k, p in enumerate(parts):
+        if k:
+            out.append(" and " if k == len(parts) - 1 else ", ")
+        out.append(p)
+    return out
 
 
 def _checkable(form: sp.Expr, e: Expr, ctx: Context) -> bool:
@@ -89,7 +148,7 @@ def _through_named(ctx: Context) -> list[ProofStep]:
     i, j, k = ctx.letters(3)
     var, var_part, var_idx = variable_entry(ctx, [i, j])
     f_sym = sp.MatrixSymbol(f.name, dim(f.rows), 1)
-    y = symbol(ctx.name, ctx.output)
+    y = ctx.label
     f_part, fk = symbol(f.name, f), Entry(f.name, (k,))
     # inner: f_k as an index sum, differentiated by the variable's entry
     inner = _index_form(inline(f.arg), ctx, k)
@@ -115,10 +174,10 @@ def _through_named(ctx: Context) -> list[ProofStep]:
         ProofStep(chain, reason(f"chain rule in {ctx.layout} layout for one entry ", var_part), kind="chain"),
         ProofStep(equation(fk, Index(s_inner)), reason("write one entry of ", f_part, " as an index sum"),
                   kind="index", claim=Claim("entry", inner, inline(f.arg), indices=(k, 0))),
-        ProofStep(equation(Partial(fk, var_part), Index(s_raw)), reason("differentiate by one entry"),
+        ProofStep(equation(Partial(fk, var_part), Index(s_raw)), differentiate_reason(s_inner, s_raw, var, var_part),
                   kind="differentiate"),
-        ProofStep(equation(Partial(fk, var_part), Index(s_red)),
-                  reason("only the terms whose Kronecker deltas equal 1 survive"), kind="reduce"),
+        *([ProofStep(equation(Partial(fk, var_part), Index(s_red)), reduce_reason(s_raw), kind="reduce")]
+          if s_red != ix.plain_deltas(s_raw) else []),
         ProofStep(equation(Partial(y, fk), Index(s_outer)), outer_reason, kind="differentiate"),
         ProofStep(equation(Partial(y, var_part), Index(s_total)),
                   reason("put both into the chain rule and sum over ", Index(k)), kind="reduce",
@@ -138,7 +197,7 @@ def _cut(e: Expr, named: set[Expr]) -> Expr:
 
 def _assemble(ctx: Context, entry: sp.Expr, out: sp.Expr | None, var_idx: tuple[sp.Expr, ...]) -> ProofStep:
     """Collect the entries into a matrix in the layout asked for and recognise the closed form."""
-    d = Partial(symbol(ctx.name, ctx.output), symbol(ctx.wrt.name, ctx.wrt))
+    d = Partial(ctx.label, symbol(ctx.wrt.name, ctx.wrt))
     closed = Tree(ctx.closed)
     rows, cols = entry_position(var_idx, ctx, out)
     grid = _corners(ctx, entry, rows, cols)

@@ -3,9 +3,9 @@
 A step's formula is a small tree of frozen parts. Leaves are an expression tree (`Tree`), a sympy
 index expression (`Index`), a symbol by name (`Name`), an entry (`Entry`), a space ℝ^{m×n}
 (`Space`) or a size m×n (`Size`); the other parts combine them the way the lecture writes a line:
-∂top/∂bottom, equalities, "where" lists, underbraces, a matrix shown by its corners, sums, bars,
-transposes, implications. Names and sizes stay data, so renaming a proof renames its parts, and a
-later stage can read a step's left and right sides without parsing LaTeX.
+∂top/∂bottom, equalities, "where" lists, underbraces, a matrix shown by its corners, sums, marked
+occurrences, transposes, implications. Names and sizes stay data, so renaming a proof renames its parts,
+and a later stage can read a step's left and right sides without parsing LaTeX.
 """
 from __future__ import annotations
 
@@ -107,6 +107,16 @@ class InDifferential:
 
 
 @dataclass(frozen=True)
+class Marked:
+    """An expression with one occurrence of the variable marked, written with a stand-in symbol for that
+    occurrence (`stand_in`) and printed with the variable underlined in its place: x̲ᵀA x."""
+
+    expr: Expr
+    stand_in: str
+    variable: Name
+
+
+@dataclass(frozen=True)
 class EntryOf:
     """The entry of a bracketed formula: (∂y/∂W)_{ij}."""
 
@@ -126,14 +136,6 @@ class Bracketed:
     """A formula in brackets: (a + b), where it multiplies what follows."""
 
     part: Part
-
-
-@dataclass(frozen=True)
-class At:
-    """An evaluation bar: (∂y/∂x)|_k, the contribution of occurrence k."""
-
-    part: Part
-    label: int
 
 
 @dataclass(frozen=True)
@@ -223,8 +225,8 @@ class Implies:
     conclusion: Part
 
 
-Part = Union[Tree, Index, Name, Entry, Space, Size, Partial, VecPartial, Differential, InDifferential, EntryOf,
-             Transposed, Bracketed, At, Underbrace, Product, Plus, SumOver, Corners, Equation, Member, Where,
+Part = Union[Tree, Index, Name, Entry, Space, Size, Partial, VecPartial, Differential, InDifferential, Marked,
+             EntryOf, Transposed, Bracketed, Underbrace, Product, Plus, SumOver, Corners, Equation, Member, Where,
              Formulas, Implies]
 PARTS: tuple[type, ...] = Part.__args__  # type: ignore[attr-defined]
 GAPS = ("none", "space", "thin")

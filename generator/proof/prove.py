@@ -6,22 +6,25 @@ factor (`chain.py`) for compositions whose index form would not fit on a slide.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
 
 from ..calculus.engine import Backprop, derivative
-from ..calculus.simplify import normalize
+from ..calculus.simplify import Rewrite, rewrites
 from ..errors import NotDerivable
 from ..tree import algebra as alg
-from ..tree.nodes import Sym
+from ..tree.nodes import Expr, Sym
 from ..tree.scope import Scope, Statement
+from ..tree.text import to_text
 from . import entries
 from . import index as ix
 from .chain import chain_proof
 from .context import Context, TooLong, layout_step, result_step, symbol
 from .elementwise import _direct, _through_named
-from .formula import Entry, Name, Partial, Rule, Tree, Where, equation, reason
+from .assumptions import assumption_step, without_assumptions
+from .formula import Entry, Equation, Name, Part, Partial, Piece, Reason, Rule, Tree, Where, equation, reason
 from .steps import Claim, ProofStep
 from .tensor import differential_proof, tensor_proof
+from .terms import sum_route
 
 
 def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Scope, kind: str,
@@ -34,14 +37,69 @@ def prove(statement: Statement, wrt: Sym, back: Backprop, layout: str, scope: Sc
     if kind == "hessian":
         return _hessian(statement, wrt, back, scope, reserved)
     ctx = Context(statement.expr, name, wrt, back.result, layout, scope, statement, reserved)
-    rewritten = normalize(statement.expr)
-    rewrite = []
-    if rewritten != statement.expr:
-        rewrite = [ProofStep(equation(symbol(name, statement.expr), Tree(rewritten)),
-                             reason("rewrite with ", Rule("log-det"), ", ", Rule("log-softmax"), ", ", Rule("log-exp")),
-                             kind="rewrite", claim=Claim("equal", statement.expr, rewritten))]
-        ctx = replace(ctx, output=rewritten)
-    return [layout_step(ctx), *rewrite, *_body(ctx, (_through_named, _direct)), result_step(ctx)]
+    free, used = without_assumptions(ctx)
+    rewritten, applied = rewrites(free.output)
+    steps = [layout_step(ctx)]
+    if applied:
+        steps.append(_rewrite_step(free, rewritten, applied))
+        free = replace(free, output=rewritten)
+    try:
+        steps += sum_route(free, lambda term: _body(term, (_direct,)))
+    except TooLong:
+        steps += _body(free, (_through_named, _direct))
+    if used:
+        steps.append(assumption_step(ctx, free, used))
+    return shown([*steps, result_step(ctx)])
+
+
+def _rewrite_step(ctx: Context, rewritten: Expr, applied: tuple[Rewrite, ...]) -> ProofStep:
+    """y = (the output rewritten), citing each identity applied with the problem's own expressions."""
+    pieces: list[Piece] = ["rewrite with "]
+    for k, r in enumerate(applied):
+        pieces += ["; " if k else "", Rule(r.rule), ": ", equation(Tree(r.before), Tree(r.after))]
+    return ProofStep(equation(ctx.label, Tree(rewritten)), reason(*pieces), kind="rewrite",
+                     claim=Claim("equal", ctx.output, rewritten))
+
+
+def shown(steps: list[ProofStep]) -> list[ProofStep]:
+    """The steps worth showing: a step that shows what the step before it showed, or an equation whose sides
+    are all the same, changes nothing; equal neighbouring sides of an equation are written once. A last step
+    that already shows the result becomes the result step."""
+    out: list[ProofStep] = []
+    for step in steps:
+        if isinstance(step.shows, Equation):
+            sides = tuple(s for k, s in enumerate(step.shows.sides)
+                          if k == 0 or signature(s) != signature(step.shows.sides[k - 1]))
+            if len(sides) < 2:
+                continue
+            step = replace(step, shows=Equation(sides))
+        if out and signature(step.shows) == signature(out[-1].shows):
+            if step.kind == "result":  # the last step reached the result: it is the result, for its reason
+                out[-1] = replace(out[-1], kind="result", claim=out[-1].claim or step.claim)
+            continue
+        out.append(replace(step, reason=_unrepeated(step.reason, step.shows)))
+    return out
+
+
+def signature(part: object) -> object:
+    """What a part shows, comparable: trees by their text, so two trees that read alike are alike."""
+    if isinstance(part, Tree):
+        return ("tree", to_text(part.expr))
+    if isinstance(part, tuple):
+        return tuple(signature(p) for p in part)
+    if is_dataclass(part):
+        return (type(part).__name__, *(signature(getattr(part, f.name)) for f in fields(part)))
+    return part
+
+
+def _unrepeated(why: Reason, shows: Part) -> Reason:
+    """The reason without a formula the step shows anyway (an identity that is the step itself)."""
+    pieces = list(why.pieces)
+    for k, piece in enumerate(pieces):
+        if not isinstance(piece, (str, Rule)) and signature(piece) == signature(shows):
+            start = k - 1 if k and pieces[k - 1] == ": " else k
+            return Reason(tuple(pieces[:start] + pieces[k + 1:]))
+    return why
 
 
 def _body(ctx: Context, elementwise: tuple) -> list[ProofStep]:
@@ -74,4 +132,4 @@ def _hessian(statement: Statement, wrt: Sym, back: Backprop, scope: Scope,
     body = _body(ctx, (_direct,))
     result = ProofStep(equation(Name("H"), Tree(back.result)), reason("the Hessian"), kind="result",
                        claim=Claim("derivative", ctx.output, back.result, wrt))
-    return [first, define, *body, result]
+    return shown([first, define, *body, result])

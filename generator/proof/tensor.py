@@ -36,6 +36,8 @@ from .formula import (
 )
 from .steps import Claim, ProofStep
 from .symbolic import dim, to_sympy
+from .differentials import differential_rules, vec_rule
+from .elementwise import differentiate_reason, reduce_reason
 from .tensor_chain import chain_route
 
 DIFFERENTIAL = "dzzd"  # the stand-in for the differential dX while a proof is written; printed as dX
@@ -160,14 +162,13 @@ def _index_route(ctx: Context, free: list[str], jacobian: Expr) -> list[ProofSte
     steps = [
         ProofStep(equation(lhs, Index(shown_form)), reason("write one entry as an index sum"), kind="index",
                   claim=Claim("entry", form, ctx.output, indices=(r, c))),
-        ProofStep(equation(Partial(lhs, by), Index(shown_raw)),
-                  reason("differentiate by ", by) if ctx.wrt.is_scalar else
-                  reason("differentiate by one entry: a Kronecker delta for each index"), kind="differentiate",
+        ProofStep(equation(Partial(lhs, by), Index(shown_raw)), differentiate_reason(shown_form, shown_raw, var, by),
+                  kind="differentiate",
                   claim=Claim("tensor-entry", raw, jacobian, ctx.wrt, where, ctx.output)),
     ]
     if reduced != ix.plain_deltas(raw):
         steps.append(ProofStep(equation(Partial(lhs, by), Index(shown_reduced)),
-                               reason("only the terms whose Kronecker deltas equal 1 survive"), kind="reduce",
+                               reduce_reason(shown_raw), kind="reduce",
                                claim=Claim("tensor-entry", reduced, jacobian, ctx.wrt, where, ctx.output)))
     return steps + [_slice_step(ctx, free, shown_reduced, (r, c, p, q))]
 
@@ -245,7 +246,8 @@ def _differential_route(ctx: Context, free: list[str], jacobian: Expr) -> list[P
         per = directional(ctx.output, ctx.wrt, alg.ONE, ctx.scope.functions, written)
         shown = Product((Bracketed(Tree(per)) if isinstance(per, Add) else Tree(per), Differential(Name(ctx.wrt.name))),
                         gap="thin")
-    step = ProofStep(equation(Differential(symbol(ctx.name, ctx.output)), shown), reason(Rule("differentials")),
+    step = ProofStep(equation(Differential(symbol(ctx.name, ctx.output)), shown),
+                     reason("the differential: ", *differential_rules(ctx)),
                      kind="differential", claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))
     if ctx.wrt.is_scalar:
         return [step]  # the result step reads ∂Y/∂s off the differential
@@ -259,8 +261,13 @@ def differential_proof(ctx: Context) -> list[ProofStep]:
     d_out = directional(ctx.output, ctx.wrt, d_var, ctx.scope.functions)
     shown = InDifferential(d_out, DIFFERENTIAL, symbol(ctx.wrt.name, ctx.wrt))
     return [ProofStep(equation(Differential(symbol(ctx.name, ctx.output)), shown),
-                      reason(Rule("differential-last-resort")), kind="differential",
+                      reason("the differential", *_by(differential_rules(ctx)), "; what multiplies ",
+                             Differential(symbol(ctx.wrt.name, ctx.wrt)), " is the derivative"), kind="differential",
                       claim=Claim("directional", ctx.output, d_out, ctx.wrt, at=d_var))]
+
+
+def _by(rules: list) -> list:
+    return [", by ", *rules] if rules else []
 
 
 # ---------------------------------------------------------------- the Kronecker form and the result
@@ -280,7 +287,7 @@ def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str]) -> list[Pr
     else:
         m = dim(ctx.wrt.rows)
         column = ("column ", Index(i + m * (j - 1)), " is the slice by ", Entry(ctx.wrt.name, (i, j)))
-    why = reason(Rule("vec-stack"), *column)
+    why = reason("stack the slices, column-major (", vec_rule(ctx), "): ", *column)
     vec = Claim("vec", ctx.output, jacobian, ctx.wrt)
     numerator = VecPartial(top, var, "numerator")
     if ctx.layout == "numerator" or kind == "hessian":
