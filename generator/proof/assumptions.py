@@ -1,8 +1,8 @@
 """The assumptions a closed form uses, found by deriving without them, and the one step that uses them.
 
 A proof of xᵀAx by x with A symmetric reaches (A + Aᵀ)x like any other and then says
-"= 2Ax because A = Aᵀ (A is symmetric)"; softmax cross-entropy reaches (softmax(Wx)1ᵀy − y)xᵀ and says
-"1ᵀy = 1 because y is a probability vector". An assumption the closed form does not need is not mentioned.
+"= 2Ax because A = Aᵀ (A is symmetric)"; softmax cross-entropy reaches (sum(y) softmax(Wx) − y)xᵀ and says
+"sum(y) = 1ᵀy = 1 because y is a probability vector". An assumption the closed form does not need is not mentioned.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from ..calculus.engine import derivative
 from ..tree import algebra as alg
-from ..tree.nodes import Expr, Mul, Ones, Sym, Transpose
+from ..tree.nodes import Expr, Mul, Ones, Reduce, Sym, Transpose
 from ..tree.text import to_text
 from .context import Context, symbol
 from .formula import Name, Partial, Piece, Tree, equation, reason
@@ -51,8 +51,8 @@ def assumption_step(ctx: Context, free: Context, used: tuple[Sym, ...]) -> Proof
     for s in used:
         for prop in sorted(s.props):
             plain = Sym(s.name, s.shape)
-            fact = (equation(Tree(Mul((Transpose(Ones(s.shape)), plain))), Tree(alg.ONE)) if prop == "probability"
-                    else equation(Tree(plain), Tree(Transpose(plain))))
+            fact = (equation(Tree(Reduce("sum", plain)), Tree(Mul((Transpose(Ones(s.shape)), plain))), Tree(alg.ONE))
+                    if prop == "probability" else equation(Tree(plain), Tree(Transpose(plain))))
             pieces += ["; " if pieces else "", fact, " because ", Name(s.name, s.shape), f" is {WHAT[prop]}"]
     d = Partial(ctx.label, symbol(ctx.wrt.name, ctx.wrt))
     return ProofStep(equation(d, Tree(free.closed), Tree(ctx.closed)), reason(*pieces), kind="assume",
