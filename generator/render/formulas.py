@@ -23,6 +23,14 @@ def statement_lines(d: Derivation) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def definition_lines(d: Derivation) -> tuple[str, ...]:
+    """`p = softmax(K q)` for every name the author gave that the closed form is written in (and the names those
+    are written in), as LaTeX lines: a result frame says what its letters stand for."""
+    named = {n.name for n in d.closed_form.walk() if isinstance(n, Named)}
+    return tuple(f"{symbol_latex(name, e.shape)} = {latex(e.arg if isinstance(e, Named) else e)}"
+                 for name, e in d.statement.definitions if name in named)
+
+
 def shape_lines(d: Derivation) -> tuple[str, ...]:
     """W \\in \\mathbb{R}^{n\\times m} for every declared symbol, then for every named intermediate."""
     shapes = [(s.name, s.shape) for s in d.scope.symbols.values()]

@@ -10,7 +10,8 @@ from ..parse.problem_file import Problem
 from ..pipeline.derivation import Derivation
 from .env import render
 from .formulas import (
-    closed_form_latex, derivative_latex, given_lines, notes_latex, residual_latex, shape_lines, statement_lines,
+    closed_form_latex, definition_lines, derivative_latex, given_lines, notes_latex, residual_latex, shape_lines,
+    statement_lines,
 )
 from .notation import notation
 
@@ -46,6 +47,7 @@ class DerivationView:
     layout: str
     pages: tuple[tuple[StepView, ...], ...]  # the proof, split over frames
     result: str  # LaTeX: asked = closed form
+    definitions: tuple[str, ...]  # LaTeX lines: what the names in the result stand for, p = softmax(K q)
     notes: str  # LaTeX text: words escaped, maths typeset
     notes_math: tuple[str, ...]  # the notes' formulas alone
     residual: str  # LaTeX number, e.g. 7.4\times 10^{-11}
@@ -95,6 +97,7 @@ def view(d: Derivation, problem: Problem | None = None) -> DerivationView:
         layout=d.layout,
         pages=paginate(steps),
         result=f"{closed_form_latex(d)} = {d.latex}",
+        definitions=definition_lines(d),
         notes=notes,
         notes_math=notes_math,
         residual=residual_latex(d.residual),
