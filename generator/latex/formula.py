@@ -36,6 +36,7 @@ RULES = {
     "softmax-cross-entropy": "softmax cross-entropy",
     "activation": "element-wise activation",
     "linear-form": "linear form",
+    "inverse-form": "a form in the inverse",
     "trace-quadratic": "trace of a quadratic form",
     "trace-linear": "trace of a product",
     "log-det-gradient": "log-determinant (Jacobi's formula)",

@@ -1,7 +1,7 @@
 """The standard pieces a course differentiates by citing an identity: a small table, matched on the tree.
 
 A term c·P(a) is recognised when P is one of the pieces below and `a` holds every occurrence of the
-variable: ‖a‖², aᵀMa, cᵀa (and any product linear in a), tr(A a B), tr(aᵀMa), log det a, logsumexp(a),
+variable: ‖a‖², aᵀMa, cᵀa (and any product linear in a), cᵀa⁻¹d, tr(A a B), tr(aᵀMa), log det a, logsumexp(a),
 the softmax cross-entropy −yᵀ log softmax(a) (after its rewrite, yᵀ(a − logsumexp(a)1)), sum(f(a)) and
 cᵀf(a) for an element-wise f. The identity's right-hand side is never typed: the engine differentiates the
 piece, so a citation reads in the problem's own letters and is right by construction.
@@ -14,7 +14,9 @@ from typing import Callable, Mapping
 from ..calculus.engine import derivative, pullback
 from ..tree import algebra as alg
 from ..tree.edit import count, replace
-from ..tree.nodes import Add, Apply, Expr, Hadamard, Identity, Mul, Named, Ones, Power, Reduce, Sym, Transpose
+from ..tree.nodes import (
+    Add, Apply, Expr, Hadamard, Identity, Inverse, Mul, Named, Ones, Power, Reduce, Sym, Transpose,
+)
 from ..tree.scope import FunctionSpec
 
 
@@ -95,6 +97,15 @@ def _linear_form(core: Expr, x: Expr) -> Expr | None:
     return dependent[0].arg if isinstance(dependent[0], Transpose) else dependent[0]
 
 
+def _inverse_form(core: Expr, x: Expr) -> Expr | None:
+    """aᵀ X⁻¹ b (Matrix Cookbook 61), X holding the variable and a, b free of it."""
+    if isinstance(core, Mul) and core.is_scalar and len(core.factors) == 3 and isinstance(core.factors[1], Inverse):
+        first, middle, last = core.factors
+        if x not in set(first.walk()) | set(last.walk()):
+            return middle.arg
+    return None
+
+
 def _trace_linear(core: Expr, x: Expr) -> Expr | None:
     if not (isinstance(core, Reduce) and core.op == "tr"):
         return None
@@ -151,6 +162,7 @@ TABLE: tuple[tuple[str, Callable[[Expr, Expr], Expr | None]], ...] = (
     ("quadratic-form", _quadratic_form),
     ("softmax-cross-entropy", _softmax_cross_entropy),
     ("activation", _activation),
+    ("inverse-form", _inverse_form),
     ("linear-form", _linear_form),
     ("trace-quadratic", _trace_quadratic),
     ("trace-linear", _trace_linear),
