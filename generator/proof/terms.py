@@ -33,7 +33,7 @@ def sum_route(ctx: Context, body: Body) -> list[ProofStep]:
     """The sum rule, each term proved on its own (by `body` when no identity fits), and the terms added."""
     written = terms(ctx.output)
     dependent = [t for t in written if ctx.wrt in symbols(t)]
-    if len(dependent) < 2:
+    if len(written) < 2 or not dependent:
         raise TooLong("not a sum of terms that depend on the variable")
     given = named_in(ctx.statement.expr)
     functions = ctx.scope.functions
@@ -43,14 +43,18 @@ def sum_route(ctx: Context, body: Body) -> list[ProofStep]:
     x = symbol(ctx.wrt.name, ctx.wrt)
     d = Partial(ctx.label, x)
     shown = [bracketed(fold_named(t, given)) for t in dependent]
-    pieces: list[Piece] = [Rule("sum-rule"), ": differentiate each term on its own"]
-    constants = [t for t in written if ctx.wrt not in symbols(t)]
-    if constants:
-        pieces += [", and ", *_listed([Tree(fold_named(c, given)) for c in constants]),
-                   " does not depend on " if len(constants) == 1 else " do not depend on ", x]
+    constants = _listed([Tree(fold_named(c, given)) for c in written if ctx.wrt not in symbols(c)])
+    verb = " does not depend on " if len(constants) == 1 else " do not depend on "
+    if len(dependent) > 1:
+        pieces: list[Piece] = [Rule("sum-rule"), ": differentiate each term on its own"]
+        pieces += [", and ", *constants, verb, x] if constants else []
+    else:
+        pieces = [Rule("sum-rule"), ": ", *constants, verb, x, ", so only the other term is differentiated"]
     steps = [ProofStep(equation(d, Plus(tuple(Partial(s, x) for s in shown))), reason(*pieces), kind="sum-rule")]
     for term, top, closed in zip(dependent, shown, own):
         steps += _term(replace(ctx, output=term, closed=closed, shown=top), body)
+    if len(dependent) == 1:
+        return steps  # one term varies: its closed form is the result
     added = alg.add(*own)
     sides: list[Part] = [d, Tree(added)]
     if to_text(added) != to_text(ctx.closed):
