@@ -47,7 +47,7 @@ def _direct(ctx: Context) -> list[ProofStep]:
     _budget(raw)
     reduced = ix.reduce_deltas(raw)
     _budget(reduced)
-    shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, "i", "j"})
+    shown_form, shown_raw, shown_reduced = ix.display([form, raw, reduced], {*ctx.taken, str(i), str(j)})
     lhs: Part = ctx.entry_label(out) if out is not None else ctx.label
     where = entry_position(var_idx, ctx, out)
     entry_claim = Claim("entry", raw, ctx.closed, indices=where) if _checkable(raw, ctx.closed, ctx) else None
@@ -160,7 +160,7 @@ def _through_named(ctx: Context) -> list[ProofStep]:
     total = ix.reduce_deltas(sp.Sum(outer * inner_red, (k, 0, f_sym.shape[0] - 1)))
     _budget(inner, inner_raw, inner_red, outer, total)
     s_inner, s_raw, s_red, s_outer, s_total = ix.display([inner, inner_raw, inner_red, outer, total],
-                                                         {*ctx.taken, "i", "j", "k"})
+                                                         {*ctx.taken, str(i), str(j), str(k)})
     where = entry_position(var_idx, ctx, None)
     chain = equation(Partial(y, var_part),
                      Product((Underbrace(Partial(f_part, var_part), (1, f.rows)),

@@ -28,12 +28,13 @@ Show = Callable[..., Expr]
 
 def identity_reason(ctx: Context, expr: Expr, var: Expr, var_part: Part, show: Show,
                     layout: str = "denominator") -> Reason:
-    """The table's identity for ∂expr/∂var: its name, then the identity with its numeric factor, in the problem's
-    letters; a symbolic constant factor (λ) is said to stay."""
+    """The table's identity for ∂expr/∂var: its name, then the identity with its sign, in the problem's letters;
+    a constant factor (λ, 1/2) is said to stay."""
     match = recognise(expr, var)
     assert match is not None, "identity_reason needs a recognised piece"
-    numbers = [f for f in match.factor if isinstance(f, Const)]
-    symbolic = [f for f in match.factor if not isinstance(f, Const)]
+    # A sign belongs to the identity (softmax cross-entropy is −yᵀ log softmax); any other factor stays outside.
+    numbers = [f for f in match.factor if isinstance(f, Const) and f.value == -1]
+    symbolic = [f for f in match.factor if f not in numbers]
     piece = alg.mul(*numbers, match.core) if numbers else match.core
     rhs = gradient(piece, var, ctx.scope.functions, layout)
     pieces: list[Piece] = [Rule(match.name), ": ", equation(Partial(_top(show(piece)), var_part), Tree(show(rhs)))]
