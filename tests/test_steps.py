@@ -9,7 +9,10 @@ import pytest
 import sympy as sp
 
 from generator import derive, derive_problem, load
-from generator.tree.nodes import Grad, Sym
+from sympy.utilities.lambdify import implemented_function
+
+from generator.ops.functions import FUNCTIONS
+from generator.tree.nodes import Apply, Grad, Sym
 from generator import Derivation
 from generator.proof.steps import Claim
 from generator.tree.scope import Scope
@@ -185,18 +188,25 @@ def _extent(indices, shape) -> list[int]:
 
 
 def _concrete_functions(e: sp.Expr) -> sp.Expr:
-    """σ and abstract g (and their primes) replaced by the numeric stand-ins the engine uses."""
+    """A registered function shown by name (σ, softplus, relu, …) replaced by its own values, as the engine
+    computes them; an abstract g (and its primes) by the numeric stand-in the engine uses."""
     t = sp.Symbol("t")
 
     def stand_in(f: sp.Function) -> sp.Expr:
         fn, order = type(f).mcgen_fn, type(f).mcgen_order
+        if fn in REGISTERED:
+            x = Sym("t", (1, 1))
+            node, scope = Apply(fn, x, order), Scope({"t": x}, {})
+            own = implemented_function(f"{fn}_{order}", lambda x: float(
+                evaluate(node, {"t": np.array([[float(x)]])}, scope, {})[0, 0]))
+            return own(f.args[0])
         w = _stand_in(fn)
-        base = 1 / (1 + sp.exp(-t)) if fn == "sigma" else sp.sin(w * t) + sp.Rational(2, 5) * t ** 2
-        return sp.diff(base, t, order).subs(t, f.args[0])
+        return sp.diff(sp.sin(w * t) + sp.Rational(2, 5) * t ** 2, t, order).subs(t, f.args[0])
 
     return e.replace(lambda n: hasattr(type(n), "mcgen_fn"), stand_in)
 
 
+REGISTERED = {f.name for f in FUNCTIONS}
 LIBRARY = sorted((Path(__file__).resolve().parent.parent / "problems").glob("*.toml"))
 
 
