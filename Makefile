@@ -92,7 +92,7 @@ TEX := latexmk=$(subst $(eval) ,$(comma),$(TEX_PACKAGES)) pdflatex=texlive-latex
 # headless Chromium (exported questions typeset by MathJax; the student page of mcgen serve) and a real
 # PostgreSQL server (tests/test_serve_postgres.py starts its own).
 MAXIMA_SHARE := $(or $(wildcard /usr/share/maxima/*/share/linearalgebra/linearalgebra.mac),/usr/share/maxima/share/linearalgebra.mac)
-TEST_SYSTEM := $(TEX) maxima=maxima $(MAXIMA_SHARE)=maxima-share chromium=chromium \
+TEST_SYSTEM := $(TEX) pdftotext=poppler-utils maxima=maxima $(MAXIMA_SHARE)=maxima-share chromium=chromium \
 	/usr/share/javascript/mathjax/MathJax.js=libjs-mathjax /usr/lib/postgresql/*/bin/initdb=postgresql
 
 tex:

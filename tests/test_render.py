@@ -109,10 +109,12 @@ def _leaves(value):
 
 
 @pytest.mark.parametrize("name", ["bilinear", "delta", "network", "quadratic"])
-def test_views_hold_only_strings(examples, name):
+def test_views_hold_only_strings_and_numbers(examples, name):
+    """Nothing of the engine reaches a template but its printed LaTeX and words (and the deck's counts)."""
     problem, d = examples[name]
     leaves = list(_leaves(view(d, problem)))
-    assert leaves and all(isinstance(leaf, str) for leaf in leaves)
+    assert leaves and all(isinstance(leaf, (str, int)) or leaf is None for leaf in leaves)
+    assert any(isinstance(leaf, str) and leaf for leaf in leaves)
 
 
 def test_view_of_named_intermediate_and_abstract_gradient(examples):

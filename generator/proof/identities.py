@@ -40,6 +40,13 @@ def recognise(e: Expr, x: Expr) -> Match | None:
     return None
 
 
+def proved(e: Expr, x: Expr) -> str | None:
+    """The identity a problem proves outright when its whole statement is one of the table's pieces of the
+    variable itself, with no factor (aᵀx by x proves the linear form): a frame a later proof may cite."""
+    match = recognise(e, x)
+    return match.name if match is not None and not match.factor and match.inner == x else None
+
+
 def gradient(core: Expr, inner: Expr, functions: Mapping[str, FunctionSpec], layout: str = "denominator") -> Expr:
     """∂core/∂inner by the engine, with `inner` as it is written: a gradient in the layout asked for, or the
     Jacobian of a vector core in the denominator layout."""

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..latex.names import shape_latex
 from ..parse.problem_file import Problem
 from ..pipeline.derivation import Derivation
+from ..proof.formula import Rule
+from ..proof.identities import TABLE, proved
 from .env import render
 from .formulas import (
     closed_form_latex, definition_lines, derivative_latex, given_lines, notes_latex, residual_latex, shape_lines,
@@ -22,6 +24,16 @@ MAX_STEPS = 5
 FRAME_BUDGET = 8.5
 WEIGHTS = ((3.0, (r"\begin", r"\underbrace", r"\overbrace")), (2.0, (r"\frac", r"\sum", r"\prod")))
 FLAT = 1.2
+NOTATION_ROWS = 7  # rows of the notation table on one frame (the template batches by it)
+IDENTITIES = frozenset(name for name, _ in TABLE)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where the deck proved an identity a step cites: the number of that result and the frame it is on."""
+
+    number: int
+    frame: int
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,8 @@ class StepView:
     latex: str
     reason: str
     kind: str
+    identities: tuple[str, ...] = ()  # the identities of the table its reason cites, by name
+    cites: Citation | None = None  # where an earlier frame of the deck proved the first of them
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class DerivationView:
     residual: str  # LaTeX number, e.g. 7.4\times 10^{-11}
     form: str = ""  # a tensor's: LaTeX of the matrix its closed form is, ∂vec Y/∂(vec X)ᵀ
     axes: str = ""  # a tensor's: the order of its axes, in words
+    number: int = 0  # its result's number in the deck, (1), (2), …; 0 outside a deck
 
     @property
     def kind_name(self) -> str:
@@ -84,7 +99,7 @@ def paginate(steps: Sequence[StepView]) -> tuple[tuple[StepView, ...], ...]:
 
 def view(d: Derivation, problem: Problem | None = None) -> DerivationView:
     """The slide view of a derivation; the problem, when given, supplies title and notes."""
-    steps = tuple(StepView(s.latex, s.reason, s.kind) for s in d.steps)
+    steps = tuple(StepView(s.latex, s.reason, s.kind, _identities(s)) for s in d.steps)
     notes, notes_math = notes_latex(problem.notes, d, problem.source) if problem else ("", ())
     return DerivationView(
         title=problem.title if problem else f"Derivative of {d.statement.output or 'y'} by {d.wrt.name}",
@@ -129,4 +144,39 @@ def render_slides(derivations: Sequence[Derivation], title: str,
     shown = [line for v in views for line in (*v.statement, *v.shapes, *v.givens, v.result, *v.notes_math)] + [
         f"{s.latex} {s.reason}" for v in views for page in v.pages for s in page]
     table = notation(shown, (v.layout for v in views if v.kind != "hessian"))
-    return render("slides.tex", title=title, subtitle=subtitle, derivations=views, notation=table, handout=handout)
+    views = cited(views, derivations, 1 + math.ceil(len(table) / NOTATION_ROWS))
+    return render("slides.tex", title=title, subtitle=subtitle, derivations=views, notation=table, handout=handout,
+                  notation_rows=NOTATION_ROWS)
+
+
+def cited(views: Sequence[DerivationView], derivations: Sequence[Derivation],
+          frames_before: int) -> tuple[DerivationView, ...]:
+    """The deck's views numbered (1), (2), …, each step that cites an identity an earlier result proved
+    pointing to that result and its frame (the deck has `frames_before` frames before its first derivation).
+
+    A result proves an identity when its whole statement is the identity's piece of its own variable
+    (proof/identities.py); of several, the first that names something besides the variable is cited
+    (tr(A X) rather than tr(X)), else the first.
+    """
+    frame, out = frames_before, []
+    proved_by: dict[str, tuple[bool, Citation]] = {}  # identity → (its statement names only the variable, where)
+    for number, (v, d) in enumerate(zip(views, derivations), 1):
+        pages = tuple(tuple(replace(s, cites=_first(s.identities, proved_by)) for s in page) for page in v.pages)
+        out.append(replace(v, number=number, pages=pages))
+        frame += 1 + len(v.pages) + 1  # the statement, the proof, the result
+        name = proved(d.statement.expr, d.wrt) if d.kind != "hessian" else None
+        if name is not None:
+            bare = set(d.statement.expr.walk()) & set(d.scope.symbols.values()) <= {d.wrt}
+            if name not in proved_by or (proved_by[name][0] and not bare):
+                proved_by[name] = (bare, Citation(number, frame))
+    return tuple(out)
+
+
+def _first(names: Sequence[str], proved_by: dict[str, tuple[bool, Citation]]) -> Citation | None:
+    return next((proved_by[n][1] for n in names if n in proved_by), None)
+
+
+def _identities(step) -> tuple[str, ...]:
+    data = step.data
+    pieces = data.reason.pieces if data is not None else ()
+    return tuple(p.name for p in pieces if isinstance(p, Rule) and p.name in IDENTITIES)
