@@ -139,7 +139,8 @@ def _tidy(expr: Expr, keep: frozenset[Expr]) -> Expr:
     children = tuple(_tidy(a, keep) for a in expr.args)
     node = expr if children == expr.args else _rebuild(expr, children)
     if isinstance(node, (Mul, Hadamard)):
-        return _sigma_identities(node)
+        node = _softmax(node) if isinstance(node, Mul) else node
+        return _sigma_identities(node) if isinstance(node, (Mul, Hadamard)) else node
     return _factor(node) if isinstance(node, Add) and node not in keep else node
 
 
@@ -167,6 +168,16 @@ def _split_inverses(e: Expr) -> Expr:
     split = alg.mul(*(alg.power(f, -1) for f in inner.factors if f.is_scalar),
                     *(alg.inverse(f) for f in reversed(inner.chain)))
     return alg.transpose(split) if flipped else split
+
+
+def _softmax(node: Mul) -> Expr:
+    """exp(v) / sum(exp(v)) = softmax(v) for a vector v: the gradient of logsumexp as courses write it."""
+    for f in node.factors:
+        if isinstance(f, Power) and f.exponent == -1 and isinstance(f.arg, Reduce) and f.arg.op == "sum":
+            e = f.arg.arg
+            if isinstance(e, Apply) and e.fn == "exp" and e.order == 0 and e.arg.is_column and e in node.factors:
+                return alg.mul(*(alg.softmax(e.arg) if g == e else g for g in node.factors if g is not f))
+    return node
 
 
 def _sigma_identities(node: Expr) -> Expr:
