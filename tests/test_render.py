@@ -97,6 +97,17 @@ def test_paginate_balances_frames(count, tall, sizes):
     assert [s for p in pages for s in p] == list(_steps(count, tall))
 
 
+def test_a_reason_of_two_lines_with_fractions_takes_its_room():
+    """Four tall steps fit a frame; when one reason runs over a line and shows fractions, they do not."""
+    long = ("differentiate by $X_{ij}$: " + " and ".join(
+        rf"$\frac{{\partial X_{{p{k}}}}}{{\partial X_{{ij}}}} = \mathbb{{I}}_{{i = p}}$" for k in range(3))
+        + " (1 for the same entry, 0 for any other)")
+    steps = list(_steps(4, tall=True))
+    assert [len(p) for p in paginate(steps)] == [4]
+    steps[2] = StepView(steps[2].latex, long, "differentiate")
+    assert [len(p) for p in paginate(steps)] == [2, 2]
+
+
 def _leaves(value):
     if isinstance(value, tuple):
         for item in value:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -19,11 +20,15 @@ from .notation import notation
 
 
 # A frame holds at most MAX_STEPS proof steps and at most FRAME_BUDGET of height, in rough lines:
-# a reason and a flat formula weigh 1.2; fractions and sums 2; matrices and underbraces 3.
+# a reason and a flat formula weigh 1.2; fractions and sums 2; matrices and underbraces 3. A reason longer
+# than a line (REASON_CHARS of text) adds a line for each line more, and fractions in it make its line taller.
 MAX_STEPS = 5
 FRAME_BUDGET = 8.5
 WEIGHTS = ((3.0, (r"\begin", r"\underbrace", r"\overbrace")), (2.0, (r"\frac", r"\sum", r"\prod")))
 FLAT = 1.2
+REASON_CHARS = 95
+REASON_LINE = 1.0
+INLINE_FRACTION = 0.6
 NOTATION_ROWS = 7  # rows of the notation table on one frame (the template batches by it)
 IDENTITIES = frozenset(name for name, _ in TABLE)
 
@@ -77,7 +82,10 @@ class DerivationView:
 
 
 def _weight(step: StepView) -> float:
-    return next((w for w, marks in WEIGHTS if any(m in step.latex for m in marks)), FLAT)
+    formula = next((w for w, marks in WEIGHTS if any(m in step.latex for m in marks)), FLAT)
+    text = re.sub(r"\\(?:left|right)\b|\\[A-Za-z]+|[{}$_^]", "", step.reason)  # roughly what a reader sees
+    lines = max(1, math.ceil(len(text) / REASON_CHARS))
+    return formula + REASON_LINE * (lines - 1) + (INLINE_FRACTION if r"\frac" in step.reason else 0.0)
 
 
 def paginate(steps: Sequence[StepView]) -> tuple[tuple[StepView, ...], ...]:
