@@ -53,7 +53,8 @@ def test_a_cited_identity_points_to_the_frame_that_proved_it(handout):
 
 
 def test_only_an_earlier_result_is_cited():
-    ds = [derive_problem(load(PROBLEMS / f"{n}.toml"), "denominator") for n in ("course-ridge", "cookbook-131-squared-norm")]
+    names = ("course-ridge", "cookbook-131-squared-norm")
+    ds = [derive_problem(load(PROBLEMS / f"{n}.toml"), "denominator") for n in names]
     views = cited([view(d) for d in ds], ds, frames_before=2)
     ridge_steps = [s for page in views[0].pages for s in page]
     assert any(s.identities == ("squared-norm",) for s in ridge_steps)

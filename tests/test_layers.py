@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "generator"
 LONGEST = 400  # lines per module
 
-# Bottom to top, as in BRIEF.md's code layout; a module imports only from its own layer or below.
+# Bottom to top, as in the README's code layout; a module imports only from its own layer or below.
 # Where the code says otherwise: ops/ is written over a kit of constructors and imports nothing of
 # generator/, while tree/algebra reads the registry (reduce_'s canonical forms), so ops/ sits below tree/;
 # code/ (the NumPy and Maxima printers) sits beside latex/, as its docstring says.
@@ -72,7 +72,7 @@ def describe(level: int) -> str:
 
 def test_every_module_has_a_layer():
     unknown = [name for name in MODULES if (name.split(".") + [""])[1] not in LEVEL]
-    assert not unknown, f"modules outside the layers of BRIEF.md: {unknown}; add their folder to LAYERS"
+    assert not unknown, f"modules outside the layers of the README's code layout: {unknown}; add their folder to LAYERS"
 
 
 def upward(name: str) -> list[str]:

@@ -23,7 +23,8 @@ LECTURE = (("index", ()), ("differentiate", ()), ("reduce", ()), ("assemble", ()
 # (problem, route: (step kind, rules cited) in order, the result in denominator layout)
 ROUTES = [
     ("course-ridge",
-     (LAYOUT, SUM, DEFINE, ("chain", ("squared-norm",)), ("chain", ("linear",)), ("identity", ("squared-norm",)), RESULT),
+     (LAYOUT, SUM, DEFINE, ("chain", ("squared-norm",)), ("chain", ("linear",)), ("identity", ("squared-norm",)),
+      RESULT),
      "2 X^T (X w - t) + 2 lambda w"),
     ("course-regularised-logistic",
      (LAYOUT, ("rewrite", ("softplus",)), SUM, DEFINE, ("chain", ("activation",)), ("chain", ("linear", "hadamard")),
@@ -34,7 +35,8 @@ ROUTES = [
     ("course-softmax-logits", (LAYOUT, ("rewrite", ("log-softmax",)), *LECTURE, ASSUME, RESULT),
      "softmax(z) - y"),
     ("model-softmax-cross-entropy",
-     (LAYOUT, ("rewrite", ("log-softmax",)), DEFINE, ("chain", ("softmax-cross-entropy",)), ("chain", ()), ASSUME, RESULT),
+     (LAYOUT, ("rewrite", ("log-softmax",)), DEFINE, ("chain", ("softmax-cross-entropy",)), ("chain", ()), ASSUME,
+      RESULT),
      "(softmax(W x) - y) x^T"),
     ("course-gaussian-nll-mean",
      (LAYOUT, SUM, DEFINE, ("chain", ("quadratic-form",)), ("chain", ("linear",)), ASSUME, RESULT),

@@ -1,4 +1,4 @@
-"""The one place that starts processes: latexmk in a scratch directory, results moved into place atomically."""
+"""latexmk, the one process a build starts: run in a scratch directory, results moved into place atomically."""
 from __future__ import annotations
 
 import os
