@@ -20,7 +20,7 @@ from ..tree.nodes import (
 )
 from .context import Context, symbol
 from .formula import Bracketed, Formulas, Part, Partial, Product, Transposed, Tree, Underbrace, equation, reason
-from .identities import affine, gradient, recognise
+from .identities import affine, recognise
 from .local import identity_reason, step_reason
 from .product import product_rule
 from .steps import Claim, ProofStep

@@ -13,7 +13,7 @@ from . import index as ix
 from .context import INDEX_BUDGET, Context, TooLong, entry_position, symbol, variable_entry
 from .formula import (
     Corners, Entry, EntryOf, Implies, Index, Part, Partial, Product, Reason, SumOver, Tree, Underbrace, equation,
-    reason,
+    corners, reason,
 )
 from .steps import Claim, ProofStep
 from .symbolic import dim, to_sympy
@@ -229,11 +229,4 @@ def _corners(ctx: Context, entry: sp.Expr, rows: sp.Expr, cols: sp.Expr) -> Corn
         return Index(entry.xreplace(subs).replace(
             lambda n: isinstance(n, sp.KroneckerDelta), lambda n: sp.Integer(n.args[0] == n.args[1])))
 
-    if len(row_vals) == 2 and len(col_vals) == 2:
-        return Corners(((at(row_vals[0], col_vals[0]), at(row_vals[0], col_vals[1])),
-                        (at(row_vals[1], col_vals[0]), at(row_vals[1], col_vals[1]))))
-    if len(row_vals) == 2:
-        return Corners(((at(row_vals[0], None),), (at(row_vals[1], None),)))
-    if len(col_vals) == 2:
-        return Corners(((at(None, col_vals[0]), at(None, col_vals[1])),))
-    return None
+    return corners(at, row_vals, col_vals)

@@ -10,7 +10,7 @@ and a later stage can read a step's left and right sides without parsing LaTeX.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Callable, Sequence, Union
 
 import sympy as sp
 
@@ -175,6 +175,18 @@ class Corners:
     """A matrix shown by its corners (⋯ ⋮ ⋱): 2×2 cells, a column of 2 or a row of 2."""
 
     cells: tuple[tuple[Part, ...], ...]
+
+
+def corners(at: Callable[[Any, Any], Part], rows: Sequence[Any], cols: Sequence[Any]) -> Corners | None:
+    """The corners of a matrix whose entry (r, c) `at` shows, for rows and columns given as [first, last], or
+    [None] along an axis of length one; None when both axes have length one."""
+    if len(rows) == 2 and len(cols) == 2:
+        return Corners(tuple(tuple(at(r, c) for c in cols) for r in rows))
+    if len(rows) == 2:
+        return Corners(tuple((at(r, None),) for r in rows))
+    if len(cols) == 2:
+        return Corners((tuple(at(None, c) for c in cols),))
+    return None
 
 
 @dataclass(frozen=True)

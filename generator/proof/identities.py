@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from ..calculus.engine import derivative, pullback
-from ..tree import algebra as alg
 from ..tree.edit import count, replace
 from ..tree.nodes import (
     Add, Apply, Expr, Hadamard, Identity, Inverse, Mul, Named, Ones, Power, Reduce, Sym, Transpose,

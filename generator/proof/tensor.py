@@ -32,7 +32,7 @@ from . import index as ix
 from .context import INDEX_BUDGET, Context, TooLong, symbol
 from .formula import (
     Bracketed, Corners, Differential, Entry, EntryOf, Index, InDifferential, Member, Name, Part, Partial, Product, Rule, Space,
-    Transposed, Tree, VecPartial, Where, equation, reason,
+    Transposed, Tree, VecPartial, Where, corners, equation, reason,
 )
 from .steps import Claim, ProofStep
 from .symbolic import dim, to_sympy
@@ -223,14 +223,7 @@ def _corners(entry: sp.Expr, rows: tuple, cols: tuple) -> Corners | None:
             lambda n: sp.Integer(n.args[0] == n.args[1]))
         return Index(shown)
 
-    if len(row_vals) == 2 and len(col_vals) == 2:
-        return Corners(((at(row_vals[0], col_vals[0]), at(row_vals[0], col_vals[1])),
-                        (at(row_vals[1], col_vals[0]), at(row_vals[1], col_vals[1]))))
-    if len(row_vals) == 2:
-        return Corners(((at(row_vals[0], None),), (at(row_vals[1], None),)))
-    if len(col_vals) == 2:
-        return Corners(((at(None, col_vals[0]), at(None, col_vals[1])),))
-    return None
+    return corners(at, row_vals, col_vals)
 
 
 # ---------------------------------------------------------------- the differential, where entries do not fit
