@@ -61,10 +61,12 @@ class Expr:
         return self.shape[0] if self.shape[1] == 1 else self.shape[1]
 
     def walk(self) -> Iterator[Expr]:
-        """This node and all below it, parents first."""
-        yield self
-        for a in self.args:
-            yield from a.walk()
+        """This node and all below it, parents first (left to right; a stack, not nested generators)."""
+        stack: list[Expr] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.args))
 
 
 class OneArg(Expr):
