@@ -151,7 +151,7 @@ class _Evaluator(Shared[np.ndarray]):
         return sum((self.value(t) for t in e.terms[1:]), self.value(e.terms[0]))
 
     def visit_Mul(self, e: Mul) -> np.ndarray:
-        scale = math.prod(float(self.value(f)[0, 0]) for f in e.factors if f.is_scalar)
+        scale = math.prod(float(self.value(f)[0, 0]) for f in e.scalar_factors)
         chain = [self.value(f) for f in e.chain]
         return scale * (reduce(np.matmul, chain) if chain else np.ones((1, 1)))
 

@@ -173,6 +173,11 @@ class Mul(ManyArgs):
     def chain(self) -> tuple[Expr, ...]:
         return tuple(f for f in self.factors if not f.is_scalar)
 
+    @cached_property
+    def scalar_factors(self) -> tuple[Expr, ...]:
+        """Every 1×1 factor in order, the Const included (what multiplies the chain)."""
+        return tuple(f for f in self.factors if f.is_scalar)
+
     @property
     def shape(self) -> Shape:
         chain = self.chain
