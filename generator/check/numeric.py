@@ -68,12 +68,59 @@ def _as_2d(value: np.ndarray, sym: Sym) -> np.ndarray:
 
 def evaluate(expr: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int] | None = None) -> np.ndarray:
     """The value of `expr` at `values` (arrays by symbol name), as a 2-D array."""
-    env = {name: _as_2d(v, scope.symbols[name]) for name, v in values.items() if name in scope.symbols}
-    missing = sorted(s.name for s in {e for e in expr.walk() if isinstance(e, Sym)} if s.name not in env)
-    if missing:
+    return Evaluation(values, scope, sizes).value(expr)
+
+
+def _missing(expr: Expr, env: Mapping[str, np.ndarray]) -> None:
+    if any(isinstance(e, Sym) and e.name not in env for e in expr.walk()):
+        missing = sorted(s.name for s in {e for e in expr.walk() if isinstance(e, Sym)} if s.name not in env)
         raise GeneratorError(f"no value given for {', '.join(missing)}")
-    sizes = dict(sizes) if sizes is not None else dimensions(scope, env)
-    return _Evaluator(env, sizes, scope).value(expr)
+
+
+class Evaluation:
+    """Expressions evaluated at one set of values: `value(e)` is `evaluate(e, values, scope, sizes)`, but a
+    node computed for an earlier expression (a subtree of it) is not computed again. Sound because the
+    values cannot change and a node's value depends on nothing else; an evaluation that raised stored nothing
+    for the node that raised, so asking again raises again."""
+
+    def __init__(self, values: Values, scope: Scope, sizes: Mapping[Dim, int] | None = None):
+        env = {name: _as_2d(v, scope.symbols[name]) for name, v in values.items() if name in scope.symbols}
+        self._evaluator = _Evaluator(env, dict(sizes) if sizes is not None else dimensions(scope, env), scope)
+
+    def value(self, expr: Expr) -> np.ndarray:
+        _missing(expr, self._evaluator.env)
+        return self._evaluator.value(expr)
+
+
+class Replay:
+    """One expression evaluated again and again at values of the same shapes (finite differences).
+
+    The first call is an ordinary evaluation that records the order in which it computed each node;
+    later calls run the same visit methods in that order, so every node gets the same numpy calls on
+    the same inputs as a fresh `evaluate` would make (the order never depends on the values): only
+    the recursion and the check for missing symbols are done once.
+    """
+
+    def __init__(self, expr: Expr, scope: Scope, sizes: Mapping[Dim, int]):
+        self.expr, self.scope, self.sizes = expr, scope, dict(sizes)
+        self.tape: list[Expr] | None = None
+        self.complete: frozenset[str] | None = None  # names given last time, which held every symbol
+
+    def __call__(self, values: Values) -> np.ndarray:
+        env = {name: _as_2d(v, self.scope.symbols[name]) for name, v in values.items() if name in self.scope.symbols}
+        if env.keys() != self.complete:
+            _missing(self.expr, env)
+            self.complete = frozenset(env)
+        if self.tape is None:
+            recorder = _Recorder(env, self.sizes, self.scope)
+            out = recorder.value(self.expr)
+            self.tape = recorder.tape
+            return out
+        ev = _Evaluator(env, self.sizes, self.scope)
+        memo, table = ev._memo, ev._table
+        for node in self.tape:
+            memo[id(node)] = (node, table[type(node)](ev, node))
+        return memo[id(self.expr)][1]
 
 
 class NumpyKit:
@@ -225,6 +272,19 @@ class _Evaluator(Shared[np.ndarray]):
 
     def visit_Commutation(self, e: Commutation) -> np.ndarray:
         return commutation_matrix(self.size(e.m), self.size(e.n))
+
+
+class _Recorder(_Evaluator):
+    """An evaluation that lists its nodes in the order it computed them (children before parents)."""
+
+    def __init__(self, env: Mapping[str, np.ndarray], sizes: Mapping[Dim, int], scope: Scope):
+        super().__init__(env, sizes, scope)
+        self.tape: list[Expr] = []
+
+    def compute(self, node: Expr) -> np.ndarray:
+        out = self.visit(node)
+        self.tape.append(node)
+        return out
 
 
 def commutation_matrix(m: int, n: int) -> np.ndarray:
