@@ -93,25 +93,27 @@ class Evaluation:
 
 
 class Replay:
-    """One expression evaluated again and again at values of the same shapes (finite differences).
+    """One expression evaluated again and again with one symbol varied (finite differences).
 
     The first call is an ordinary evaluation that records the order in which it computed each node;
     later calls run the same visit methods in that order, so every node gets the same numpy calls on
     the same inputs as a fresh `evaluate` would make (the order never depends on the values): only
-    the recursion and the check for missing symbols are done once.
+    the recursion, the other symbols' arrays and the check for missing symbols are done once.
     """
 
-    def __init__(self, expr: Expr, scope: Scope, sizes: Mapping[Dim, int]):
-        self.expr, self.scope, self.sizes = expr, scope, dict(sizes)
+    def __init__(self, expr: Expr, values: Values, varied: str, scope: Scope, sizes: Mapping[Dim, int]):
+        self.expr, self.varied, self.scope, self.sizes = expr, varied, scope, dict(sizes)
+        self.fixed = {name: _as_2d(v, scope.symbols[name]) for name, v in values.items()
+                      if name in scope.symbols and name != varied}
         self.tape: list[Expr] | None = None
-        self.complete: frozenset[str] | None = None  # names given last time, which held every symbol
 
-    def __call__(self, values: Values) -> np.ndarray:
-        env = {name: _as_2d(v, self.scope.symbols[name]) for name, v in values.items() if name in self.scope.symbols}
-        if env.keys() != self.complete:
-            _missing(self.expr, env)
-            self.complete = frozenset(env)
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """The expression's value with the varied symbol at `x`: `evaluate(expr, {**values, varied: x}, …)`."""
+        env = dict(self.fixed)
+        if self.varied in self.scope.symbols:
+            env[self.varied] = _as_2d(x, self.scope.symbols[self.varied])
         if self.tape is None:
+            _missing(self.expr, env)  # the same names every call
             recorder = _Recorder(env, self.sizes, self.scope)
             out = recorder.value(self.expr)
             self.tape = recorder.tape

@@ -72,11 +72,7 @@ def check(expr: Expr, wrt: Sym, closed_form: Expr, layout: str, scope: Scope, ki
 
 def _as_function(expr: Expr, wrt: Sym, values: Mapping[str, np.ndarray], scope: Scope,
                  dims: Mapping[Dim, int]) -> Callable[[np.ndarray], np.ndarray]:
-    replay = Replay(expr, scope, dims)
-
-    def f(x: np.ndarray) -> np.ndarray:
-        return replay({**values, wrt.name: x})
-    return f
+    return Replay(expr, values, wrt.name, scope, dims)
 
 
 def _step(x: float, base: float) -> float:
