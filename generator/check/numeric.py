@@ -68,12 +68,61 @@ def _as_2d(value: np.ndarray, sym: Sym) -> np.ndarray:
 
 def evaluate(expr: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int] | None = None) -> np.ndarray:
     """The value of `expr` at `values` (arrays by symbol name), as a 2-D array."""
-    env = {name: _as_2d(v, scope.symbols[name]) for name, v in values.items() if name in scope.symbols}
-    missing = sorted(s.name for s in {e for e in expr.walk() if isinstance(e, Sym)} if s.name not in env)
-    if missing:
+    return Evaluation(values, scope, sizes).value(expr)
+
+
+def _missing(expr: Expr, env: Mapping[str, np.ndarray]) -> None:
+    if any(isinstance(e, Sym) and e.name not in env for e in expr.walk()):
+        missing = sorted(s.name for s in {e for e in expr.walk() if isinstance(e, Sym)} if s.name not in env)
         raise GeneratorError(f"no value given for {', '.join(missing)}")
-    sizes = dict(sizes) if sizes is not None else dimensions(scope, env)
-    return _Evaluator(env, sizes, scope).value(expr)
+
+
+class Evaluation:
+    """Expressions evaluated at one set of values: `value(e)` is `evaluate(e, values, scope, sizes)`, but a
+    node computed for an earlier expression (a subtree of it) is not computed again. Sound because the
+    values cannot change and a node's value depends on nothing else; an evaluation that raised stored nothing
+    for the node that raised, so asking again raises again."""
+
+    def __init__(self, values: Values, scope: Scope, sizes: Mapping[Dim, int] | None = None):
+        env = {name: _as_2d(v, scope.symbols[name]) for name, v in values.items() if name in scope.symbols}
+        self._evaluator = _Evaluator(env, dict(sizes) if sizes is not None else dimensions(scope, env), scope)
+
+    def value(self, expr: Expr) -> np.ndarray:
+        _missing(expr, self._evaluator.env)
+        return self._evaluator.value(expr)
+
+
+class Replay:
+    """One expression evaluated again and again with one symbol varied (finite differences).
+
+    The first call is an ordinary evaluation that records the order in which it computed each node;
+    later calls run the same visit methods in that order, so every node gets the same numpy calls on
+    the same inputs as a fresh `evaluate` would make (the order never depends on the values): only
+    the recursion, the other symbols' arrays and the check for missing symbols are done once.
+    """
+
+    def __init__(self, expr: Expr, values: Values, varied: str, scope: Scope, sizes: Mapping[Dim, int]):
+        self.expr, self.varied, self.scope, self.sizes = expr, varied, scope, dict(sizes)
+        self.fixed = {name: _as_2d(v, scope.symbols[name]) for name, v in values.items()
+                      if name in scope.symbols and name != varied}
+        self.tape: list[Expr] | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """The expression's value with the varied symbol at `x`: `evaluate(expr, {**values, varied: x}, …)`."""
+        env = dict(self.fixed)
+        if self.varied in self.scope.symbols:
+            env[self.varied] = _as_2d(x, self.scope.symbols[self.varied])
+        if self.tape is None:
+            _missing(self.expr, env)  # the same names every call
+            recorder = _Recorder(env, self.sizes, self.scope)
+            out = recorder.value(self.expr)
+            self.tape = recorder.tape
+            return out
+        ev = _Evaluator(env, self.sizes, self.scope)
+        memo, table = ev._memo, ev._table
+        for node in self.tape:
+            memo[id(node)] = (node, table[type(node)](ev, node))
+        return memo[id(self.expr)][1]
 
 
 class NumpyKit:
@@ -151,7 +200,7 @@ class _Evaluator(Shared[np.ndarray]):
         return sum((self.value(t) for t in e.terms[1:]), self.value(e.terms[0]))
 
     def visit_Mul(self, e: Mul) -> np.ndarray:
-        scale = math.prod(float(self.value(f)[0, 0]) for f in e.factors if f.is_scalar)
+        scale = math.prod(float(self.value(f)[0, 0]) for f in e.scalar_factors)
         chain = [self.value(f) for f in e.chain]
         return scale * (reduce(np.matmul, chain) if chain else np.ones((1, 1)))
 
@@ -225,6 +274,19 @@ class _Evaluator(Shared[np.ndarray]):
 
     def visit_Commutation(self, e: Commutation) -> np.ndarray:
         return commutation_matrix(self.size(e.m), self.size(e.n))
+
+
+class _Recorder(_Evaluator):
+    """An evaluation that lists its nodes in the order it computed them (children before parents)."""
+
+    def __init__(self, env: Mapping[str, np.ndarray], sizes: Mapping[Dim, int], scope: Scope):
+        super().__init__(env, sizes, scope)
+        self.tape: list[Expr] = []
+
+    def compute(self, node: Expr) -> np.ndarray:
+        out = self.visit(node)
+        self.tape.append(node)
+        return out
 
 
 def commutation_matrix(m: int, n: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from ..tree.text import to_text
 from ..ops import OPS
 from ..tree.nodes import Apply, Dim, Expr, Inverse
 from ..tree.scope import Scope
-from .numeric import Values, evaluate
+from .numeric import Evaluation, Values
 from .rank import deficient, invertible_everywhere
 
 KINK_MARGIN = 1e-2  # samples keep this far from a kink
@@ -85,14 +85,15 @@ def sample_for(exprs: Iterable[Expr], scope: Scope, seed: int, sizes: Mapping[Di
 
 def _culprit(e: Expr, values: Values, scope: Scope, sizes: Mapping[Dim, int]) -> Expr | None:
     """None when `e` is finite at `values` with well-conditioned inverses; else the part that is not."""
+    at = Evaluation(values, scope, sizes)
     try:
         with np.errstate(all="ignore"):
             for node in e.walk():
-                if isinstance(node, Inverse) and np.linalg.cond(evaluate(node.arg, values, scope, sizes)) > 1e6:
+                if isinstance(node, Inverse) and np.linalg.cond(at.value(node.arg)) > 1e6:
                     return node
-                if isinstance(node, Apply) and _near_kink(node, evaluate(node.arg, values, scope, sizes)):
+                if isinstance(node, Apply) and _near_kink(node, at.value(node.arg)):
                     return node
-            out = evaluate(e, values, scope, sizes)
+            out = at.value(e)
     except (np.linalg.LinAlgError, OverflowError, ZeroDivisionError):
         return e
     healthy = bool(np.all(np.isfinite(out))) and float(np.abs(out).max(initial=0)) < 1e8

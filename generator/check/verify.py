@@ -8,7 +8,7 @@ import numpy as np
 from ..errors import VerificationError
 from ..tree.nodes import Dim, Expr, Sym
 from ..tree.scope import Scope
-from .numeric import evaluate
+from .numeric import Replay, evaluate
 from .sampling import sample_for
 
 # The largest relative error between a closed form and finite differences, by kind of derivative
@@ -72,9 +72,7 @@ def check(expr: Expr, wrt: Sym, closed_form: Expr, layout: str, scope: Scope, ki
 
 def _as_function(expr: Expr, wrt: Sym, values: Mapping[str, np.ndarray], scope: Scope,
                  dims: Mapping[Dim, int]) -> Callable[[np.ndarray], np.ndarray]:
-    def f(x: np.ndarray) -> np.ndarray:
-        return evaluate(expr, {**values, wrt.name: x}, scope, dims)
-    return f
+    return Replay(expr, values, wrt.name, scope, dims)
 
 
 def _step(x: float, base: float) -> float:

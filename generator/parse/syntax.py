@@ -61,8 +61,26 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=False, postlex=_Bars())
 
 
+TREES_KEPT = 2048  # parse trees of recent texts (a sheet parses each variant's text twice: derive, key check)
+_trees: dict[str, Tree] = {}
+
+
 def tree_of(text: str, source: str) -> Tree:
-    """The parse tree of `text`, or a ParseError naming `source` and the position."""
+    """The parse tree of `text`, or a ParseError naming `source` and the position.
+
+    A text's tree is kept: the grammar is fixed, so the tree depends on the text alone, and no reader
+    changes a tree. A text that fails is not kept, so its message names each source anew.
+    """
+    tree = _trees.get(text)
+    if tree is None:
+        tree = _parsed(text, source)
+        if len(_trees) >= TREES_KEPT:
+            del _trees[next(iter(_trees))]
+        _trees[text] = tree
+    return tree
+
+
+def _parsed(text: str, source: str) -> Tree:
     if len(text) > MAX_LENGTH:
         raise ParseError(f"{source}: the expression has {len(text)} characters; the limit is {MAX_LENGTH}")
     depth = 0

@@ -28,9 +28,13 @@ DATA_ATTEMPTS = 24  # integer data sets tried before a numeric variant gives up 
 MAX_CONDITION = 1e3  # integer matrices to invert are kept this well conditioned
 
 
+DERIVATIONS_KEPT = 2048  # a sheet of 300 variants of five problems has about 1200 distinct ones
+_derivations: dict[tuple, Derivation] = {}
+
+
 def exercise(v: Variant) -> Exercise:
     """The variant derived (closed form and proof), with integer data and exact value, or a blanked step."""
-    d = derive(v.expr, v.wrt, v.shapes, v.layout, v.assume, v.functions, hessian=v.hessian, source=v.id)
+    d = _derivation(v)
     if v.kind == "numeric":
         data, value = numeric(v, d)
         return Exercise(v, d, data=data, value=value)
@@ -40,6 +44,20 @@ def exercise(v: Variant) -> Exercise:
             raise GeneratorError(f"{v.id}: the proof has no index, differentiate, reduce or chain step to blank")
         return Exercise(v, d, blank=eligible[space.draw(v.seed, 1) % len(eligible)])
     return Exercise(v, d)
+
+
+def _derivation(v: Variant) -> Derivation:
+    """`derive` of the variant, kept by everything derive reads but the source, which only its error
+    messages name (a failure is not kept): variants that differ only in kind, number or seed, the same
+    expression with the same names, sizes and layout, share one derivation, checked once."""
+    key = (v.expr, v.wrt, tuple(v.shapes.items()), v.layout, tuple(v.assume.items()), tuple(v.functions.items()),
+           v.hessian)
+    if key not in _derivations:
+        if len(_derivations) >= DERIVATIONS_KEPT:
+            del _derivations[next(iter(_derivations))]
+        _derivations[key] = derive(v.expr, v.wrt, v.shapes, v.layout, v.assume, v.functions, hessian=v.hessian,
+                                   source=v.id)
+    return _derivations[key]
 
 
 def numeric(v: Variant, d: Derivation) -> tuple[dict[str, Fraction2D], Fraction2D]:

@@ -61,10 +61,12 @@ class Expr:
         return self.shape[0] if self.shape[1] == 1 else self.shape[1]
 
     def walk(self) -> Iterator[Expr]:
-        """This node and all below it, parents first."""
-        yield self
-        for a in self.args:
-            yield from a.walk()
+        """This node and all below it, parents first (left to right; a stack, not nested generators)."""
+        stack: list[Expr] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.args))
 
 
 class OneArg(Expr):
@@ -170,6 +172,11 @@ class Mul(ManyArgs):
     @cached_property
     def chain(self) -> tuple[Expr, ...]:
         return tuple(f for f in self.factors if not f.is_scalar)
+
+    @cached_property
+    def scalar_factors(self) -> tuple[Expr, ...]:
+        """Every 1×1 factor in order, the Const included (what multiplies the chain)."""
+        return tuple(f for f in self.factors if f.is_scalar)
 
     @property
     def shape(self) -> Shape:
