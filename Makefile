@@ -50,7 +50,7 @@ export-picture: venv chromium mathjax
 		--window-size=900,400 --virtual-time-budget=15000 --screenshot=docs/export.png "file://$(CURDIR)/out/question.html"
 
 # The README's picture: one page of the real deck (SLIDE_PAGE), rendered by poppler's pdftoppm.
-SLIDE_PAGE ?= 42
+SLIDE_PAGE ?= 44
 picture: slides
 	pdftoppm -png -r 80 -f $(SLIDE_PAGE) -l $(SLIDE_PAGE) -singlefile out/slides.pdf docs/slide
 
