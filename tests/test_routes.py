@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import derive_problem, load
+from generator import GeneratorError, derive_problem, load
+from generator.parse.problem_file import from_mapping
 from generator.proof.formula import Rule
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
@@ -97,3 +98,32 @@ def test_an_assumption_is_said_where_it_is_used():
     d = derive_problem(load(PROBLEMS / "course-softmax-logits.toml"), "denominator")
     said = next(s for s in d.steps if s.kind == "assume")
     assert "probability vector" in said.reason and "\\mathbf{1}^{\\top} \\mathbf{y} = 1" in said.reason
+
+
+def _attention(**extra) -> dict:
+    return {"expr": "p = softmax(K q); s = a^T p", "wrt": "q",
+            "shapes": {"K": ["n", "d"], "q": ["d", 1], "a": ["n", 1]}, **extra}
+
+
+def test_a_problem_may_ask_for_a_name_to_be_written_out():
+    d = derive_problem(from_mapping(_attention(expand=["p"]), "att.toml"), "denominator")
+    assert d.answer == "K^T (diag(softmax(K q)) - softmax(K q) softmax(K q)^T) a"
+    assert d.statement.definitions == ()
+    assert all("\\mathbf{p}" not in s.latex for s in d.steps)
+
+
+def test_a_name_written_out_keeps_the_others():
+    data = {"expr": "z1 = W1 x; h = sigma(z1); z2 = W2 h; L = norm(z2 - y)^2", "wrt": "W1", "expand": ["h", "z2"],
+            "shapes": {"W1": ["h", "n"], "W2": ["k", "h"], "x": ["n", 1], "y": ["k", 1]}}
+    problem = from_mapping(data, "net.toml")
+    assert problem.expr == "z1 = W1 x; L = norm(W2 sigma(z1) - y)^2"
+    assert derive_problem(problem).answer == "2 ((W2^T (W2 sigma(z1) - y)) .* sigma'(z1)) x^T"
+
+
+@pytest.mark.parametrize("expand, message", [
+    (["r"], r"att\.toml: expand: 'r' is not a name the expression defines \(it defines: p\)"),
+    ("p", r"att\.toml: 'expand' should be a list of names such as \[\"p\"\], found 'p'"),
+])
+def test_expand_names_only_what_the_expression_defines(expand, message):
+    with pytest.raises(GeneratorError, match=message):
+        from_mapping(_attention(expand=expand), "att.toml")

@@ -9,11 +9,14 @@ from typing import Any, Mapping
 
 from ..errors import GeneratorError
 from ..files import read_text
+from ..tree.edit import inline
 from ..tree.nodes import Dim, Shape
-from ..tree.scope import FunctionSpec
+from ..tree.scope import FunctionSpec, Scope, Statement
+from ..tree.text import statement_text
 from ..vocabulary import ASSUMPTIONS, FUNCTION_KINDS, LAYOUTS
+from .builder import parse
 
-KEYS = {"title", "expr", "wrt", "shapes", "layout", "assume", "functions", "notes", "hessian"}
+KEYS = {"title", "expr", "wrt", "shapes", "layout", "assume", "functions", "notes", "hessian", "expand"}
 DIM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
@@ -59,20 +62,40 @@ def from_mapping(data: Mapping[str, Any], source: str, name: str = "problem") ->
             raise GeneratorError(f"{source}: '{key}' is missing; expected a string such as "
                                  + ('"z = W x"' if key == "expr" else '"x"'))
     shapes = shapes_from(data.get("shapes"), f"{source}: shapes")
+    assume = assumptions_from(data.get("assume"), shapes, f"{source}: assume")
+    functions = functions_from(data.get("functions"), f"{source}: functions")
+    expr = data["expr"]
+    if "expand" in data:
+        expr = _expanded(expr, data["expand"], Scope.build(shapes, assume, functions), source)
     return Problem(
         name=name,
         title=_string(data, "title", source, default=data["expr"]),
-        expr=data["expr"],
+        expr=expr,
         wrt=data["wrt"],
         shapes=shapes,
         layout=layout_from(data.get("layout", "denominator"), f"{source}: layout"),
-        assume=assumptions_from(data.get("assume"), shapes, f"{source}: assume"),
-        functions=functions_from(data.get("functions"), f"{source}: functions"),
+        assume=assume,
+        functions=functions,
         notes=_string(data, "notes", source, default=""),
         source=source,
         hessian=_boolean(data, "hessian", source),
         extra=extra,
     )
+
+
+def _expanded(text: str, names: Any, scope: Scope, source: str) -> str:
+    """The statement with the named intermediates in `names` written out where they are used, in the
+    expression language: a problem that asks for softmax(K q) in the proof and result, not p."""
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        raise GeneratorError(f"{source}: 'expand' should be a list of names such as [\"p\"], found {names!r}")
+    st = parse(text, scope, f"{source}: expr")
+    defined = [n for n, _ in st.definitions]
+    for n in names:
+        if n not in defined:
+            listed = ", ".join(defined) or "none"
+            raise GeneratorError(f"{source}: expand: '{n}' is not a name the expression defines (it defines: {listed})")
+    kept = tuple((n, e.with_args((inline(e.arg, names),))) for n, e in st.definitions if n not in names)
+    return statement_text(Statement(inline(st.expr, names), st.output, kept, st.text))
 
 
 def _string(data: Mapping[str, Any], key: str, source: str, default: str) -> str:

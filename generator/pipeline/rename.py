@@ -12,7 +12,6 @@ from typing import Mapping
 from ..tree import dims
 from ..tree.nodes import Call, Commutation, Dim, Expr, Grad, Hess, Identity, Ones, Sym, Zero
 from ..tree.scope import FunctionSpec, Scope, Statement
-from ..tree.text import to_text
 
 SYMBOL, SIZE = "Qzq", "Qzd"
 
@@ -94,13 +93,6 @@ def _shape(shape: tuple[Dim, Dim] | None, r: Renaming) -> tuple[Dim, Dim] | None
 def statement(st: Statement, r: Renaming) -> Statement:
     return Statement(tree(st.expr, r), st.output, tuple((n, tree(e, r)) for n, e in st.definitions), st.text,
                      {n: tree(e, r) for n, e in st.bindings.items()})
-
-
-def text(st: Statement) -> str:
-    """The statement in the expression language, definitions first."""
-    lines = [f"{name} = {to_text(e.arg)}" for name, e in st.definitions]  # type: ignore[attr-defined]
-    lines.append(f"{st.output} = {to_text(st.expr)}" if st.output else to_text(st.expr))
-    return "; ".join(lines)
 
 
 def functions_key(functions: Mapping[str, FunctionSpec], r: Renaming) -> tuple:

@@ -18,6 +18,7 @@ from ..proof.prove import prove
 from ..tree.dims import names_of
 from ..tree.nodes import Sym
 from ..tree.scope import FunctionSpec, Scope, Statement
+from ..tree.text import statement_text
 from . import rename, renamed
 from .derivation import Derivation
 
@@ -65,7 +66,7 @@ def _derived(statement: Statement, scope: Scope, wrt: str, layout: str, hessian:
     """
     canon = rename.canonical(statement, scope)
     c_statement, c_scope = rename.statement(statement, canon), rename.scope(scope, canon)
-    key = (rename.text(c_statement), canon.names[wrt], layout, hessian,
+    key = (statement_text(c_statement), canon.names[wrt], layout, hessian,
            tuple(sorted((n, s.shape, tuple(sorted(s.props))) for n, s in c_scope.symbols.items())),
            rename.functions_key(scope.functions, canon))
     back = canon.inverse()

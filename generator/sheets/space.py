@@ -20,6 +20,7 @@ from ..tree.nodes import (
     Add, Apply, Const, Diag, DiagPart, Dim, Expr, Hadamard, Identity, Inverse, Mul, Named, Ones, Power, Reduce,
     Shape, Sym, Transpose, Zero,
 )
+from ..tree.text import statement_text
 from .data import Choice, Fraction2D, Variant, Variation
 from .variation import declared_dims, variation_from
 
@@ -198,7 +199,7 @@ def renamed_text(st: Statement, names: Mapping[str, str], dims: Mapping[str, Dim
     """A statement in the expression language after renaming symbols, sizes and functions in its tree."""
     swapped = Statement(swap_functions(st.expr, functions), st.output,
                         tuple((n, swap_functions(e, functions)) for n, e in st.definitions), st.text)
-    return rename.text(rename.statement(swapped, rename.Renaming(names, dims)))
+    return statement_text(rename.statement(swapped, rename.Renaming(names, dims)))
 
 
 def _key(*parts: object) -> int:

@@ -1,7 +1,7 @@
 """Walking and editing trees without re-canonicalising them: replace a subtree, inline names, count, find."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Collection, Iterator
 
 from .nodes import Expr, Named, Sym
 
@@ -25,13 +25,13 @@ def replace_at(e: Expr, path: tuple[int, ...], by: Expr) -> Expr:
     return e.with_args(tuple(args))
 
 
-def inline(e: Expr) -> Expr:
-    """The expression with every named intermediate replaced by its definition."""
-    if isinstance(e, Named):
-        return inline(e.arg)
+def inline(e: Expr, names: Collection[str] | None = None) -> Expr:
+    """The expression with every named intermediate (or those in `names`) replaced by its definition."""
+    if isinstance(e, Named) and (names is None or e.name in names):
+        return inline(e.arg, names)
     if not e.args:
         return e
-    return e.with_args(tuple(inline(a) for a in e.args))
+    return e.with_args(tuple(inline(a, names) for a in e.args))
 
 
 def occurrences(e: Expr, target: Expr, path: tuple[int, ...] = ()) -> Iterator[tuple[int, ...]]:

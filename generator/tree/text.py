@@ -9,6 +9,7 @@ from .nodes import (
     NODES, Add, Apply, Call, Commutation, Const, Diag, DiagPart, Expr, Grad, Hadamard, Hess, Identity, Inverse,
     Kron, Mul, Ones, Power, Reduce, Softmax, Sym, Transpose, Vec, Zero,
 )
+from .scope import Statement
 from .visitor import Visitor
 
 
@@ -19,6 +20,13 @@ def to_text(expr: Expr, layout: str = "denominator") -> str:
     \\frac{\\partial u}{\\partial x}: it means the Jacobian in the layout of the answer.
     """
     return _Writer(layout).text(expr)[0]
+
+
+def statement_text(st: Statement) -> str:
+    """The statement in the expression language, definitions first: `p = softmax(K q); s = a^T p`."""
+    lines = [f"{name} = {to_text(e.arg)}" for name, e in st.definitions]  # type: ignore[attr-defined]
+    lines.append(f"{st.output} = {to_text(st.expr)}" if st.output else to_text(st.expr))
+    return "; ".join(lines)
 
 
 def divided(e: Hadamard) -> tuple[list[Expr], list[Expr]]:
