@@ -129,6 +129,8 @@ class MatrixLatexPrinter(LatexPrinter):
         if len(numerator) == 1 and isinstance(numerator[0], S.KronOf):
             num_parts[0] = self._print(numerator[0])  # −(A ⊗ B) = (−A) ⊗ B: a number needs no brackets
         den_parts = [self.wrap(f, POSTFIX if len(denominator) > 1 else PRODUCT) for f in denominator]
+        if coeff.q != 1 and not denominator and any(isinstance(f, sp.MatrixExpr) for f in numerator):
+            return sign + rf"\frac{{{coeff.p}}}{{{coeff.q}}} " + " ".join(num_parts)  # ½Σ⁻¹, not Σ⁻¹ over 2
         if coeff.q != 1:
             den_parts.insert(0, str(coeff.q))
         if coeff.p != 1 or not num_parts:
