@@ -345,7 +345,8 @@ def test_hessians_by_a_matrix_and_through_an_abstract_hessian(expr, wrt, shapes,
 
 @pytest.mark.parametrize("expr, wrt, latex", [
     ("f = 1/2 x^T A x", "x", r"\frac{1}{2} \left(A + A^{\top}\right) \mathbf{x}"),  # ½ before a matrix
-    ("f = x^T A x / 2 + 1/3 norm(x)^2", "x", r"\frac{1}{2} \left(A + A^{\top}\right) \mathbf{x} + \frac{2}{3} \mathbf{x}"),
+    ("f = x^T A x / 2 + 1/3 norm(x)^2", "x",
+     r"\frac{1}{2} \left(A + A^{\top}\right) \mathbf{x} + \frac{2}{3} \mathbf{x}"),
     ("f = log(x^T A x) / 2", "x", r"\frac{\left(A + A^{\top}\right) \mathbf{x}}{2 \mathbf{x}^{\top} A \mathbf{x}}"),
 ])
 def test_a_number_divides_a_matrix_in_front_of_it(expr, wrt, latex):
