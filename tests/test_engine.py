@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from differences import differences, vec_differences
 
-from generator import GeneratorError, derive, hessian
+from generator import GeneratorError, derive, grade, hessian
 from generator.check.verify import RESIDUAL_LIMIT, check, residual
 from generator.errors import NotDerivable, VerificationError
 from generator.parse import parse, parse_expression
@@ -351,3 +351,19 @@ def test_hessians_by_a_matrix_and_through_an_abstract_hessian(expr, wrt, shapes,
 ])
 def test_a_number_divides_a_matrix_in_front_of_it(expr, wrt, latex):
     assert derive(expr, wrt, {"x": ("n", 1), "A": ("n", "n")}).latex == latex
+
+
+@pytest.mark.parametrize("expr, wrt, shapes, layout, latex", [
+    ("y = \\mathbf{1}^T X a", "X", {"X": ("m", "n"), "a": ("n", 1)}, "numerator", r"\mathbf{a} \mathbf{1}^{\top}"),
+    ("y = X^T \\mathbf{1}", "X", {"X": ("m", "n")}, "numerator", r"I_{n} \otimes \mathbf{1}^{\top}"),
+    ("Y = diag(x)", "x", {"x": ("n", 1)}, "denominator",
+     r"\left(\mathbf{1}^{\top} \otimes I_{n}\right) \operatorname{diag}\left(\operatorname{vec}\left(I_{n}\right)\right)"),
+    ("Y = kron(A, X)", "X", {"X": ("m", "n"), "A": ("p", "q")}, "denominator",
+     r"\left(\operatorname{vec}\left(A\right)^{\top} \otimes I_{mn}\right) \left(I_{q} \otimes K_{p,n} \otimes I_{m}\right)"),
+])
+def test_the_latex_of_a_result_has_its_shapes_and_reads_back(expr, wrt, shapes, layout, latex):
+    """A row of ones is 1ᵀ, an I nothing else sizes carries its size (a product of sizes as I_{mn}), and the
+    result's own LaTeX grades as right."""
+    d = derive(expr, wrt, shapes, layout)
+    assert d.latex == latex
+    assert grade(latex, d).score == 1.0

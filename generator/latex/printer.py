@@ -84,7 +84,8 @@ class MatrixLatexPrinter(LatexPrinter):
         return r"\mathbf{0}"
 
     def _print_OneMatrix(self, e: sp.OneMatrix) -> str:
-        return r"\mathbf{1}"
+        rows, cols = e.shape
+        return r"\mathbf{1}^{\top}" if rows == 1 and cols != 1 else r"\mathbf{1}"  # a row of ones is 1ᵀ
 
     # -- sums and products ----------------------------------------------------------------------
     def _print_MatAdd(self, e: sp.MatAdd) -> str:
@@ -225,11 +226,18 @@ class MatrixLatexPrinter(LatexPrinter):
     # -- Kronecker products ---------------------------------------------------------------------
     def _print_KronOf(self, e: S.KronOf) -> str:
         # nothing beside a Kronecker factor tells the size of I, so it is written: a ⊗ I_m
-        return r" \otimes ".join(rf"I_{{{self._print(f.shape[0])}}}" if isinstance(f, sp.Identity)
-                                  else self.wrap(f, PRODUCT) for f in e.args)
+        return r" \otimes ".join(self._sized_identity(f) if isinstance(f, sp.Identity) else self.wrap(f, PRODUCT)
+                                  for f in e.args)
+
+    def _sized_identity(self, e: sp.Identity) -> str:
+        """I with its size, I_{n}; a product of one-letter sizes joined as it is read back, I_{mn}."""
+        size = self._print(e.shape[0])
+        return rf"I_{{{size.replace(' ', '') if re.fullmatch(r'[A-Za-z0-9]( [A-Za-z0-9])*', size) else size}}}"
 
     def _print_VecOf(self, e: S.VecOf) -> str:
-        return rf"\operatorname{{vec}}\left({self._print(e.args[0])}\right)"
+        arg = e.args[0]  # nothing beside vec(I) tells the size of I either
+        shown = self._sized_identity(arg) if isinstance(arg, sp.Identity) else self._print(arg)
+        return rf"\operatorname{{vec}}\left({shown}\right)"
 
     def _print_CommutationOf(self, e: S.CommutationOf) -> str:
         return rf"K_{{{self._print(e.args[0])},{self._print(e.args[1])}}}"

@@ -15,6 +15,7 @@ from typing import Mapping
 from lark import Token, Tree
 
 from ..ops import OPS
+from ..tree.dims import dim_mul
 from ..tree.nodes import Dim, Expr
 from ..tree.scope import Scope
 from ..vocabulary import GREEK_SYMBOLS, GREEK_VARIANTS
@@ -74,7 +75,12 @@ class Names:
             return int(word) if int(word) > 0 else None
         dims = {str(d): d for s in self.scope.symbols.values() for d in s.shape}
         dims.update({str(d): d for f in self.scope.functions.values() if f.shape for d in f.shape})
-        return dims.get(word)
+        if word in dims:
+            return dims[word]
+        parts = re.findall(r"\d+|[A-Za-z]", word)  # I_{mn}: a product of one-letter sizes, as the LaTeX writes it
+        if len(parts) > 1 and all(p.isdigit() and int(p) > 0 or p in dims for p in parts):
+            return dim_mul(*(int(p) if p.isdigit() else dims[p] for p in parts))
+        return None
 
 
 def token_word(token: Token) -> str:
