@@ -106,8 +106,8 @@ ANSWERS = [  # (problem, layout, answer, mistake): text and LaTeX, right and wro
     ("quad", "denominator", r"\mathbf{A}\mathbf{x}+\mathbf{A}^{\mathsf{T}}\mathbf{x}", None),
     ("quad", "denominator", "x^T (A + A^T)", "layout"),
     ("quad", "denominator", r"\mathbf{x}^\top(\mathbf{A}+\mathbf{A}^\top)", "layout"),
-    ("quad", "denominator", "2 A x", "other"),
-    ("quad", "denominator", r"2\mathbf{A}\mathbf{x}", "other"),
+    ("quad", "denominator", "2 A x", "transpose"),  # (A + A)x: the transpose forgotten
+    ("quad", "denominator", r"2\mathbf{A}\mathbf{x}", "transpose"),
     ("quad", "denominator", "-(A + A^T) x", "sign"),
     ("quad", "denominator", "2 (A + A^T) x", "scale"),
     ("quad", "denominator", r"\frac{1}{2}(A+A^T)x", "scale"),
@@ -213,7 +213,7 @@ def test_answers_are_diagnosed(name, layout, answer, mistake):
     d = problem(name, layout)
     v = grade(answer, d)
     assert (v.mistake, v.correct) == (mistake, mistake is None), v.feedback
-    assert v.score == (1.0 if mistake is None else {"layout": 0.5, "sign": 0.5, "scale": 0.5}.get(mistake, 0.0))
+    assert v.score == (1.0 if mistake is None else {"layout": 0.5, "transpose": 0.5, "sign": 0.5, "scale": 0.5}.get(mistake, 0.0))
     assert v.feedback and v.feedback.count(".") <= 3
     key = to_text(d.closed_form)
     if mistake is not None and key not in answer:  # a hint, not the answer (quoting the student is fine)
@@ -371,3 +371,23 @@ def test_numerator_answer_to_a_denominator_question_is_a_layout_mistake():
     d = derive("z = v(x) u(x)", "x", {"x": ("n", 1)}, "denominator", functions=U)
     numerator = derive("z = v(x) u(x)", "x", {"x": ("n", 1)}, "numerator", functions=U)
     assert grade(numerator.answer, d).mistake in ("layout", "shape")
+
+
+@pytest.mark.parametrize("expr, wrt, shapes, answer, feedback", [
+    ("y = u^T (M + M^T) x", "x", {"u": ("n", 1), "M": ("n", "n"), "x": ("n", 1)}, "(M + M) u",
+     "One transpose is missing: check where you wrote $M$."),
+    ("y = u^T (M + M^T) x", "x", {"u": ("n", 1), "M": ("n", "n"), "x": ("n", 1)}, "(M^T + M^T) u",
+     "One transpose is extra: check where you wrote $M^{\\top}$."),
+    ("f = tr(A X B)", "X", {"A": ("n", "n"), "X": ("n", "n"), "B": ("n", "n")}, "A^T B",
+     "One transpose is missing: check where you wrote $B$."),
+    ("f = a^T inv(X) b", "X", {"a": ("n", 1), "X": ("n", "n"), "b": ("n", 1)}, "-X^-1 a b^T X^-T",
+     "One transpose is missing: check where you wrote $X$."),
+])
+def test_a_missing_or_extra_transpose_is_named(expr, wrt, shapes, answer, feedback):
+    v = grade(answer, derive(expr, wrt, shapes))
+    assert (v.mistake, v.score, v.feedback) == ("transpose", 0.5, feedback)
+
+
+def test_a_transpose_of_a_symmetric_matrix_is_no_slip():
+    d = derive("y = x^T A x", "x", {"x": ("n", 1), "A": ("n", "n")}, assume={"A": "symmetric"})
+    assert grade("2 A^T x", d).correct and grade("A x", d).mistake == "scale"

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+import generator
 from generator import GeneratorError, grade_file
+from generator.grading.report import COLOURS
+from generator.grading.summary import OUTCOMES
 
 MANIFEST = Path(__file__).parent / "fixtures" / "manifest.json"
 
@@ -17,7 +20,7 @@ SUBMISSIONS = [  # (student, variant, answer, score, mistake, error)
     ("s02", "wx-1", r"\mathbf{W}", "0.5", "layout", ""),
     ("s03", "wx-2", r"\mathbf{W}", "1", "", ""),
     ("s04", "quad-1", "(A + A^T) x", "1", "", ""),
-    ("s05", "quad-1", "2 A x", "0", "other", ""),
+    ("s05", "quad-1", "2 A x", "0.5", "transpose", ""),  # (A + A)x: the transpose forgotten
     ("s06", "quad-2", r"2\mathbf{M}\mathbf{u}", "1", "", ""),
     ("s07", "net-1", r"\mathbf{a}\boldsymbol{\delta}^\top", "1", "", ""),
     ("s08", "net-1", "-a delta^T", "0.5", "sign", ""),
@@ -65,8 +68,8 @@ def test_every_submission_gets_a_row_in_order(graded):
 
 def test_summary_counts_mistakes_per_tag_and_question(graded):
     summary, tmp = graded
-    assert summary.by_tag == {"correct": 7, "layout": 2, "other": 1, "sign": 1, "unknown-symbol": 1, "parse": 2}
-    assert summary.by_question["quad"] == {"correct": 2, "other": 1, "unknown-symbol": 1, "parse": 2}
+    assert summary.by_tag == {"correct": 7, "layout": 2, "transpose": 1, "sign": 1, "unknown-symbol": 1, "parse": 2}
+    assert summary.by_question["quad"] == {"correct": 2, "transpose": 1, "unknown-symbol": 1, "parse": 2}
     table = {r["question"]: r for r in read_csv(Path(summary.summary))}
     assert Path(summary.summary) == tmp / "out" / "grades-summary.csv"
     assert list(table) == ["bilinear", "net", "quad", "wx", "all"]  # an unknown id never becomes a question
@@ -84,7 +87,7 @@ def test_bad_rows_are_reported_with_file_and_line(graded):
     scored = [float(row[3]) for row in SUBMISSIONS if row[3]]
     output = tmp / "out" / "grades.csv"
     assert text[0] == f"graded {len(scored)} submission(s) into {output} (mean score {sum(scored) / len(scored):.3f})"
-    assert text[1].startswith("outcomes: correct 7, layout 2, sign 1, unknown-symbol 1, parse 2, other 1;")
+    assert text[1].startswith("outcomes: correct 7, layout 2, transpose 1, sign 1, unknown-symbol 1, parse 2;")
     assert text[2:] == ["3 row(s) need a look:", *(f"  {p}" for p in summary.problems)]
 
 
@@ -235,3 +238,9 @@ def test_unknown_options_are_refused(tmp_path, option, value, message):
     with pytest.raises(GeneratorError, match=message):
         grade_file(write_csv(tmp_path / "s.csv", [("s1", "wx-1", "W^T")]), MANIFEST, tmp_path / "g.csv",
                    **{option: value})
+
+
+def test_every_outcome_has_a_colour_in_the_report_and_on_the_dashboard():
+    css = (Path(generator.__file__).parent / "serve" / "static" / "app.css").read_text(encoding="utf-8")
+    assert set(COLOURS) == set(OUTCOMES)
+    assert all(f".o-{tag} {{" in css for tag in OUTCOMES)

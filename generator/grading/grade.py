@@ -4,7 +4,8 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Mapping
+from itertools import islice
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -15,7 +16,8 @@ from ..latex.printer import latex
 from ..parse.builder import ShapeMismatch, UnknownName
 from ..pipeline.derivation import Derivation
 from ..tree import algebra as alg
-from ..tree.nodes import Const, Expr, Mul, Ones, Shape, shape_text
+from ..tree.edit import replace_at
+from ..tree.nodes import Const, Expr, Mul, Ones, Shape, Sym, Transpose, shape_text
 from ..vocabulary import other_layout
 from . import budget
 from .exact import Matrix, NotRational, exact_value, rational_point
@@ -23,9 +25,10 @@ from .reading import Reader
 from .tensor import KRON_ORDER, KRON_ORDER_HINT, row_major
 from .verdict import MISTAKES, Verdict
 
-DEFAULT_CREDIT: Mapping[str, float] = {"layout": 0.5, "sign": 0.5, "scale": 0.5, "kron-order": 0.5}
+DEFAULT_CREDIT: Mapping[str, float] = {"layout": 0.5, "transpose": 0.5, "sign": 0.5, "scale": 0.5, "kron-order": 0.5}
 POINTS = 3  # seeded random points per derivation: a wrong answer agreeing at all three is a coincidence
 MATCH_TOLERANCE = 1e-7  # an answer equals the key within this relative (Frobenius) gap: sizes 1e-6 and 1e6 alike
+TRANSPOSE_EDITS = 24  # single transposes tried, added or dropped, to name a missing (or extra) one
 KEYS_KEPT = 256  # derivations whose sample points stay cached
 MEMO_KEPT = 4096  # answers remembered per derivation: a class sends the same text many times
 MEMO_LONGEST = 256  # longer answers are rare and not worth the memory
@@ -87,6 +90,7 @@ class _Key:
             other = self.project(g + g.T - np.diag(np.diag(g))) if self.symmetric else None
             self.points.append(_Point(values, sizes, self.project(g), other))
         self.exact = self.exact_key(d)
+        self.closed_form, self._slips = d.closed_form, None
         self.memo: OrderedDict[str, tuple[str | None, str, str]] = OrderedDict()
 
     def exact_key(self, d: Derivation) -> tuple[dict[str, Matrix], Matrix] | None:
@@ -211,9 +215,44 @@ class _Key:
             return KRON_ORDER, KRON_ORDER_HINT
         if shape != self.shape:
             return "shape", _shape_feedback(shape, self.shape)
+        if same is not None and (slip := self.transpose_slip(same)) is not None:
+            return "transpose", slip
         if all(not np.any(g) for g in got):
             return "other", "Your answer is zero, but the derivative is not."
         return "other", f"Your answer has the right shape ({shape_text(shape)}) but is not equal to the derivative."
+
+
+    def transpose_slip(self, got: list[np.ndarray]) -> str | None:
+        """Feedback naming the one transpose that, added to or dropped from the key, gives the answer (uᵀ(M + M)
+        for uᵀ(M + Mᵀ)); None when no single one does."""
+        for written, values in self.slips():
+            if _factor(got, values) == 1:
+                missing = not isinstance(written, Transpose)
+                return f"One transpose is {'missing' if missing else 'extra'}: check where you wrote ${latex(written)}$."
+        return None
+
+    def slips(self) -> list[tuple[Expr, list[np.ndarray]]]:
+        """The key with one transpose dropped or added, at TRANSPOSE_EDITS places at most: what the answer has
+        there, and the values at the sample points (computed when first asked for, once per key)."""
+        if self._slips is None:
+            self._slips = []
+            for path, node in islice(_transposable(self.closed_form), TRANSPOSE_EDITS):
+                written = node.arg if isinstance(node, Transpose) else Transpose(node)
+                values = self.values(replace_at(self.closed_form, path, written), zero=False)
+                if values is not None and all(v.shape == p.expected.shape for v, p in zip(values, self.points)):
+                    self._slips.append((written, [self.project(v) for v in values]))
+        return self._slips
+
+
+def _transposable(e: Expr, path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Expr]]:
+    """The places where one transpose could be missing or extra: each transpose, and each square matrix
+    that is not symmetric (transposing a symmetric one changes nothing), left to right."""
+    if isinstance(e, Transpose):
+        yield path, e
+    elif isinstance(e, Sym) and e.rows == e.cols and e.rows != 1 and not e.props & SYMMETRIC:
+        yield path, e
+    for k, a in enumerate(e.args):
+        yield from _transposable(a, (*path, k))
 
 
 def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> float | None:

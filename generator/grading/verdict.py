@@ -6,7 +6,7 @@ from typing import Any
 
 from ..pipeline import display
 
-MISTAKES = ("layout", "sign", "scale", "kron-order", "shape", "unknown-symbol", "parse", "other")
+MISTAKES = ("layout", "transpose", "sign", "scale", "kron-order", "shape", "unknown-symbol", "parse", "other")
 
 
 @dataclass(frozen=True)
