@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -39,7 +39,29 @@ def sizes_for(scope: Scope, fixed: Mapping[Dim, int] | None = None, exprs: Itera
         trial = {**sizes, **dict(zip(free, order))}
         if invertible_everywhere(exprs, trial):
             return trial
-    return sizes  # no ordering helps: the expression is singular at every size (det(x xᵀ)), as sampling will say
+    # Some expressions are defined only where sizes coincide (logdet(XᵀX) + logdet(X Xᵀ) needs N = d): as few
+    # sizes made equal as will do, the groups in a fixed order.
+    for blocks in range(len(free) - 1, 0, -1):
+        for groups in itertools.islice(_groupings(free, blocks), MAX_ORDERINGS):
+            for order in itertools.islice(itertools.permutations(values, blocks), MAX_ORDERINGS):
+                trial = {**sizes, **{d: n for group, n in zip(groups, order) for d in group}}
+                if invertible_everywhere(exprs, trial):
+                    return trial
+    return sizes  # nothing helps: the expression is singular at every size (det(x xᵀ)), as sampling will say
+
+
+def _groupings(items: list[Dim], blocks: int) -> Iterator[list[list[Dim]]]:
+    """The ways to split `items` into `blocks` non-empty groups, each group in the items' order."""
+    if blocks == len(items):
+        yield [[x] for x in items]
+        return
+    if blocks == 0 or blocks > len(items):
+        return
+    first, rest = items[0], items[1:]
+    yield from ([[first], *g] for g in _groupings(rest, blocks - 1))
+    for g in _groupings(rest, blocks):
+        for k in range(len(g)):
+            yield [*g[:k], [first, *g[k]], *g[k + 1:]]
 
 
 def sample(scope: Scope, sizes: Mapping[Dim, int], rng: np.random.Generator, positive: bool = False) -> dict[str, np.ndarray]:
