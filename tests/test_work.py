@@ -35,6 +35,7 @@ LONG_ANSWERS = [  # (repeated piece, tail): the answer is the piece as often as 
     ("A ", ""), ("A ", "x"), ("A^T ", "x"), (r"\mathbf{A} ", r"\mathbf{x}"), ("-A ", "x"), ("2 ", "A x"),
     ("(x^T A x) ", "x"), ("x^T ", "A x"), ("A^{-1} A ", "x"), ("(A A)^{-1} A A ", "x"), ("diag(x) ", "x"),
     ("A A^T A^{-1} (A + A^T) ", "x"), (r"\frac{1}{2} A ", "x"), ("A x + ", "x"), ("x .* ", "x"),
+    ("I ", "A x"), ("I ", "x"), ("(I + I) ", "x"), ("I^T ", "x"),  # unsized I: a chain of them, built flat
 ]
 
 
@@ -132,3 +133,10 @@ def test_products_continued_are_the_products_built_anew(factors, cut):
 def test_a_product_continued_twice_gives_the_same_both_times(left, right, product):
     start = alg.mul(*left)
     assert alg.mul(start, *right) == alg.mul(start, *right) == product
+
+
+def test_a_long_chain_of_unsized_identities_is_read_not_refused():
+    """I I … I Wᵀ (600 of them, no size written) is Wᵀ: built flat, never past Python's recursion limit."""
+    d = derive("z = W x", "x", {"W": ("n", "m"), "x": ("m", 1)})
+    assert grade("I " * 600 + "W^T", d).correct
+    assert grade("(I + I) " * 200 + "W^T", d).mistake == "scale"

@@ -37,6 +37,7 @@ class Pending:
     kind: str  # "I" or "1": what a message names
     ones: tuple[tuple[Size, Size], ...] = ()  # the sizes of each 1 inside: a vector once one side is known
     row: bool = False  # a 1 transposed: where a column is expected it stays a row (a layout slip to grade)
+    factors: tuple = ()  # a product: its factors, flat, so a long chain (I I … I W) is built without deep recursion
 
 
 Value = Expr | Pending
@@ -163,8 +164,9 @@ class Sizes:
                         else self.conflict(left, right)
                 return self.product(left, right)
             self.conflict(left, right)
-        return Pending(lr, rc, lambda r: alg.mul(self.build(left, r), self.build(right, r)), self.kind(left, right),
-                       self.leaves(left, right))
+        parts = self.parts(left) + self.parts(right)
+        return Pending(lr, rc, lambda r: alg.mul(*(self.build(f, r) for f in parts)), self.kind(left, right),
+                       self.leaves(left, right), factors=parts)
 
     def conflict(self, left: Value, right: Value) -> Expr:
         raise ShapeError(f"cannot multiply {self.text(left)} by {self.text(right)}")
@@ -180,6 +182,10 @@ class Sizes:
         join = alg.add if op == "+" else alg.hadamard
         return Pending(pending.rows, pending.cols, lambda r: join(self.build(left, r), self.build(right, r)),
                        self.kind(left, right), self.leaves(left, right))
+
+    @staticmethod
+    def parts(v: Value) -> tuple[Value, ...]:
+        return v.factors if isinstance(v, Pending) and v.factors else (v,)
 
     @staticmethod
     def dims(v: Value) -> tuple[Size, Size]:
