@@ -59,6 +59,8 @@ class _Main(click.Group):
         except OSError as err:
             where = f"{err.filename}: " if err.filename else ""
             fail(f"{where}{err.strerror or err}")
+        except (RecursionError, MemoryError):  # what no limit of the grammar foresaw: still one line, no traceback
+            fail("the input is too deeply nested or too large to work with; split it into named steps")
         if isinstance(code, int) and code:  # --help and friends end with their own code
             sys.exit(code)
         return code
