@@ -215,3 +215,14 @@ def test_output_does_not_depend_on_the_process(tmp_path):
                        env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
         outputs.append((out / "slides.tex").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_an_unforeseen_recursion_is_one_line_too(monkeypatch, tmp_path):
+    def deep(path):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("generator.cli.load", deep)
+    result = run("slides", str(tmp_path / "p.toml"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "mcgen: the input is too deeply nested or too large to work with; split it into named steps"]
