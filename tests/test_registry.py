@@ -119,7 +119,8 @@ def test_a_new_function_is_one_registry_entry(monkeypatch):
     """softsign(u) = u/(1 + |u|), registered at run time and nowhere else: parsed, derived, proved, checked,
     printed and graded."""
     softsign = Function("softsign", lambda x: x / (1 + np.abs(x)),
-                        (lambda u, k: k.power(k.add(k.const(1), k.apply("abs", u)), -2),), kinks=(0.0,))
+                        (lambda u, k: k.power(k.add(k.const(1), k.apply("abs", u)), -2),), kinks=(0.0,),
+                        code="({0}) / (1 + np.abs({0}))", maxima="({0})/(1+abs({0}))")
     monkeypatch.setitem(OPS.functions, "softsign", softsign)
     d = derive("y = sum(softsign(W x))", "W", {"W": ("n", "m"), "x": ("m", 1)})
     assert d.residual < 1e-6 and r"\operatorname{softsign}" in d.steps[1].latex
@@ -152,3 +153,22 @@ def test_every_visitor_handles_every_class_of_its_family(visitor):
         return  # a base that shares methods among visitors; its subclasses name the family
     assert visitor.family, f"{visitor.__qualname__} names no family of classes"
     assert visitor.missing() == []
+
+
+@pytest.mark.parametrize("name", sorted(OPS.functions))
+def test_the_numpy_code_exporters_write_is_the_function(name):
+    """Generated NumPy modules write f by its entry's code: evaluated here (our own registry text, never a user's),
+    it gives the entry's values."""
+    f = OPS.functions[name]
+    x = np.linspace(0.1, 2.0, 7) if f.positive else np.linspace(-2.0, 2.0, 8)
+    code = f.numpy_code.format("x")
+    assert np.allclose(eval(code, {"np": np}, {"x": x}), f.numpy(x))  # noqa: S307
+
+
+@pytest.mark.parametrize("missing, message", [
+    ({"maxima": "cube({})"}, r"numpy has no np\.cube; give its numpy code"),
+    ({"code": "({})**3"}, r"Maxima has no cube\(\); give its Maxima code"),
+])
+def test_an_entry_an_exporter_could_not_write_is_refused_when_registered(missing, message):
+    with pytest.raises(ValueError, match=message):
+        Function("cube", lambda x: x ** 3, (lambda u, k: k.mul(k.const(3), k.power(u, 2)),), **missing)

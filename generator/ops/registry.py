@@ -15,6 +15,7 @@ import numpy as np
 from .kit import Formula
 
 Array = np.ndarray
+MAXIMA_KNOWS = frozenset({"exp", "log", "sin", "cos", "tan", "sqrt", "sinh", "cosh", "tanh"})  # by the same name
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class Function:
     kinks: tuple[float, ...] = ()  # where it is not differentiable: samples keep away
     code: str = ""  # numpy code with {} for the argument; default np.<name>({})
     maxima: str = ""  # Maxima with {} for the argument; default <name>({})
+
+    def __post_init__(self) -> None:
+        # An exporter writes what the entry says: a default it cannot honour would be silently wrong code.
+        if not self.code and not isinstance(getattr(np, self.name, None), np.ufunc):
+            raise ValueError(f"function {self.name!r}: numpy has no np.{self.name}; give its numpy code, code=...")
+        if not self.maxima and self.name not in MAXIMA_KNOWS:
+            raise ValueError(f"function {self.name!r}: Maxima has no {self.name}(); give its Maxima code, maxima=...")
 
     def written(self, arg: str, order: int = 0) -> str:
         r"""LaTeX of f⁽ᵒʳᵈᵉʳ⁾ applied to an argument already in LaTeX: \sigma'\left(z\right), \sqrt{x}."""
