@@ -293,8 +293,7 @@ def sheet(files: tuple[Path, ...], out_dir: Path, count: int | None, seed: int, 
 # -- mcgen grade ----------------------------------------------------------------------------------
 
 @main.command(epilog="SUBMISSIONS: " + SUBMISSIONS_FORMAT + ". For example, for the sheets `make sheets` writes:"
-                    "\n\n\b\n"
-                    "  student,variant,answer\n  s1001,quadratic-1,\"u^T (M + M^T)\"\n  s1001,trace-1,A^T\n\n"
+                    "\n\n\b\n  student,variant,answer\n  s1001,quadratic-1,\"u^T (M + M^T)\"\n  s1001,trace-1,A^T\n\n"
                     "Outputs: the grades CSV (one row per "
                     "submission, with counted yes/no and any flag), <stem>-summary.csv (outcomes per question) and "
                     "<stem>-students.csv (totals per student) beside it; with --report, report.pdf there too.")
