@@ -159,3 +159,26 @@ def test_teachers_answers_equal_mcgens_key_in_maxima(questions):
         else:
             value = np.array(rows(got[name]), dtype=float).reshape(want.shape)
             assert np.allclose(value, want, rtol=1e-8, atol=1e-10), name
+
+
+def _penalty(branch: str, node: ET.Element, question_penalty: float, score: float) -> float:
+    """The penalty STACK gives a branch: its own, or, when it is left empty, the question's (0 for full marks)."""
+    text = node.findtext(f"{branch}penalty")
+    return float(text) if text else 0.0 if score >= 1 else question_penalty
+
+
+def test_every_question_test_expects_the_penalty_stack_gives(questions):
+    """Each question test's answer runs the tree: the nodes before its own miss, its own node matches. The penalty
+    of that outcome is what the test expects (0: partial credit is not also penalised); only a final miss, no
+    target matched, costs the question's penalty — every penalty written out, none left to STACK's default."""
+    for vid, q in questions.items():
+        question_penalty = float(q.findtext("penalty"))
+        tree, tests = q.findall("prt/node"), q.findall("qtest")
+        for k, test in enumerate(tests):
+            node = tree[k]
+            assert node.findtext("truepenalty") and all(n.findtext("falsepenalty") for n in tree[:k]), vid
+            score = float(node.findtext("truescore"))
+            assert float(test.findtext("expected/expectedscore")) == score
+            assert _penalty("true", node, question_penalty, score) == float(test.findtext("expected/expectedpenalty"))
+        assert float(tree[-1].findtext("falsepenalty")) == question_penalty > 0, vid
+

@@ -22,6 +22,7 @@ from .items import Item, Source
 
 KINDS = ("closed-form", "numeric")  # shape and fill-step answers are not matrices: the Moodle export has them
 INPUT, PRT = "ans1", "prt1"
+PENALTY = 0.1  # the question's penalty: what STACK deducts for a wrong try in an interactive quiz
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _question(quiz: ET.Element, item: Item) -> None:
     _text(ET.SubElement(q, "name"), f"{item.id}: {view.title}")
     _field(q, "questiontext", _question_text(item, st), "html")
     _field(q, "generalfeedback", key_html(view), "html")
-    _simple(q, defaultgrade="1", penalty="0.1", hidden="0", idnumber=item.id)
+    _simple(q, defaultgrade="1", penalty=f"{PENALTY:g}", hidden="0", idnumber=item.id)
     _field(q, "questionvariables", "\n".join(f"{name}: {value};" for name, value in st.variables) + f"\nta: {st.ta};")
     _field(q, "specificfeedback", f"[[feedback:{PRT}]]", "html")
     _field(q, "questionnote", "{@ta@}", "html")
@@ -201,11 +202,15 @@ def _question(quiz: ET.Element, item: Item) -> None:
         entered = ET.SubElement(test, "testinput")
         _simple(entered, name=INPUT, value=node.target)
         expected = ET.SubElement(test, "expected")
-        _simple(expected, name=PRT, expectedscore=f"{node.score:.7f}", expectedpenalty="0.0000000",
+        _simple(expected, name=PRT, expectedscore=f"{node.score:.7f}", expectedpenalty=f"{0:.7f}",
                 expectedanswernote=node.note)
 
 
 def _prt(q: ET.Element, tree: tuple[Node, ...]) -> None:
+    """One node per target. Every penalty is written out, since an empty one is the question's: a match scores
+    the node's credit with penalty 0 (what the question tests expect), a miss moves on to the next node with
+    penalty 0, and only the last miss (no target matched) costs the question's penalty."""
+    none = f"{0:.7f}"
     prt = ET.SubElement(q, "prt")
     _simple(prt, name=PRT, value="1.0000000", autosimplify="1", feedbackstyle="1")
     _field(prt, "feedbackvariables", "")
@@ -214,9 +219,9 @@ def _prt(q: ET.Element, tree: tuple[Node, ...]) -> None:
         n = ET.SubElement(prt, "node")
         _simple(n, name=str(k), description=f"mcgen: {node.note}", answertest="AlgEquiv", sans=INPUT,
                 tans=node.target, testoptions="", quiet="0", truescoremode="=", truescore=f"{node.score:.7f}",
-                truepenalty="", truenextnode="-1", trueanswernote=node.note)
+                truepenalty=none, truenextnode="-1", trueanswernote=node.note)
         _field(n, "truefeedback", node.feedback, "html")
-        _simple(n, falsescoremode="=", falsescore="0.0000000", falsepenalty="",
+        _simple(n, falsescoremode="=", falsescore="0.0000000", falsepenalty=f"{PENALTY:.7f}" if last else none,
                 falsenextnode="-1" if last else str(k + 1), falseanswernote=f"{PRT}-{k + 1}-F")
         _field(n, "falsefeedback", "Your answer is not equal to the derivative." if last else "", "html")
 
