@@ -2,6 +2,7 @@
 response tree that tells the key from the other layout, the sign and a factor, with mcgen's feedback."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,6 +24,7 @@ from .items import Item, Source
 KINDS = ("closed-form", "numeric")  # shape and fill-step answers are not matrices: the Moodle export has them
 INPUT, PRT = "ans1", "prt1"
 PENALTY = 0.1  # the question's penalty: what STACK deducts for a wrong try in an interactive quiz
+INPUT_LIKE = re.compile(r"ans\d+")  # STACK's input names: a question variable so named clashes with an input
 
 
 @dataclass(frozen=True)
@@ -64,22 +66,23 @@ def stated(item: Item) -> Stated:
     dims = sorted({x for s in d.scope.symbols.values() for x in s.shape if isinstance(x, str)} |
                   {x for f in d.scope.functions.values() if f.shape for x in f.shape if isinstance(x, str)})
     sizes = dict(concrete(tuple((x, x) for x in dims)))
-    names = {name: maxima_name(name) for name in d.scope.symbols}
     grads = {g.name: g for g in d.closed_form.walk() if isinstance(g, Grad) and g.name}
-    names.update({name: maxima_name(name) for name in grads})
+    names: dict[str, str] = {}
+    for name in (*d.scope.symbols, *grads):
+        names[name] = _variable(name, names.values())
     taken = set(names.values())
     variables, unknowns, shown = [], {}, []
     for name, sym in d.scope.symbols.items():
         if name in ex.data:
             rows = tuple(tuple(str(x) for x in row) for row in ex.data[name])
         else:
-            rows = _unknowns(sym, sizes, taken)
+            rows = _unknowns(sym, names[name], sizes, taken)
             unknowns[name] = rows
         if sym.shape != (1, 1) or name in ex.data:
             variables.append((names[name], _matrix(rows, sym.shape == (1, 1))))
             shown.append((symbol_latex(name, sym.shape), names[name]))
     for name, g in sorted(grads.items()):
-        rows = _unknowns(Sym(name, g.shape), sizes, taken)
+        rows = _unknowns(Sym(name, g.shape), names[name], sizes, taken)
         unknowns[name] = rows
         variables.append((names[name], _matrix(rows, False)))
         shown.append((symbol_latex(name, g.shape), names[name]))
@@ -87,12 +90,21 @@ def stated(item: Item) -> Stated:
     return Stated(sizes, tuple(variables), unknowns, ta, tuple(shown))
 
 
-def _unknowns(sym: Sym, sizes: Mapping[Dim, int], taken: set[str]) -> tuple[tuple[str, ...], ...]:
+def _variable(name: str, taken) -> str:
+    """The Maxima variable of a symbol in a STACK question: Maxima's and STACK's own words (lambda, pi, ta) and the
+    input's names (ans1, ans2, …) get a trailing _, as does a name another symbol's variable already has."""
+    out = maxima_name(name)
+    while INPUT_LIKE.fullmatch(out) or out in taken:
+        out += "_"
+    return out
+
+
+def _unknowns(sym: Sym, variable: str, sizes: Mapping[Dim, int], taken: set[str]) -> tuple[tuple[str, ...], ...]:
     """w11, w12, … for W (w1, w2, … for a vector); symmetric entries shared, a probability vector's last entry
-    1 − the others, a 1×1 symbol the unknown itself."""
+    1 − the others, a 1×1 symbol the unknown itself (its variable)."""
     rows, cols = (x if isinstance(x, int) else sizes[x] for x in sym.shape)
     if (rows, cols) == (1, 1):
-        return ((maxima_name(sym.name),),)
+        return ((variable,),)
     vector = rows == 1 or cols == 1
 
     def grid(base: str) -> list[list[str]]:
@@ -104,7 +116,7 @@ def _unknowns(sym: Sym, sizes: Mapping[Dim, int], taken: set[str]) -> tuple[tupl
         return [[entry(i, j) for j in range(cols)] for i in range(rows)]
 
     base = sym.name.lower()
-    while taken & {x for row in grid(base) for x in row}:
+    while any(x in taken or INPUT_LIKE.fullmatch(x) for row in grid(base) for x in row):
         base += "_"
     cells = grid(base)
     taken.update(x for row in cells for x in row)
