@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from export_support import SHEET_ARGS, manifest, run, source
+from export_support import ROOT, SHEET_ARGS, manifest, run, source
 from generator import grade
 from generator.export.distractors import options, same, sample_points, values_at
 from generator.export.write import FORMATS
@@ -218,13 +218,16 @@ def test_qti_keys_are_mcgens(exported):
     (["{tmp}/missing.json"], "cannot read"),
     (["{manifest}", "--seed", "3"], "--variants and --seed come from the manifest"),
     (["{tampered}"], "disagrees"),
+    (["{manifest}", "{problem}"], "a manifest cannot be combined with problem files"),
+    (["{problem}", "{manifest}"], "a manifest cannot be combined with problem files"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(args, message, tmp_path):
     data = json.loads(manifest().read_text(encoding="utf-8"))
     data["variants"][5]["answer"] = "2 " + data["variants"][5]["answer"]
     (tmp_path / "tampered.json").write_text(json.dumps(data), encoding="utf-8")
     out = tmp_path / "out"
-    given = [a.format(tmp=tmp_path, manifest=manifest(), tampered=tmp_path / "tampered.json") for a in args]
+    given = [a.format(tmp=tmp_path, manifest=manifest(), tampered=tmp_path / "tampered.json",
+                      problem=ROOT / "problems" / "sheets" / "trace.toml") for a in args]
     made = run("export", *given, "--format", "moodle", "-o", out)
     assert made.exit_code == 1 and message in made.stderr
     assert len(made.stderr.strip().splitlines()) == 1 and "Traceback" not in made.stderr

@@ -116,6 +116,10 @@ def test_every_reduction_writes_as_numpy(name, tmp_path):
     ["problems/lecture-6-g-of-f.toml"],
     ["problems/model-hessian-logsumexp.toml"],
     ["y = lambda^2 sum(x)", "--wrt", "x", "--shape", "x=n,1", "--shape", "lambda=1,1"],
+    # defined only at some sizes: XᵀX needs m ≥ n, XXᵀ needs m ≥ n the other way round
+    ["y = log(det(X^T X))", "--wrt", "X", "--shape", "X=m,n"],
+    ["y = tr((X X^T)^-1)", "--wrt", "X", "--shape", "X=n,m"],
+    ["y = logdet(X^T X) + tr(A X)", "--wrt", "X", "--shape", "X=r,s", "--shape", "A=s,r"],
 ])
 def test_cli_writes_a_module_that_runs_and_checks_itself(args, tmp_path):
     """`mcgen derive … --format numpy` as a user runs it: the script prints the value, derivative and a small error."""
@@ -127,6 +131,23 @@ def test_cli_writes_a_module_that_runs_and_checks_itself(args, tmp_path):
     ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     error = float(ran.stdout.strip().splitlines()[-1].rsplit(" ", 1)[1])
     assert "value =" in ran.stdout and error < 1e-4
+
+
+@pytest.mark.parametrize("expr, shapes", [
+    ("y = log(det(X^T X))", {"X": ("m", "n")}),
+    ("y = tr((X X^T)^-1)", {"X": ("n", "m")}),
+    ("y = logdet(X^T X) + tr(A X)", {"X": ("r", "s"), "A": ("s", "r")}),
+])
+def test_random_data_defaults_are_the_sizes_of_mcgens_own_check(expr, shapes, tmp_path):
+    """random_data's default sizes are the ones mcgen's check sampled at, where the expression is defined."""
+    d = derive(expr, "X", shapes)
+    module = _module(d.to_numpy(), tmp_path / "generated.py")
+    _, sizes = sample_for([d.statement.expr, d.closed_form], d.scope, seed=0)
+    defaults = {k: p.default for k, p in inspect.signature(module.random_data).parameters.items() if k != "rng"}
+    assert defaults == sizes
+    data = module.random_data(np.random.default_rng(0))
+    assert module.check_derivative(data) < 1e-5
+    assert d.to_numpy() == d.to_numpy()
 
 
 @pytest.mark.parametrize("name", sorted(OPS.functions))

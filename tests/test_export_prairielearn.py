@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import uuid
 from pathlib import Path
 
 import pytest
 
-from export_support import source
+from export_support import ROOT, manifest, run, source
+from generator.errors import GeneratorError
+from generator.export import write
 from generator.export.prairielearn import prairielearn_files
+from generator.export.write import replace_folder
 from generator.grading.kinds import ungraded
 from generator.tree import algebra as alg
 from generator.tree.text import to_text
@@ -88,3 +92,36 @@ def test_server_grades_every_kind_with_mcgen(item, folders):
         flipped = "[" + ", ".join("[" + ", ".join(str(item.exercise.value[r][c]) for r in range(len(item.exercise.value)))
                                   + "]" for c in range(len(item.exercise.value[0]))) + "]"
         assert _graded(server, flipped)["feedback"]["mistake"] == "layout"
+
+
+def test_exporting_again_replaces_the_questions_folder(tmp_path):
+    """A second export into the same -o leaves only its own question folders (and nothing staged) behind."""
+    first = run("export", manifest(), "--format", "prairielearn", "-o", tmp_path)
+    assert first.exit_code == 0, first.output
+    questions = tmp_path / "prairielearn" / "questions"
+    assert len(list(questions.iterdir())) == len(source().items)
+    (questions / "by-hand").mkdir()  # a folder no export wrote goes too: the export owns questions/
+    second = run("export", ROOT / "problems" / "sheets" / "trace.toml", "--variants", "2", "--format",
+                 "prairielearn", "-o", tmp_path)
+    assert second.exit_code == 0, second.output
+    assert sorted(p.name for p in questions.iterdir()) == ["trace-1", "trace-2"]
+    assert sorted(p.name for p in questions.parent.iterdir()) == ["questions"]
+    assert sorted(p.name for p in (questions / "trace-1").iterdir()) == \
+        ["info.json", "question.html", "server.py", "variant.json"]
+
+
+def test_a_failed_replacement_keeps_the_old_questions(tmp_path, monkeypatch):
+    folder = tmp_path / "questions"
+    replace_folder(folder, {"old-1/info.json": b"{}"})
+    real = os.replace
+
+    def failing(src, dst):
+        if Path(src).name.endswith(".part"):  # the staged folder moving into place
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(write.os, "replace", failing)
+    with pytest.raises(GeneratorError, match="No space left on device"):
+        replace_folder(folder, {"new-1/info.json": b"{}"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["questions"]
+    assert [p.name for p in folder.iterdir()] == ["old-1"] and (folder / "old-1" / "info.json").read_bytes() == b"{}"

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from export_support import source
+from generator.export.items import from_problems
 from generator import derive, derive_problem, load
 from generator.check.numeric import evaluate
 from generator.check.sampling import sample_for
@@ -159,3 +160,64 @@ def test_teachers_answers_equal_mcgens_key_in_maxima(questions):
         else:
             value = np.array(rows(got[name]), dtype=float).reshape(want.shape)
             assert np.allclose(value, want, rtol=1e-8, atol=1e-10), name
+
+
+def _penalty(branch: str, node: ET.Element, question_penalty: float, score: float) -> float:
+    """The penalty STACK gives a branch: its own, or, when it is left empty, the question's (0 for full marks)."""
+    text = node.findtext(f"{branch}penalty")
+    return float(text) if text else 0.0 if score >= 1 else question_penalty
+
+
+def test_every_question_test_expects_the_penalty_stack_gives(questions):
+    """Each question test's answer runs the tree: the nodes before its own miss, its own node matches. The penalty
+    of that outcome is what the test expects (0: partial credit is not also penalised); only a final miss, no
+    target matched, costs the question's penalty — every penalty written out, none left to STACK's default."""
+    for vid, q in questions.items():
+        question_penalty = float(q.findtext("penalty"))
+        tree, tests = q.findall("prt/node"), q.findall("qtest")
+        for k, test in enumerate(tests):
+            node = tree[k]
+            assert node.findtext("truepenalty") and all(n.findtext("falsepenalty") for n in tree[:k]), vid
+            score = float(node.findtext("truescore"))
+            assert float(test.findtext("expected/expectedscore")) == score
+            assert _penalty("true", node, question_penalty, score) == float(test.findtext("expected/expectedpenalty"))
+        assert float(tree[-1].findtext("falsepenalty")) == question_penalty > 0, vid
+
+
+CLASH = """title = "Names STACK has a use for"
+expr = "y = ta^T X pi + gamma^T X ans1 + ans2 sum(X)"
+wrt = "X"
+
+[shapes]
+ta = ["m", 1]
+X = ["m", "n"]
+pi = ["n", 1]
+gamma = ["m", 1]
+ans1 = ["n", 1]
+ans2 = [1, 1]
+"""
+
+
+def test_symbols_named_like_stack_words_or_inputs_are_renamed(tmp_path):
+    """ta, pi, gamma (Maxima's and STACK's words) and ans1, ans2 (STACK's inputs) get a trailing _; no question
+    variable or unknown is named like an input, and ta is still the key in Maxima."""
+    path = tmp_path / "clash.toml"
+    path.write_text(CLASH, encoding="utf-8")
+    src = from_problems([path], None, 0)
+    xml, notes = stack_xml(src)
+    assert not notes
+    (q,) = ET.fromstring(xml).findall("question[@type='stack']")
+    variables = q.findtext("questionvariables/text")
+    assigned = re.findall(r"^(\w+):", variables, re.M)
+    assert assigned == ["ta_", "X", "pi_", "gamma_", "ans1_", "ta"]
+    words = set(re.findall(r"[A-Za-z_]\w*", variables))
+    assert not {w for w in words if re.fullmatch(r"ans\d+", w)}, variables
+    assert {"pi", "gamma"}.isdisjoint(words)
+    (item,) = src.items
+    d, st = item.exercise.derivation, stated(item)
+    values, sizes = sample_for([d.statement.expr, d.closed_form], d.scope, seed=5, sizes=st.sizes)
+    known = {unknown: values[name][r, c] for name, grid in st.unknowns.items()
+             for r, row in enumerate(grid) for c, unknown in enumerate(row)}
+    got = run_maxima({"clash": _assignments(known) + variables + " " + as_result("ta")})
+    want = evaluate(d.closed_form, values, d.scope, sizes)
+    assert np.allclose(np.array(rows(got["clash"]), dtype=float).reshape(want.shape), want, rtol=1e-8, atol=1e-10)

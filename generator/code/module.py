@@ -44,7 +44,9 @@ class _Module:
             for key, name in parameter_names(spec, sorted(orders.get(spec.name, ()))).items():
                 self.names[key] = identifier(name, self.names.values())
         self.dim_names: dict[Dim, str] = {}
-        self.sizes = sizes_for(scope)
+        # the sizes mcgen's own check samples at (check/verify.py → sample_for): an order of the sizes at which
+        # every inverse, det and logdet argument can have full rank (XᵀX with X m×n needs m ≥ n)
+        self.sizes = sizes_for(scope, None, [statement.expr, closed_form])
         for d in sorted({d for s in self.symbols for d in s.shape if isinstance(d, str)} |
                         {d for e in exprs for n in e.walk() for d in n.shape if isinstance(d, str)}):
             self.dim_names[d] = identifier(d, [*self.names.values(), *self.dim_names.values()])

@@ -51,6 +51,10 @@ def from_problems(files: Sequence[Path], count: int | None, seed: int) -> Source
     """Variants of problem files exactly as `mcgen sheet` makes them, every key checked."""
     if not files:
         raise GeneratorError("no problem files given; e.g. mcgen export problems/sheets/*.toml --format moodle -o out/")
+    manifests = [path for path in files if Path(path).suffix == ".json"]
+    if manifests:  # one manifest alone is read by from_manifest; here it would be parsed as a problem file
+        raise GeneratorError(f"{manifests[0]}: a manifest cannot be combined with problem files or another manifest; "
+                             "export it alone, or give only problem files")
     plan = sheet_plan.plan([pf.load(path) for path in files], count, seed)
     items = []
     for ex in (check_key(exercise(v)) for v in plan.variants):

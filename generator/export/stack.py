@@ -2,6 +2,7 @@
 response tree that tells the key from the other layout, the sign and a factor, with mcgen's feedback."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,6 +23,8 @@ from .items import Item, Source
 
 KINDS = ("closed-form", "numeric")  # shape and fill-step answers are not matrices: the Moodle export has them
 INPUT, PRT = "ans1", "prt1"
+PENALTY = 0.1  # the question's penalty: what STACK deducts for a wrong try in an interactive quiz
+INPUT_LIKE = re.compile(r"ans\d+")  # STACK's input names: a question variable so named clashes with an input
 
 
 @dataclass(frozen=True)
@@ -63,22 +66,23 @@ def stated(item: Item) -> Stated:
     dims = sorted({x for s in d.scope.symbols.values() for x in s.shape if isinstance(x, str)} |
                   {x for f in d.scope.functions.values() if f.shape for x in f.shape if isinstance(x, str)})
     sizes = dict(concrete(tuple((x, x) for x in dims)))
-    names = {name: maxima_name(name) for name in d.scope.symbols}
     grads = {g.name: g for g in d.closed_form.walk() if isinstance(g, Grad) and g.name}
-    names.update({name: maxima_name(name) for name in grads})
+    names: dict[str, str] = {}
+    for name in (*d.scope.symbols, *grads):
+        names[name] = _variable(name, names.values())
     taken = set(names.values())
     variables, unknowns, shown = [], {}, []
     for name, sym in d.scope.symbols.items():
         if name in ex.data:
             rows = tuple(tuple(str(x) for x in row) for row in ex.data[name])
         else:
-            rows = _unknowns(sym, sizes, taken)
+            rows = _unknowns(sym, names[name], sizes, taken)
             unknowns[name] = rows
         if sym.shape != (1, 1) or name in ex.data:
             variables.append((names[name], _matrix(rows, sym.shape == (1, 1))))
             shown.append((symbol_latex(name, sym.shape), names[name]))
     for name, g in sorted(grads.items()):
-        rows = _unknowns(Sym(name, g.shape), sizes, taken)
+        rows = _unknowns(Sym(name, g.shape), names[name], sizes, taken)
         unknowns[name] = rows
         variables.append((names[name], _matrix(rows, False)))
         shown.append((symbol_latex(name, g.shape), names[name]))
@@ -86,12 +90,21 @@ def stated(item: Item) -> Stated:
     return Stated(sizes, tuple(variables), unknowns, ta, tuple(shown))
 
 
-def _unknowns(sym: Sym, sizes: Mapping[Dim, int], taken: set[str]) -> tuple[tuple[str, ...], ...]:
+def _variable(name: str, taken) -> str:
+    """The Maxima variable of a symbol in a STACK question: Maxima's and STACK's own words (lambda, pi, ta) and the
+    input's names (ans1, ans2, …) get a trailing _, as does a name another symbol's variable already has."""
+    out = maxima_name(name)
+    while INPUT_LIKE.fullmatch(out) or out in taken:
+        out += "_"
+    return out
+
+
+def _unknowns(sym: Sym, variable: str, sizes: Mapping[Dim, int], taken: set[str]) -> tuple[tuple[str, ...], ...]:
     """w11, w12, … for W (w1, w2, … for a vector); symmetric entries shared, a probability vector's last entry
-    1 − the others, a 1×1 symbol the unknown itself."""
+    1 − the others, a 1×1 symbol the unknown itself (its variable)."""
     rows, cols = (x if isinstance(x, int) else sizes[x] for x in sym.shape)
     if (rows, cols) == (1, 1):
-        return ((maxima_name(sym.name),),)
+        return ((variable,),)
     vector = rows == 1 or cols == 1
 
     def grid(base: str) -> list[list[str]]:
@@ -103,7 +116,7 @@ def _unknowns(sym: Sym, sizes: Mapping[Dim, int], taken: set[str]) -> tuple[tupl
         return [[entry(i, j) for j in range(cols)] for i in range(rows)]
 
     base = sym.name.lower()
-    while taken & {x for row in grid(base) for x in row}:
+    while any(x in taken or INPUT_LIKE.fullmatch(x) for row in grid(base) for x in row):
         base += "_"
     cells = grid(base)
     taken.update(x for row in cells for x in row)
@@ -179,7 +192,7 @@ def _question(quiz: ET.Element, item: Item) -> None:
     _text(ET.SubElement(q, "name"), f"{item.id}: {view.title}")
     _field(q, "questiontext", _question_text(item, st), "html")
     _field(q, "generalfeedback", key_html(view), "html")
-    _simple(q, defaultgrade="1", penalty="0.1", hidden="0", idnumber=item.id)
+    _simple(q, defaultgrade="1", penalty=f"{PENALTY:g}", hidden="0", idnumber=item.id)
     _field(q, "questionvariables", "\n".join(f"{name}: {value};" for name, value in st.variables) + f"\nta: {st.ta};")
     _field(q, "specificfeedback", f"[[feedback:{PRT}]]", "html")
     _field(q, "questionnote", "{@ta@}", "html")
@@ -201,11 +214,15 @@ def _question(quiz: ET.Element, item: Item) -> None:
         entered = ET.SubElement(test, "testinput")
         _simple(entered, name=INPUT, value=node.target)
         expected = ET.SubElement(test, "expected")
-        _simple(expected, name=PRT, expectedscore=f"{node.score:.7f}", expectedpenalty="0.0000000",
+        _simple(expected, name=PRT, expectedscore=f"{node.score:.7f}", expectedpenalty=f"{0:.7f}",
                 expectedanswernote=node.note)
 
 
 def _prt(q: ET.Element, tree: tuple[Node, ...]) -> None:
+    """One node per target. Every penalty is written out, since an empty one is the question's: a match scores
+    the node's credit with penalty 0 (what the question tests expect), a miss moves on to the next node with
+    penalty 0, and only the last miss (no target matched) costs the question's penalty."""
+    none = f"{0:.7f}"
     prt = ET.SubElement(q, "prt")
     _simple(prt, name=PRT, value="1.0000000", autosimplify="1", feedbackstyle="1")
     _field(prt, "feedbackvariables", "")
@@ -214,9 +231,9 @@ def _prt(q: ET.Element, tree: tuple[Node, ...]) -> None:
         n = ET.SubElement(prt, "node")
         _simple(n, name=str(k), description=f"mcgen: {node.note}", answertest="AlgEquiv", sans=INPUT,
                 tans=node.target, testoptions="", quiet="0", truescoremode="=", truescore=f"{node.score:.7f}",
-                truepenalty="", truenextnode="-1", trueanswernote=node.note)
+                truepenalty=none, truenextnode="-1", trueanswernote=node.note)
         _field(n, "truefeedback", node.feedback, "html")
-        _simple(n, falsescoremode="=", falsescore="0.0000000", falsepenalty="",
+        _simple(n, falsescoremode="=", falsescore="0.0000000", falsepenalty=f"{PENALTY:.7f}" if last else none,
                 falsenextnode="-1" if last else str(k + 1), falseanswernote=f"{PRT}-{k + 1}-F")
         _field(n, "falsefeedback", "Your answer is not equal to the derivative." if last else "", "html")
 
