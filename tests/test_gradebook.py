@@ -244,3 +244,10 @@ def test_every_outcome_has_a_colour_in_the_report_and_on_the_dashboard():
     css = (Path(generator.__file__).parent / "serve" / "static" / "app.css").read_text(encoding="utf-8")
     assert set(COLOURS) == set(OUTCOMES)
     assert all(f".o-{tag} {{" in css for tag in OUTCOMES)
+
+
+def test_a_repeated_id_is_reported_at_the_repeat(tmp_path):
+    manifest = manifest_with(tmp_path, lambda m: m["variants"][2].update(id="wx-1"))
+    lines = [k for k, text in enumerate(manifest.read_text().splitlines(), 1) if '"wx-1"' in text]
+    with pytest.raises(GeneratorError, match=f"line {lines[1]}: variants\\[2\\]: the id 'wx-1' is used twice"):
+        grade_file(write_csv(tmp_path / "s.csv", [("s1", "wx-1", "W^T")]), manifest, tmp_path / "g.csv")

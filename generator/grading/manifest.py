@@ -33,7 +33,7 @@ class Manifest:
         self.lines: dict[str, int] = {}
         for k, variant in enumerate(data["variants"]):
             vid = variant.get("id") if isinstance(variant, dict) else None
-            line = _line_of(text, vid)
+            line = _line_of(text, vid, 1 if vid in self.variants else 0)  # a repeated id: the repeat's line
             where = f"{path}: line {line}: variants[{k}]"
             if not isinstance(vid, str) or not vid:
                 raise GeneratorError(f"{where}: expected an object with a string \"id\"")
@@ -95,9 +95,9 @@ def _check_value(v: dict[str, Any], d: Derivation, where: str) -> None:
         raise GeneratorError(f"{where}: the stored value disagrees with the derivation at the stored values")
 
 
-def _line_of(text: str, vid: Any) -> int:
-    """The line of a variant's id in the manifest text (1 when it cannot be found)."""
+def _line_of(text: str, vid: Any, before: int = 0) -> int:
+    """The line of a variant's id in the manifest text, after `before` earlier ones (1 when it cannot be found)."""
     if not isinstance(vid, str):
         return 1
-    match = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(vid)), text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+    found = list(re.finditer(r'"id"\s*:\s*' + re.escape(json.dumps(vid)), text))
+    return text.count("\n", 0, found[before].start()) + 1 if before < len(found) else 1
