@@ -119,6 +119,31 @@ def test_kronecker_answers(layout, answer, mistake):
         assert v.score == 0.5 and "wrong order" in v.feedback and "B" not in v.feedback
 
 
+Y_XA = ("y = X a", "X", XA)
+Y_XXT = ("Y = x x^T", "x", {"x": ("n", 1)})
+
+
+@pytest.mark.parametrize("problem, layout, answer, sized", [
+    (Y_XA, "denominator", "kron(a^T, I)", "kron(a^T, I_m)"),
+    (Y_XA, "denominator", "a^T ⊗ I", "a^T ⊗ I_m"),
+    (Y_XA, "numerator", "kron(a, I)", "kron(a, I_m)"),
+    (Y_XXT, "numerator", "kron(x^T, I) + kron(I, x^T)", "kron(x^T, I_n) + kron(I_n, x^T)"),
+    (Y_XXT, "denominator", "kron(x, I) + kron(I, x)", "kron(x, I_n) + kron(I_n, x)"),
+])
+def test_a_bare_identity_in_the_other_layout_takes_that_layouts_size(problem, layout, answer, sized):
+    """A bare I is sized by the answer's shape: the expected one, else the other layout's (the README's promise)."""
+    d = derive(*problem, layout)
+    v, w = grade(answer, d), grade(sized, d)
+    assert (w.mistake, w.score) == ("layout", 0.5)
+    assert (v.mistake, v.score, v.feedback, v.echo) == (w.mistake, w.score, w.feedback, w.echo), v
+
+
+def test_a_bare_identity_that_fits_no_layout_is_still_a_shape_mistake():
+    d = derive("y = X a", "X", {"X": ("m", "n"), "a": ("n", 1)})
+    v = grade("kron(a^T a, I)", d)
+    assert v.mistake == "shape" and "cannot tell the size of I" in v.feedback
+
+
 @pytest.mark.parametrize("answer, mistake", [
     ("commutation(m, n)", None), ("K_{m,n}", None), ("K_{n,m}", "layout"), ("I", "other"),
 ])
