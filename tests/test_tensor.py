@@ -14,7 +14,9 @@ from generator import GeneratorError, derive, grade, hessian, load
 from generator.cli import main
 from generator.errors import VerificationError
 from generator.grading.kinds import grade_variant
+from generator.grading.manifest import Manifest
 from generator.latex.printer import latex
+from generator.serve.judge import Judge
 from generator.sheets.exercise import check_key, exercise
 from generator.sheets.manifest import manifest
 from generator.sheets.plan import plan
@@ -160,6 +162,31 @@ def test_the_commutation_matrix_as_an_answer(answer, mistake):
 def test_shape_and_slice_answers(kind, answer, mistake):
     d = derive("Y = A X B", "X", AXB)
     assert grade_variant(answer, d, {"kind": kind}, {}).mistake == mistake
+
+
+@pytest.mark.parametrize("answer, mistake, echo", [
+    ("m×n×r×s", None, r"m \times n \times r \times s"),
+    ("(m, n, 2, s)", "shape", r"m \times n \times 2 \times s"),
+    ("r×s×m×n", "layout", r"r \times s \times m \times n"),
+    ("no idea", "parse", ""),
+])
+def test_a_tensor_shape_answer_is_echoed_as_read(answer, mistake, echo):
+    """The web app's preview shows the echo: a tensor's axes read back as a 2-D shape's are (m \\times n)."""
+    v = grade_variant(answer, derive("Y = A X B", "X", AXB), {"kind": "shape"}, {})
+    assert (v.mistake, v.echo) == (mistake, echo)
+
+
+def test_the_preview_reads_a_tensor_shape(tmp_path):
+    result = CliRunner().invoke(main, ["sheet", *map(str, TENSOR_SHEETS), "--variants", "6", "--seed", "11",
+                                       "-o", str(tmp_path), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    judge = Judge(Manifest(tmp_path / "manifest.json"))
+    variants = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["variants"]
+    shapes = [v for v in variants if v["kind"] == "shape"]
+    assert shapes
+    for v in shapes:
+        preview = judge.preview(v["id"], "×".join(map(str, v["shape"])))
+        assert preview["ok"] and preview["latex"] == r" \times ".join(map(str, v["shape"])), preview
 
 
 # ---------------------------------------------------------------- sampling and refusals
