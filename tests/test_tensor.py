@@ -189,6 +189,24 @@ def test_the_preview_reads_a_tensor_shape(tmp_path):
         assert preview["ok"] and preview["latex"] == r" \times ".join(map(str, v["shape"])), preview
 
 
+@pytest.mark.parametrize("layout", ["denominator", "numerator"])
+@pytest.mark.parametrize("problem, right, transposed", [
+    (("Y = A X B", "X", AXB), "A e_i e_j^T B", "B^T e_j e_i^T A^T"),
+    (("y = X a", "X", XA), "e_k a^T", "a e_k^T"),
+])
+def test_a_transposed_slice_is_told_so_in_either_layout(layout, problem, right, transposed):
+    """A slice has one shape in both layouts, and the question names no layout: its transpose is a 'layout'
+    slip whose feedback says it is the transpose of the slice, never that the question asks for a layout."""
+    d = derive(*problem, layout)
+    assert grade_variant(right, d, {"kind": "slice"}, {}).correct
+    v = grade_variant(transposed, d, {"kind": "slice"}, {})
+    assert (v.mistake, v.score) == ("layout", 0.5)
+    assert "transpose of the slice" in v.feedback, v.feedback
+    assert not any(w in v.feedback for w in ("numerator", "denominator", "asks")), v.feedback
+    minus = grade_variant("-" + transposed, d, {"kind": "slice"}, {})
+    assert minus.mistake == "layout" and "transpose of the slice" in minus.feedback and "sign" in minus.feedback
+
+
 # ---------------------------------------------------------------- sampling and refusals
 
 @pytest.mark.parametrize("expr", ["y = det(X^T A X)", "y = logdet(X^T X)", "y = b^T (X^T X)^-1 b",
