@@ -235,3 +235,37 @@ def test_unknown_options_are_refused(tmp_path, option, value, message):
     with pytest.raises(GeneratorError, match=message):
         grade_file(write_csv(tmp_path / "s.csv", [("s1", "wx-1", "W^T")]), MANIFEST, tmp_path / "g.csv",
                    **{option: value})
+
+
+# ---------------------------------------------------------------- the submissions file: cells and header
+
+def test_a_line_break_in_an_answer_is_a_space(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text('student,variant,answer\ns1,quad-1,"(A + A^T)\nx"\ns2,quad-2,"2 M\r\nu"\n', encoding="utf-8")
+    grade_file(path, MANIFEST, tmp_path / "g.csv")
+    rows = read_csv(tmp_path / "g.csv")
+    assert [(r["line"], r["answer"], r["score"], r["mistake"]) for r in rows] \
+        == [("3", "(A + A^T) x", "1", ""), ("5", "2 M u", "1", "")]
+
+
+@pytest.mark.parametrize("header, column", [
+    ("student,variant,answer,answer", "answer"),
+    ("student,Answer,variant, answer ", "answer"),
+    ("student;variant;answer;Student", "student"),
+    ("student,variant,answer,variant", "variant"),
+])
+def test_a_required_column_twice_is_refused(tmp_path, header, column):
+    path = tmp_path / "s.csv"
+    delimiter = ";" if ";" in header else ","
+    path.write_text(header + "\n" + delimiter.join(["s1", "wx-1", "W^T", "W"]) + "\n", encoding="utf-8")
+    with pytest.raises(GeneratorError) as err:
+        grade_file(path, MANIFEST, tmp_path / "g.csv")
+    assert str(err.value) == f"{path}: line 1: the column '{column}' appears twice in the header"
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_an_id_and_a_name_column_are_not_a_duplicate(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("student,name,variant,answer\ns1,Ada,wx-1,W^T\n", encoding="utf-8")
+    grade_file(path, MANIFEST, tmp_path / "g.csv")
+    assert read_csv(tmp_path / "g.csv")[0]["student"] == "s1"
