@@ -269,3 +269,19 @@ def test_an_id_and_a_name_column_are_not_a_duplicate(tmp_path):
     path.write_text("student,name,variant,answer\ns1,Ada,wx-1,W^T\n", encoding="utf-8")
     grade_file(path, MANIFEST, tmp_path / "g.csv")
     assert read_csv(tmp_path / "g.csv")[0]["student"] == "s1"
+
+
+# ---------------------------------------------------------------- who answered: the roster and the credit
+
+def test_a_student_not_on_the_roster_is_reported_as_such(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nada,Ada\nemmy,Emmy\n", encoding="utf-8")
+    rows = [("zoe", "wx-2", "W"), ("Emmy", "wx-2", "W"), ("emmy", "wx-1", "W^T"), ("zoe", "quad-2", "2 M u")]
+    summary = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "g.csv", roster=roster)
+    flags = [r["flag"] for r in read_csv(tmp_path / "g.csv")]
+    assert flags[0] == "variant wx-2 is answered by 'zoe', who is not on the roster (the variant belongs to emmy)"
+    assert flags[1] == ("variant wx-2 is answered by 'Emmy', who is not on the roster: ids are case-sensitive and "
+                        "the roster has 'emmy' (the variant belongs to emmy)")
+    assert flags[2] == "variant wx-1 belongs to ada"  # on the roster: another student's variant
+    assert all(r["score"] == "0" for r in read_csv(tmp_path / "g.csv"))
+    assert any("line 3: variant wx-2 is answered by 'Emmy', who is not on the roster" in p for p in summary.problems)

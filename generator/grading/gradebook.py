@@ -43,8 +43,9 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     variants = Manifest(Path(manifest_json))
     students = tuple(s.id for s in read_roster(roster)) if roster else ()
     owners = variants.owners(students)
+    known = set(students) or {str(v["student"]) for v in variants.variants.values() if v.get("student")}
     submissions = Path(submissions_csv)
-    rows = [_grade_row(s, variants, weights, owners, set(students), not_owned) for s in read_submissions(submissions)]
+    rows = [_grade_row(s, variants, weights, owners, known, not_owned) for s in read_submissions(submissions)]
     _apply_policy(rows, policy)
     problems = tuple(f"{submissions}: line {row['line']}: {row['problem']}" for row in rows if row["problem"])
     output = Path(output_csv)
@@ -95,9 +96,9 @@ def _grade_row(s: Submission, manifest: Manifest, weights: Mapping[str, float], 
                outcome=verdict.mistake or "correct", counted="yes", echo=verdict.echo, value=verdict.score,
                vid=vid)
     owner = foreign_owner(s.student, {**variant, "id": vid}, owners) if s.student else None
-    if owner is not None or (roster and s.student and s.student not in roster):
-        who = f"belongs to {owner}" if owner else "is answered by a student not on the roster"
-        row["flag"] = f"variant {vid} {who}"
+    stranger = bool(roster and s.student and s.student not in roster)
+    if owner is not None or stranger:
+        row["flag"] = _not_owned(vid, s.student, owner, roster) if stranger else f"variant {vid} belongs to {owner}"
         if not_owned == "zero":
             row.update(score="0", value=0.0)
         row["problem"] = row["flag"] + (", scored 0" if not_owned == "zero" else "")
@@ -106,6 +107,15 @@ def _grade_row(s: Submission, manifest: Manifest, weights: Mapping[str, float], 
     elif not s.student:
         row["error"] = row["problem"] = "no student id"
     return row
+
+
+def _not_owned(vid: str, student: str, owner: str | None, roster: set[str]) -> str:
+    """The flag of an answer by a student id the roster does not list (ids are case-sensitive: a near match is named)."""
+    flag = f"variant {vid} is answered by {student!r}, who is not on the roster"
+    near = sorted(sid for sid in roster if sid.casefold() == student.casefold())
+    if near:
+        flag += f": ids are case-sensitive and the roster has {near[0]!r}"
+    return flag + (f" (the variant belongs to {owner})" if owner else "")
 
 
 def _apply_policy(rows: list[dict[str, Any]], policy: str) -> None:
