@@ -285,3 +285,17 @@ def test_a_student_not_on_the_roster_is_reported_as_such(tmp_path):
     assert flags[2] == "variant wx-1 belongs to ada"  # on the roster: another student's variant
     assert all(r["score"] == "0" for r in read_csv(tmp_path / "g.csv"))
     assert any("line 3: variant wx-2 is answered by 'Emmy', who is not on the roster" in p for p in summary.problems)
+
+
+def test_a_copied_answer_scored_zero_is_not_counted_correct(tmp_path):
+    """The summary's `correct` counts credited answers: a right answer to another student's variant scored 0 is not."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nada,Ada\nemmy,Emmy\n", encoding="utf-8")
+    rows = [("ada", "wx-1", "W^T"), ("emmy", "wx-1", "W^T"), ("emmy", "wx-2", "W")]
+    summary = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "g.csv", roster=roster)
+    table = {r["question"]: r for r in read_csv(tmp_path / "g-summary.csv")}
+    assert (table["wx"]["submissions"], table["wx"]["correct"], table["wx"]["mean_score"]) == ("3", "2", "0.667")
+    assert table["all"]["correct"] == "2" and summary.by_tag["correct"] == 2
+    flagged = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "f.csv", roster=roster,
+                         not_owned="flag")  # only flagged: credited, so correct
+    assert flagged.by_tag["correct"] == 3 and read_csv(tmp_path / "f-summary.csv")[-1]["correct"] == "3"

@@ -100,7 +100,7 @@ def _grade_row(s: Submission, manifest: Manifest, weights: Mapping[str, float], 
     if owner is not None or stranger:
         row["flag"] = _not_owned(vid, s.student, owner, roster) if stranger else f"variant {vid} belongs to {owner}"
         if not_owned == "zero":
-            row.update(score="0", value=0.0)
+            row.update(score="0", value=0.0, credited=False)
         row["problem"] = row["flag"] + (", scored 0" if not_owned == "zero" else "")
     elif not s.answer.strip():
         row["error"] = row["problem"] = "empty answer"
@@ -136,7 +136,10 @@ def _apply_policy(rows: list[dict[str, Any]], policy: str) -> None:
 
 
 def _summarise(rows: list[dict[str, Any]]) -> dict[str, tuple[Counter, int, float]]:
-    """Per question (and "all"): the outcomes, and the number and total score of the answers that count."""
+    """Per question (and "all"): the outcomes, and the number and total score of the answers that count.
+
+    `correct` counts credited answers only: a right answer to another student's variant, scored 0, counts
+    in the number and the mean but not as correct."""
     tables: dict[str, tuple[Counter, int, float]] = {}
     for row in rows:
         tag = row["outcome"]
@@ -144,7 +147,8 @@ def _summarise(rows: list[dict[str, Any]]) -> dict[str, tuple[Counter, int, floa
             continue  # malformed or unknown rows never become questions; superseded attempts do not count
         for q in ("all", row["question"]):
             counts, n, total = tables.get(q, (Counter(), 0, 0.0))
-            counts[tag] += 1
+            if tag != "correct" or row.get("credited", True):  # a copied answer scored 0 is not counted correct
+                counts[tag] += 1
             if row["counted"] == "yes":
                 n, total = n + 1, total + row["value"]
             tables[q] = (counts, n, total)
