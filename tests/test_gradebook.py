@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from generator import GeneratorError, grade_file
+from generator.cli import main
 
 MANIFEST = Path(__file__).parent / "fixtures" / "manifest.json"
 
@@ -299,3 +301,15 @@ def test_a_copied_answer_scored_zero_is_not_counted_correct(tmp_path):
     flagged = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "f.csv", roster=roster,
                          not_owned="flag")  # only flagged: credited, so correct
     assert flagged.by_tag["correct"] == 3 and read_csv(tmp_path / "f-summary.csv")[-1]["correct"] == "3"
+
+
+def test_an_output_that_is_a_directory_is_named(tmp_path, monkeypatch):
+    submissions = write_csv(tmp_path / "s.csv", [("s1", "wx-1", "W^T")])
+    (tmp_path / "adir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GeneratorError) as err:
+        grade_file(submissions, MANIFEST, Path("adir"))
+    assert str(err.value).startswith("adir: ") and "is a directory" in str(err.value)
+    result = CliRunner().invoke(main, ["grade", str(submissions), "--manifest", str(MANIFEST), "-o", "adir"])
+    assert result.exit_code == 1 and result.output.startswith("mcgen: adir: ") and "mcgen: .:" not in result.output
+    assert list((tmp_path / "adir").iterdir()) == []

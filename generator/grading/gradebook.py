@@ -40,6 +40,13 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     check_policy(policy)
     if not_owned not in NOT_OWNED:
         raise GeneratorError(f"not_owned {not_owned!r}: expected one of {', '.join(NOT_OWNED)}")
+    output = Path(output_csv)
+    summary_path = output.with_name(f"{output.stem}-summary.csv")
+    students_path = output.with_name(f"{output.stem}-students.csv")
+    for target in (output, summary_path, students_path, *([Path(report)] if report else [])):
+        if target.is_dir():  # else the rename into place fails naming only the folder it is in
+            hint = f"; name the grades CSV file, such as {output / 'grades.csv'}" if target == output else ""
+            raise GeneratorError(f"{target}: cannot write output (it is a directory){hint}")
     variants = Manifest(Path(manifest_json))
     students = tuple(s.id for s in read_roster(roster)) if roster else ()
     owners = variants.owners(students)
@@ -48,9 +55,6 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     rows = [_grade_row(s, variants, weights, owners, known, not_owned) for s in read_submissions(submissions)]
     _apply_policy(rows, policy)
     problems = tuple(f"{submissions}: line {row['line']}: {row['problem']}" for row in rows if row["problem"])
-    output = Path(output_csv)
-    summary_path = output.with_name(f"{output.stem}-summary.csv")
-    students_path = output.with_name(f"{output.stem}-students.csv")
     tables = _summarise(rows)
     files = {output.name: csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows]),
              summary_path.name: csv_text(*_summary_table(tables)),
