@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import generator
 from generator import GeneratorError, grade_file
+from generator.cli import main
 from generator.grading.report import COLOURS
 from generator.grading.summary import OUTCOMES
 
@@ -251,3 +253,79 @@ def test_a_repeated_id_is_reported_at_the_repeat(tmp_path):
     lines = [k for k, text in enumerate(manifest.read_text().splitlines(), 1) if '"wx-1"' in text]
     with pytest.raises(GeneratorError, match=f"line {lines[1]}: variants\\[2\\]: the id 'wx-1' is used twice"):
         grade_file(write_csv(tmp_path / "s.csv", [("s1", "wx-1", "W^T")]), manifest, tmp_path / "g.csv")
+
+
+# ---------------------------------------------------------------- the submissions file: cells and header
+
+def test_a_line_break_in_an_answer_is_a_space(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text('student,variant,answer\ns1,quad-1,"(A + A^T)\nx"\ns2,quad-2,"2 M\r\nu"\n', encoding="utf-8")
+    grade_file(path, MANIFEST, tmp_path / "g.csv")
+    rows = read_csv(tmp_path / "g.csv")
+    assert [(r["line"], r["answer"], r["score"], r["mistake"]) for r in rows] \
+        == [("3", "(A + A^T) x", "1", ""), ("5", "2 M u", "1", "")]
+
+
+@pytest.mark.parametrize("header, column", [
+    ("student,variant,answer,answer", "answer"),
+    ("student,Answer,variant, answer ", "answer"),
+    ("student;variant;answer;Student", "student"),
+    ("student,variant,answer,variant", "variant"),
+])
+def test_a_required_column_twice_is_refused(tmp_path, header, column):
+    path = tmp_path / "s.csv"
+    delimiter = ";" if ";" in header else ","
+    path.write_text(header + "\n" + delimiter.join(["s1", "wx-1", "W^T", "W"]) + "\n", encoding="utf-8")
+    with pytest.raises(GeneratorError) as err:
+        grade_file(path, MANIFEST, tmp_path / "g.csv")
+    assert str(err.value) == f"{path}: line 1: the column '{column}' appears twice in the header"
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_an_id_and_a_name_column_are_not_a_duplicate(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("student,name,variant,answer\ns1,Ada,wx-1,W^T\n", encoding="utf-8")
+    grade_file(path, MANIFEST, tmp_path / "g.csv")
+    assert read_csv(tmp_path / "g.csv")[0]["student"] == "s1"
+
+
+# ---------------------------------------------------------------- who answered: the roster and the credit
+
+def test_a_student_not_on_the_roster_is_reported_as_such(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nada,Ada\nemmy,Emmy\n", encoding="utf-8")
+    rows = [("zoe", "wx-2", "W"), ("Emmy", "wx-2", "W"), ("emmy", "wx-1", "W^T"), ("zoe", "quad-2", "2 M u")]
+    summary = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "g.csv", roster=roster)
+    flags = [r["flag"] for r in read_csv(tmp_path / "g.csv")]
+    assert flags[0] == "variant wx-2 is answered by 'zoe', who is not on the roster (the variant belongs to emmy)"
+    assert flags[1] == ("variant wx-2 is answered by 'Emmy', who is not on the roster: ids are case-sensitive and "
+                        "the roster has 'emmy' (the variant belongs to emmy)")
+    assert flags[2] == "variant wx-1 belongs to ada"  # on the roster: another student's variant
+    assert all(r["score"] == "0" for r in read_csv(tmp_path / "g.csv"))
+    assert any("line 3: variant wx-2 is answered by 'Emmy', who is not on the roster" in p for p in summary.problems)
+
+
+def test_a_copied_answer_scored_zero_is_not_counted_correct(tmp_path):
+    """The summary's `correct` counts credited answers: a right answer to another student's variant scored 0 is not."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nada,Ada\nemmy,Emmy\n", encoding="utf-8")
+    rows = [("ada", "wx-1", "W^T"), ("emmy", "wx-1", "W^T"), ("emmy", "wx-2", "W")]
+    summary = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "g.csv", roster=roster)
+    table = {r["question"]: r for r in read_csv(tmp_path / "g-summary.csv")}
+    assert (table["wx"]["submissions"], table["wx"]["correct"], table["wx"]["mean_score"]) == ("3", "2", "0.667")
+    assert table["all"]["correct"] == "2" and summary.by_tag["correct"] == 2
+    flagged = grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "f.csv", roster=roster,
+                         not_owned="flag")  # only flagged: credited, so correct
+    assert flagged.by_tag["correct"] == 3 and read_csv(tmp_path / "f-summary.csv")[-1]["correct"] == "3"
+
+
+def test_an_output_that_is_a_directory_is_named(tmp_path, monkeypatch):
+    submissions = write_csv(tmp_path / "s.csv", [("s1", "wx-1", "W^T")])
+    (tmp_path / "adir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GeneratorError) as err:
+        grade_file(submissions, MANIFEST, Path("adir"))
+    assert str(err.value).startswith("adir: ") and "is a directory" in str(err.value)
+    result = CliRunner().invoke(main, ["grade", str(submissions), "--manifest", str(MANIFEST), "-o", "adir"])
+    assert result.exit_code == 1 and result.output.startswith("mcgen: adir: ") and "mcgen: .:" not in result.output
+    assert list((tmp_path / "adir").iterdir()) == []

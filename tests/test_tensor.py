@@ -14,7 +14,9 @@ from generator import GeneratorError, derive, grade, hessian, load
 from generator.cli import main
 from generator.errors import VerificationError
 from generator.grading.kinds import grade_variant
+from generator.grading.manifest import Manifest
 from generator.latex.printer import latex
+from generator.serve.judge import Judge
 from generator.sheets.exercise import check_key, exercise
 from generator.sheets.manifest import manifest
 from generator.sheets.plan import plan
@@ -119,6 +121,31 @@ def test_kronecker_answers(layout, answer, mistake):
         assert v.score == 0.5 and "wrong order" in v.feedback and "B" not in v.feedback
 
 
+Y_XA = ("y = X a", "X", XA)
+Y_XXT = ("Y = x x^T", "x", {"x": ("n", 1)})
+
+
+@pytest.mark.parametrize("problem, layout, answer, sized", [
+    (Y_XA, "denominator", "kron(a^T, I)", "kron(a^T, I_m)"),
+    (Y_XA, "denominator", "a^T ⊗ I", "a^T ⊗ I_m"),
+    (Y_XA, "numerator", "kron(a, I)", "kron(a, I_m)"),
+    (Y_XXT, "numerator", "kron(x^T, I) + kron(I, x^T)", "kron(x^T, I_n) + kron(I_n, x^T)"),
+    (Y_XXT, "denominator", "kron(x, I) + kron(I, x)", "kron(x, I_n) + kron(I_n, x)"),
+])
+def test_a_bare_identity_in_the_other_layout_takes_that_layouts_size(problem, layout, answer, sized):
+    """A bare I is sized by the answer's shape: the expected one, else the other layout's (the README's promise)."""
+    d = derive(*problem, layout)
+    v, w = grade(answer, d), grade(sized, d)
+    assert (w.mistake, w.score) == ("layout", 0.5)
+    assert (v.mistake, v.score, v.feedback, v.echo) == (w.mistake, w.score, w.feedback, w.echo), v
+
+
+def test_a_bare_identity_that_fits_no_layout_is_still_a_shape_mistake():
+    d = derive("y = X a", "X", {"X": ("m", "n"), "a": ("n", 1)})
+    v = grade("kron(a^T a, I)", d)
+    assert v.mistake == "shape" and "cannot tell the size of I" in v.feedback
+
+
 @pytest.mark.parametrize("answer, mistake", [
     ("commutation(m, n)", None), ("K_{m,n}", None), ("K_{n,m}", "layout"), ("I", "other"),
 ])
@@ -135,6 +162,49 @@ def test_the_commutation_matrix_as_an_answer(answer, mistake):
 def test_shape_and_slice_answers(kind, answer, mistake):
     d = derive("Y = A X B", "X", AXB)
     assert grade_variant(answer, d, {"kind": kind}, {}).mistake == mistake
+
+
+@pytest.mark.parametrize("answer, mistake, echo", [
+    ("m×n×r×s", None, r"m \times n \times r \times s"),
+    ("(m, n, 2, s)", "shape", r"m \times n \times 2 \times s"),
+    ("r×s×m×n", "layout", r"r \times s \times m \times n"),
+    ("no idea", "parse", ""),
+])
+def test_a_tensor_shape_answer_is_echoed_as_read(answer, mistake, echo):
+    """The web app's preview shows the echo: a tensor's axes read back as a 2-D shape's are (m \\times n)."""
+    v = grade_variant(answer, derive("Y = A X B", "X", AXB), {"kind": "shape"}, {})
+    assert (v.mistake, v.echo) == (mistake, echo)
+
+
+def test_the_preview_reads_a_tensor_shape(tmp_path):
+    result = CliRunner().invoke(main, ["sheet", *map(str, TENSOR_SHEETS), "--variants", "6", "--seed", "11",
+                                       "-o", str(tmp_path), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    judge = Judge(Manifest(tmp_path / "manifest.json"))
+    variants = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["variants"]
+    shapes = [v for v in variants if v["kind"] == "shape"]
+    assert shapes
+    for v in shapes:
+        preview = judge.preview(v["id"], "×".join(map(str, v["shape"])))
+        assert preview["ok"] and preview["latex"] == r" \times ".join(map(str, v["shape"])), preview
+
+
+@pytest.mark.parametrize("layout", ["denominator", "numerator"])
+@pytest.mark.parametrize("problem, right, transposed", [
+    (("Y = A X B", "X", AXB), "A e_i e_j^T B", "B^T e_j e_i^T A^T"),
+    (("y = X a", "X", XA), "e_k a^T", "a e_k^T"),
+])
+def test_a_transposed_slice_is_told_so_in_either_layout(layout, problem, right, transposed):
+    """A slice has one shape in both layouts, and the question names no layout: its transpose is a 'layout'
+    slip whose feedback says it is the transpose of the slice, never that the question asks for a layout."""
+    d = derive(*problem, layout)
+    assert grade_variant(right, d, {"kind": "slice"}, {}).correct
+    v = grade_variant(transposed, d, {"kind": "slice"}, {})
+    assert (v.mistake, v.score) == ("layout", 0.5)
+    assert "transpose of the slice" in v.feedback, v.feedback
+    assert not any(w in v.feedback for w in ("numerator", "denominator", "asks")), v.feedback
+    minus = grade_variant("-" + transposed, d, {"kind": "slice"}, {})
+    assert minus.mistake == "layout" and "transpose of the slice" in minus.feedback and "sign" in minus.feedback
 
 
 # ---------------------------------------------------------------- sampling and refusals

@@ -91,6 +91,11 @@ class _Key:
             self.points.append(_Point(values, sizes, self.project(g), other))
         self.exact = self.exact_key(d)
         self.closed_form, self._slips = d.closed_form, None
+        if d.kind == "slice":  # one shape in both layouts, and the question names none
+            self.transposed = f"This is the transpose of the slice: the slice is {shape_text(self.shape)} in both layouts."
+        else:
+            self.transposed = (f"This is the {other_layout(self.layout)} layout; the question asks for the "
+                               f"{self.layout} layout.")
         self.memo: OrderedDict[str, tuple[str | None, str, str]] = OrderedDict()
 
     def exact_key(self, d: Derivation) -> tuple[dict[str, Matrix], Matrix] | None:
@@ -190,7 +195,7 @@ class _Key:
 
     def compare(self, got: list[np.ndarray], want: list[np.ndarray], shape: Shape, expr: Expr) -> tuple[str | None, str]:
         """Shape known to be the derivative's or its transpose: find which relation the numbers show."""
-        layout = f"This is the {other_layout(self.layout)} layout; the question asks for the {self.layout} layout."
+        layout = self.transposed
         same = [self.project(g) for g in got] if shape == self.shape else None
         flipped = [self.project(g.T) for g in got] if shape == self.shape[::-1] else None
         if same is not None and _factor(same, want) == 1:

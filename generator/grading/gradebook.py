@@ -40,16 +40,21 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     check_policy(policy)
     if not_owned not in NOT_OWNED:
         raise GeneratorError(f"not_owned {not_owned!r}: expected one of {', '.join(NOT_OWNED)}")
-    variants = Manifest(Path(manifest_json))
-    students = tuple(s.id for s in read_roster(roster)) if roster else ()
-    owners = variants.owners(students)
-    submissions = Path(submissions_csv)
-    rows = [_grade_row(s, variants, weights, owners, set(students), not_owned) for s in read_submissions(submissions)]
-    _apply_policy(rows, policy)
-    problems = tuple(f"{submissions}: line {row['line']}: {row['problem']}" for row in rows if row["problem"])
     output = Path(output_csv)
     summary_path = output.with_name(f"{output.stem}-summary.csv")
     students_path = output.with_name(f"{output.stem}-students.csv")
+    for target in (output, summary_path, students_path, *([Path(report)] if report else [])):
+        if target.is_dir():  # else the rename into place fails naming only the folder it is in
+            hint = f"; name the grades CSV file, such as {output / 'grades.csv'}" if target == output else ""
+            raise GeneratorError(f"{target}: cannot write output (it is a directory){hint}")
+    variants = Manifest(Path(manifest_json))
+    students = tuple(s.id for s in read_roster(roster)) if roster else ()
+    owners = variants.owners(students)
+    known = set(students) or {str(v["student"]) for v in variants.variants.values() if v.get("student")}
+    submissions = Path(submissions_csv)
+    rows = [_grade_row(s, variants, weights, owners, known, not_owned) for s in read_submissions(submissions)]
+    _apply_policy(rows, policy)
+    problems = tuple(f"{submissions}: line {row['line']}: {row['problem']}" for row in rows if row["problem"])
     tables = _summarise(rows)
     files = {output.name: csv_text(OUTPUT_COLUMNS, [[row[c] for c in OUTPUT_COLUMNS] for row in rows]),
              summary_path.name: csv_text(*_summary_table(tables)),
@@ -95,17 +100,26 @@ def _grade_row(s: Submission, manifest: Manifest, weights: Mapping[str, float], 
                outcome=verdict.mistake or "correct", counted="yes", echo=verdict.echo, value=verdict.score,
                vid=vid)
     owner = foreign_owner(s.student, {**variant, "id": vid}, owners) if s.student else None
-    if owner is not None or (roster and s.student and s.student not in roster):
-        who = f"belongs to {owner}" if owner else "is answered by a student not on the roster"
-        row["flag"] = f"variant {vid} {who}"
+    stranger = bool(roster and s.student and s.student not in roster)
+    if owner is not None or stranger:
+        row["flag"] = _not_owned(vid, s.student, owner, roster) if stranger else f"variant {vid} belongs to {owner}"
         if not_owned == "zero":
-            row.update(score="0", value=0.0)
+            row.update(score="0", value=0.0, credited=False)
         row["problem"] = row["flag"] + (", scored 0" if not_owned == "zero" else "")
     elif not s.answer.strip():
         row["error"] = row["problem"] = "empty answer"
     elif not s.student:
         row["error"] = row["problem"] = "no student id"
     return row
+
+
+def _not_owned(vid: str, student: str, owner: str | None, roster: set[str]) -> str:
+    """The flag of an answer by a student id the roster does not list (ids are case-sensitive: a near match is named)."""
+    flag = f"variant {vid} is answered by {student!r}, who is not on the roster"
+    near = sorted(sid for sid in roster if sid.casefold() == student.casefold())
+    if near:
+        flag += f": ids are case-sensitive and the roster has {near[0]!r}"
+    return flag + (f" (the variant belongs to {owner})" if owner else "")
 
 
 def _apply_policy(rows: list[dict[str, Any]], policy: str) -> None:
@@ -126,7 +140,10 @@ def _apply_policy(rows: list[dict[str, Any]], policy: str) -> None:
 
 
 def _summarise(rows: list[dict[str, Any]]) -> dict[str, tuple[Counter, int, float]]:
-    """Per question (and "all"): the outcomes, and the number and total score of the answers that count."""
+    """Per question (and "all"): the outcomes, and the number and total score of the answers that count.
+
+    `correct` counts credited answers only: a right answer to another student's variant, scored 0, counts
+    in the number and the mean but not as correct."""
     tables: dict[str, tuple[Counter, int, float]] = {}
     for row in rows:
         tag = row["outcome"]
@@ -134,7 +151,8 @@ def _summarise(rows: list[dict[str, Any]]) -> dict[str, tuple[Counter, int, floa
             continue  # malformed or unknown rows never become questions; superseded attempts do not count
         for q in ("all", row["question"]):
             counts, n, total = tables.get(q, (Counter(), 0, 0.0))
-            counts[tag] += 1
+            if tag != "correct" or row.get("credited", True):  # a copied answer scored 0 is not counted correct
+                counts[tag] += 1
             if row["counted"] == "yes":
                 n, total = n + 1, total + row["value"]
             tables[q] = (counts, n, total)

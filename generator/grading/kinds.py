@@ -10,7 +10,7 @@ from ..vocabulary import other_layout
 from .fill import FillKey
 from .grade import grade
 from .numeric import grade_numeric, key_rows
-from .tensor import grade_tensor_shape
+from .tensor import grade_tensor_shape, shape_echo
 from .verdict import Verdict
 
 MAX_SHAPE_LENGTH = 100  # a shape is a few characters; the regex's lazy group is quadratic on long text
@@ -32,12 +32,8 @@ def grade_shape(answer: str, d: Derivation, weights: Mapping[str, float]) -> Ver
                                        f"the question asks for the {d.layout} layout.")
         else:
             tag, feedback = "shape", "That is not the shape of the derivative."
-    echo = "" if tag == "parse" else rf"{_dim(given[0])} \times {_dim(given[1])}"
+    echo = "" if tag == "parse" else shape_echo(given)
     return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer, echo)
-
-
-def _dim(d: int | str) -> str:
-    return str(d) if isinstance(d, int) or d.isalnum() and d.isascii() else "?"
 
 
 def _closed_form(answer: str, d: Derivation, variant: Mapping[str, Any], weights: Mapping[str, float]) -> Verdict:

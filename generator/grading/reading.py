@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from ..errors import GeneratorError, ParseError
 from ..latex.printer import latex
-from ..parse.builder import parse
+from ..parse.builder import ShapeMismatch, parse
 from ..pipeline.derivation import Derivation
 from ..tree import algebra as alg
-from ..tree.nodes import Expr
+from ..tree.nodes import Expr, Shape
 
 COLUMN = re.compile(r"\bcolumn (\d+)")
+SIZE_UNKNOWN = "cannot tell the size of"  # a bare I or 1 the expected shape did not size
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,25 @@ class Reader:
             self.bindings[output] = alg.named(output, d.statement.expr)  # σ′(x) = z ∘ (1 − z) may use z
 
     def read(self, answer: str) -> Expr:
-        """The answer's expression; `dy/dx = …`, `\\nabla_x y = …` and `y = …` are read after their '='."""
+        """The answer's expression; `dy/dx = …`, `\\nabla_x y = …` and `y = …` are read after their '='.
+
+        A bare I (or 1) is sized by the shape the answer should have; when that leaves its size open,
+        by the other layout's shape (the transpose), so the other layout's answer reads as one.
+        """
         try:
-            return parse(answer, self.scope, "answer", self.shape, self.bindings, self.layout).expr
+            return self._read(answer, self.shape)
+        except ShapeMismatch as err:
+            other = self.shape[::-1]
+            if other == self.shape or SIZE_UNKNOWN not in str(err):
+                raise
+            try:
+                return self._read(answer, other)
+            except GeneratorError:
+                raise err from None
+
+    def _read(self, answer: str, shape: Shape) -> Expr:
+        try:
+            return parse(answer, self.scope, "answer", shape, self.bindings, self.layout).expr
         except ParseError as err:
             if type(err) is not ParseError or "=" not in answer:
                 raise
@@ -45,7 +62,7 @@ class Reader:
             if not right.strip():
                 raise
             blank = re.sub(r"[^\n]", " ", left) + " "  # keeps the columns of the text after '='
-            return parse(blank + right, self.scope, "answer", self.shape, self.bindings, self.layout).expr
+            return parse(blank + right, self.scope, "answer", shape, self.bindings, self.layout).expr
 
     def echo(self, answer: str) -> Echo:
         """How the answer reads (its LaTeX), or why it does not (message and column): a live preview."""

@@ -3,13 +3,16 @@
 Format: a header row naming a student column (student, student_id, name or email), a variant
 column (variant, variant_id, question, question_id or id) and an answer column, in any order,
 other columns ignored. The delimiter is the one of `,` `;` or a tab that splits the header into
-those columns; fields follow RFC 4180 quoting (a field holding the delimiter, a quote or a line
-break is quoted, quotes doubled). UTF-8 with or without a byte-order mark, or UTF-16 with one.
+those columns; a column it needs named twice is refused. Fields follow RFC 4180 quoting (a field
+holding the delimiter, a quote or a line break is quoted, quotes doubled); an answer is one
+expression, so a line break inside it reads as a space. UTF-8 with or without a byte-order mark,
+or UTF-16 with one.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from ..files import read_text
 STUDENT_COLUMNS = ("student", "student_id", "name", "email")
 VARIANT_COLUMNS = ("variant", "variant_id", "question", "question_id", "id")
 DELIMITERS = (",", ";", "\t")
+LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")  # what str.splitlines() breaks at
 FORMAT = ("a header naming the columns student, variant and answer (others are ignored); "
           "delimiter ',', ';' or tab, found from the header; answers holding the delimiter in double quotes; "
           "UTF-8 (a byte-order mark is fine) or UTF-16 with a byte-order mark")
@@ -52,6 +56,9 @@ def _delimiter(path: Path, text: str) -> tuple[str, dict[str, int | None], int]:
         names = [h.strip().lower() for h in header]
         columns = _columns(names)
         if all(v is not None for v in columns.values()):
+            twice = next((names[i] for i in columns.values() if i is not None and names.count(names[i]) > 1), None)
+            if twice is not None:
+                raise GeneratorError(f"{path}: line 1: the column {twice!r} appears twice in the header")
             return delimiter, columns, len(names)
         if best is None or sum(v is not None for v in columns.values()) > sum(v is not None for v in best[1].values()):
             best = delimiter, columns, len(names)
@@ -77,6 +84,8 @@ def read_submissions(path: str | Path) -> list[Submission]:
             if not any(f.strip() for f in fields):
                 continue
             cells = {k: (fields[i].strip() if i is not None and i < len(fields) else None) for k, i in columns.items()}
+            if cells["answer"] is not None:  # an answer is one expression: a line break in its cell is a space
+                cells["answer"] = LINE_BREAK.sub(" ", cells["answer"])
             rows.append(Submission(reader.line_num, cells["student"], cells["variant"], cells["answer"],
                                    _malformed(fields, width, delimiter, others, cells)))
     except csv.Error as err:

@@ -3,7 +3,7 @@ vec–Jacobian written with row-major vec (vec Yᵀ by vec Xᵀ) instead of the 
 from __future__ import annotations
 
 import re
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -62,4 +62,10 @@ def grade_tensor_shape(answer: str, d: Derivation, weights: Mapping[str, float])
                                        f"question asks for the {d.layout} layout.")
         else:
             tag, feedback = "shape", "That is not the shape of the derivative."
-    return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer)
+    echo = "" if tag == "parse" else shape_echo(given)
+    return Verdict(tag is None, tag, feedback, 1.0 if tag is None else weights.get(tag, 0.0), answer, echo)
+
+
+def shape_echo(given: Sequence[int | str]) -> str:
+    """A shape as it was read, in LaTeX: m \\times n \\times 2 (an axis that is not a plain name shows as ?)."""
+    return r" \times ".join(str(d) if isinstance(d, int) or d.isalnum() and d.isascii() else "?" for d in given)
