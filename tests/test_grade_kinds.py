@@ -272,3 +272,65 @@ def test_the_index_echo_is_latex_that_reads_back_the_same(text):
 ])
 def test_near_misses_are_not_the_mistake_they_resemble(answer, mistake):
     assert grade(answer, ridge()).mistake == mistake
+
+
+# ------------------------------------------------------------ fill-step answers found wrong by the audit
+FILL_CASES = {  # the sheets' fill-step variants (problems/sheets, --seed 2024), re-derived here
+    "quadratic": ("y = v^T A v", "v", {"A": ("n", "n"), "v": ("n", 1)}, "numerator"),
+    "trace": ("y = tr(C^T X)", "X", {"C": ("n", "m"), "X": ("n", "m")}, "denominator"),
+    "least-squares": ("y = norm(A v - c)^2", "v", {"A": ("p", "n"), "c": ("p", 1), "v": ("n", 1)}, "denominator"),
+    "bilinear": ("y = u^T A d", "A", {"A": (3, 4), "d": (4, 1), "u": (3, 1)}, "numerator"),
+    "bilinear-q": ("y = b^T A^T c", "A", {"A": (3, "q"), "b": ("q", 1), "c": (3, 1)}, "denominator"),
+    "square": ("y = u^T A d", "A", {"A": ("n", "n"), "d": ("n", 1), "u": ("n", 1)}, "numerator"),
+    "activation": ("y = c^T tanh(A u)", "A", {"A": ("p", "q"), "c": ("p", 1), "u": ("q", 1)}, "numerator"),
+    "network": ("f = M^T a; y = g(f)", "M", {"M": ("p", "r"), "a": ("p", 1)}, "numerator"),
+    "lsq-4": ("y = (A u - c)^T (A u - c)", "u", {"A": (4, "q"), "c": (4, 1), "u": ("q", 1)}, "denominator"),
+}
+
+
+@cache
+def fill_case(name):
+    expr, wrt, shapes, layout = FILL_CASES[name]
+    functions = {"g": {"kind": "scalar", "gradient": "delta"}} if name == "network" else None
+    return derive(expr, wrt, shapes, layout, functions=functions)
+
+
+def blank(d, number):
+    step = d.steps[number - 1]
+    return {"kind": "fill-step", "blank": {"step": number, "kind": step.kind, "latex": split_equation(step.latex)[1]}}
+
+
+def same_sum(term, times):
+    return " + ".join([term] * times)
+
+
+@pytest.mark.parametrize("case, step, answer, mistake", [
+    # the key Σ_k Σ_l A_kl v_k v_l: the same sum in another order, or nested as written, is right
+    ("quadratic", 2, r"\sum_{l=1}^{n} \sum_{k=1}^{n} A_{kl} v_k v_l", None),
+    ("quadratic", 2, r"\sum_{k} v_k \sum_{l} A_{kl} v_l", None),
+    ("quadratic", 2, r"\sum_{l} v_l \sum_{k} v_k A_{kl}", None),
+    ("quadratic", 2, r"-\sum_{k} v_k \sum_{l} A_{kl} v_l", "sign"),
+    ("quadratic", 2, r"3 \sum_{k} v_k \sum_{l} A_{kl} v_l", "scale"),
+    ("quadratic", 2, r"1.0000001 \sum_{k} v_k \sum_{l} A_{kl} v_l", "scale"),  # exact at the integer point
+    ("quadratic", 2, r"\sum_{k} v_k \sum_{l} A_{kl} v_l + 0.0000000001", "other"),
+    # the key C_ij, written as an equal sum of terms
+    ("trace", 4, r"3 C_{ij} - 2 C_{ij}", None),
+    ("trace", 4, r"\frac{1}{3}(C_{ij}+C_{ij}+C_{ij})", None),
+    *[("trace", 4, rf"\frac{{1}}{{{n}}}({same_sum('C_{ij}', n)})", None) for n in (3, 5, 6, 7)],
+    ("trace", 4, r"\frac{1}{3}(C_{ij}+C_{ij})", "scale"),
+    # the key Σ_k (−2 A_ki c_k) + Σ_k 2 A_ki Σ_l A_kl v_l, factored
+    ("least-squares", 4, r"2 \sum_{k} A_{ki} (\sum_{l} A_{kl} v_l - c_k)", None),
+    ("least-squares", 4, r"\sum_{k=1}^{p} 2 A_{ki} \left(\sum_{l=1}^{n} A_{kl} v_{l} - c_{k}\right)", None),
+    ("least-squares", 4, r"-2 \sum_{k} A_{ki} (\sum_{l} A_{kl} v_l - c_k)", "sign"),
+    ("least-squares", 4, r"\sum_{k} A_{ki} (\sum_{l} A_{kl} v_l - c_k)", "scale"),
+    ("lsq-4", 4, r"2 \sum_{k=1}^{4} A_{ki} (\sum_{l} A_{kl} u_l - c_k)", None),
+    # u_i d_j summed over five unused indices: 3⁵ u_i d_j, off by a constant factor
+    ("bilinear", 4, r"\sum_{a=1}^{3}\sum_{b=1}^{3}\sum_{c=1}^{3}\sum_{e=1}^{3}\sum_{f=1}^{3} u_i d_j", "scale"),
+    ("bilinear", 4, r"\frac{1}{243}\sum_{a=1}^{3}\sum_{b=1}^{3}\sum_{c=1}^{3}\sum_{e=1}^{3}\sum_{f=1}^{3} u_i d_j", None),
+])
+def test_fill_step_equivalent_forms_are_compared_with_a_tolerance_at_random_points(case, step, answer, mistake):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert v.mistake == mistake, v.feedback
+    assert v.score == (1.0 if mistake is None else WEIGHTS.get(mistake, 0.0))
+

@@ -4,13 +4,15 @@ The blanked steps are index steps (write the entry as a sum, differentiate by on
 the Kronecker deltas). Equivalent there means: the same value for every value of the free
 indices (those of the step's left-hand side), at random values of every matrix, however the
 summed indices are named — a sum over k equals the same sum over p. Swapping two free indices
-is the index form of a transpose and is tagged `layout`. Where the step is polynomial in the
-data the comparison is exact (rational arithmetic at integer points); with a function such as
-σ or tanh it is numeric, to a relative 1e-9.
+is the index form of a transpose and is tagged `layout`. The values are compared at random
+floating-point points to a relative 1e-9 (another order of the same sums and products changes
+the last bits there), and where both the step and the answer are polynomial in the data also at
+one integer point, exactly (rational arithmetic): a tiny perturbation of the step is wrong.
 """
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from itertools import permutations
 from typing import Any, Mapping
 
@@ -35,8 +37,8 @@ from .index import (
 from .index_echo import index_latex
 from .verdict import Verdict
 
-STEP_TOLERANCE = 1e-9  # a filled step equals the claim within this relative gap (σ, tanh, exp of the data)
-POINTS = 2  # random points in floating point; one integer point more where the step is exact
+STEP_TOLERANCE = 1e-9  # a filled step equals the claim within this relative gap at the floating-point points
+POINTS = 2  # random points in floating point (compared to STEP_TOLERANCE); one integer point more, compared exactly
 GRADED_STEPS = ("index", "differentiate", "reduce", "chain")
 ENTRY = re.compile(r"(\\[A-Za-z]+|[A-Za-z])\s*(?:\}\s*)?_\s*\{?\s*([A-Za-z0-9, ]+?)\s*\}")
 DEFAULT_RANGE = 3  # a free index met only in Kronecker deltas with other free indices: any range shows it
@@ -101,10 +103,7 @@ class FillKey:
         text = last_part(answer)
         try:
             tree = read_index(text)
-            exact = self.exact_point is not None and not has_functions(tree)
-            points = self.points() if exact else self.names
-            got = [self.value(tree, n) for n in points]
-            tag, feedback = self.compare(got, self.reference[:len(got)], exact)
+            tag, feedback = self.compare(self.values(tree), tree)
         except IndexAnswerError as err:
             message = str(err)
             tag = "unknown-symbol" if "unknown name" in message else "shape" if "runs over" in message else \
@@ -117,22 +116,37 @@ class FillKey:
             return _verdict("parse", "Your expression could not be read.", answer, weights)
         return _verdict(tag, feedback, answer, weights, index_latex(tree))
 
-    def compare(self, got: list[np.ndarray], want: list[np.ndarray], exact: bool) -> tuple[str | None, str]:
-        same = _same if exact else _close
-        if all(same(g, w) for g, w in zip(got, want)):
+    def values(self, tree: Tree) -> list[np.ndarray]:
+        """The answer's value at each sample point: the random ones, then the integer one where both are exact."""
+        exact = self.exact_point is not None and not has_functions(tree)
+        return [self.value(tree, n) for n in (self.points() if exact else self.names)]
+
+    def matches(self, got: list[np.ndarray], factor: Any = 1) -> bool:
+        """got = factor·reference at every point: exactly at the integer point, within STEP_TOLERANCE at the random
+        ones (floating point, where another order of the same operations changes the last bits)."""
+        for k, (g, w) in enumerate(zip(got, self.reference)):
+            if k >= len(self.names):  # the integer point: rational arithmetic, no tolerance
+                if not _same(g, w * factor if factor != 1 else w):
+                    return False
+            elif not _close(g, np.asarray(w, dtype=float) * float(factor)):
+                return False
+        return True
+
+    def compare(self, got: list[np.ndarray], tree: Tree) -> tuple[str | None, str]:
+        if self.matches(got):
             return None, "Correct."
         for order in permutations(range(len(self.axes))):
             if list(order) == sorted(order) or any(got[0].shape[k] != got[0].shape[o] for k, o in enumerate(order)):
                 continue
-            if all(same(np.transpose(g, order), w) for g, w in zip(got, want)):
+            if self.matches([np.transpose(g, order) for g in got]):
                 swapped = " and ".join(self.axes[k] for k, o in enumerate(order) if k != o)
                 return "layout", f"The indices {swapped} are swapped."
-        c = _factor(got, want)
-        if c is not None and all(same(g, c * w) for g, w in zip(got, want)):
+        c = _factor(got, self.reference, len(self.names) if len(got) > len(self.names) else 0)
+        # a factor the random points cannot tell from 1 is no factor: the answer is off by a tiny amount instead
+        if c is not None and c != 0 and abs(float(c) - 1) > STEP_TOLERANCE and self.matches(got, c):
             if c == -1:
                 return "sign", "Check the sign: your expression is the negative of the step's."
-            if c != 0:
-                return "scale", "Your expression is off by a constant factor."
+            return "scale", "Your expression is off by a constant factor."
         if all(not np.any(g) for g in got):
             return "other", "Your expression is zero, but the step's is not."
         return "other", "Your expression does not equal the step's right-hand side for every value of the indices."
@@ -235,13 +249,17 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     return float(np.linalg.norm(a - b)) <= STEP_TOLERANCE * max(float(np.linalg.norm(b)), 1e-300)
 
 
-def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> Any:
-    """The c with got = c·want at the first point, from its largest entry; None when want is zero there."""
-    g, w = got[0], want[0]
+def _factor(got: list[np.ndarray], want: list[np.ndarray], at: int = 0) -> Any:
+    """The c with got = c·want at point `at` (the integer point gives it exactly), from want's largest entry there;
+    None when want is zero there."""
+    g, w = got[at], want[at]
     if not w.size:
         return None
     k = int(np.argmax(np.abs(np.asarray(w, dtype=float)).ravel()))
     if w.ravel()[k] == 0:
         return None
+    if isinstance(g.ravel()[k], (int, Fraction)) and isinstance(w.ravel()[k], (int, Fraction)):
+        c = Fraction(g.ravel()[k]) / Fraction(w.ravel()[k])
+        return int(c) if c.denominator == 1 else c
     c = g.ravel()[k] / w.ravel()[k]
     return round(float(c)) if abs(float(c) - round(float(c))) < 1e-9 else c
