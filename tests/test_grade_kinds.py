@@ -230,7 +230,7 @@ def test_numeric_and_index_answers_never_raise(text):
     (r"\underbrace{\frac{\partial \mathbf{f}}{\partial W_{ij}}}_{1\times m}\underbrace{\frac{\partial y}{\partial "
      r"\mathbf{f}}}_{m\times 1} = \sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ij}}\frac{\partial y}{\partial f_{k}}",
      None),  # the whole right-hand side, shapes and all: its index form is graded
-    (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ji}}\frac{\partial y}{\partial f_{k}}", "shape"),  # W is n×m
+    (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ji}}\frac{\partial y}{\partial f_{k}}", "layout"),  # W is n×m
     (r"\frac{\partial f_{k}}{\partial W_{ij}}\frac{\partial y}{\partial f_{k}}", "other"),  # k is not summed
     (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ij}}", "other"),
 ])
@@ -333,4 +333,21 @@ def test_fill_step_equivalent_forms_are_compared_with_a_tolerance_at_random_poin
     v = grade_variant(answer, d, blank(d, step), WEIGHTS)
     assert v.mistake == mistake, v.feedback
     assert v.score == (1.0 if mistake is None else WEIGHTS.get(mistake, 0.0))
+
+
+@pytest.mark.parametrize("case, step, answer", [
+    ("bilinear", 4, r"u_j d_i"),  # u has 3 entries, d 4: i and j run over different ranges
+    ("bilinear", 4, r"d_i u_j"),
+    ("bilinear-q", 4, r"b_i c_j"),  # the key b_j c_i
+    ("trace", 4, r"C_{ji}"),  # C is n×m
+    ("trace", 4, r"3 C_{ji} - 2 C_{ji}"),
+    ("square", 4, r"u_j d_i"),  # the same range: the transpose
+    ("network", 2, r"\sum_{k} \frac{\partial f_{k}}{\partial M_{ji}} \frac{\partial y}{\partial f_{k}}"),
+    ("network", 7, r"a_{j} \delta_{i}"),
+])
+def test_fill_step_free_indices_swapped_is_layout_whatever_their_ranges(case, step, answer):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert (v.mistake, v.score) == ("layout", WEIGHTS["layout"]), v.feedback
+    assert v.feedback == "The indices i and j are swapped." and v.echo
 

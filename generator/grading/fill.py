@@ -4,7 +4,8 @@ The blanked steps are index steps (write the entry as a sum, differentiate by on
 the Kronecker deltas). Equivalent there means: the same value for every value of the free
 indices (those of the step's left-hand side), at random values of every matrix, however the
 summed indices are named — a sum over k equals the same sum over p. Swapping two free indices
-is the index form of a transpose and is tagged `layout`. The values are compared at random
+is the index form of a transpose and is tagged `layout`, also where they run over different
+ranges (u_j d_i for u_i d_j, u of 3 entries and d of 4). The values are compared at random
 floating-point points to a relative 1e-9 (another order of the same sums and products changes
 the last bits there), and where both the step and the answer are polynomial in the data also at
 one integer point, exactly (rational arithmetic): a tiny perturbation of the step is wrong.
@@ -17,7 +18,7 @@ from itertools import permutations
 from typing import Any, Mapping
 
 import numpy as np
-from lark import Tree
+from lark import Token, Tree
 
 from ..check.numeric import evaluate
 from ..check.sampling import sample_for, sizes_for
@@ -108,6 +109,9 @@ class FillKey:
             message = str(err)
             tag = "unknown-symbol" if "unknown name" in message else "shape" if "runs over" in message else \
                 "other" if "neither summed" in message else "parse"
+            swapped = self.swapped(tree) if tag == "shape" else None  # i and j swapped, over different ranges
+            if swapped:
+                return _verdict("layout", swapped, answer, weights, index_latex(tree))
             return _verdict(tag, _sentence(err), answer, weights)
         except (ArithmeticError, ValueError, TypeError):
             return _verdict("other", "Your expression is not defined at some values (a division by zero?).", answer,
@@ -132,15 +136,28 @@ class FillKey:
                 return False
         return True
 
+    def swapped(self, tree: Tree) -> str | None:
+        """The feedback for an answer that equals the step's with two (or more) free indices exchanged, else None.
+
+        The indices are renamed in the answer, not its value transposed: i and j may run over different ranges."""
+        for order in permutations(self.axes):
+            mapping = {a: b for a, b in zip(self.axes, order) if a != b}
+            if not mapping:
+                continue
+            try:
+                got = self.values(_renamed(tree, mapping))
+            except (IndexAnswerError, ArithmeticError, ValueError, TypeError):
+                continue
+            if self.matches(got):
+                return f"The indices {' and '.join(sorted(mapping))} are swapped."
+        return None
+
     def compare(self, got: list[np.ndarray], tree: Tree) -> tuple[str | None, str]:
         if self.matches(got):
             return None, "Correct."
-        for order in permutations(range(len(self.axes))):
-            if list(order) == sorted(order) or any(got[0].shape[k] != got[0].shape[o] for k, o in enumerate(order)):
-                continue
-            if self.matches([np.transpose(g, order) for g in got]):
-                swapped = " and ".join(self.axes[k] for k, o in enumerate(order) if k != o)
-                return "layout", f"The indices {swapped} are swapped."
+        swapped = self.swapped(tree)
+        if swapped:
+            return "layout", swapped
         c = _factor(got, self.reference, len(self.names) if len(got) > len(self.names) else 0)
         # a factor the random points cannot tell from 1 is no factor: the answer is off by a tiny amount instead
         if c is not None and c != 0 and abs(float(c) - 1) > STEP_TOLERANCE and self.matches(got, c):
@@ -263,3 +280,13 @@ def _factor(got: list[np.ndarray], want: list[np.ndarray], at: int = 0) -> Any:
         return int(c) if c.denominator == 1 else c
     c = g.ravel()[k] / w.ravel()[k]
     return round(float(c)) if abs(float(c) - round(float(c))) < 1e-9 else c
+
+
+def _renamed(node: Tree | Token, mapping: Mapping[str, str], inside: bool = False) -> Tree | Token:
+    """The tree with index letters renamed at once (i → j and j → i): in subscripts, indicators and Σ's index only."""
+    if isinstance(node, Token):
+        if not inside or not str(node).isalpha():
+            return node  # a name, a number, a sum's limit (^{n}), or a fixed position (A_{i1})
+        return node.update(value="".join(mapping.get(ch, ch) for ch in str(node)))
+    inside = inside or node.data in ("subscript", "index", "index_name")
+    return Tree(node.data, [_renamed(k, mapping, inside) for k in node.children])
