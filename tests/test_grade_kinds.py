@@ -351,3 +351,15 @@ def test_fill_step_free_indices_swapped_is_layout_whatever_their_ranges(case, st
     assert (v.mistake, v.score) == ("layout", WEIGHTS["layout"]), v.feedback
     assert v.feedback == "The indices i and j are swapped." and v.echo
 
+
+@pytest.mark.parametrize("case, step, answer, mistake, named", [
+    ("lsq-4", 4, r"\sum_{k=1}^{4} A_{ik} c_k", "shape", "1..q, but A has 4 rows"),  # q is sampled; 4 is the question's
+    ("least-squares", 2, r"\sum_{k=1}^{p} \left(-c_{k} + \sum_{l=1}^{n} A_{lk} v_{l}\right)^{2}", "shape",
+     "1..n, but A has p rows"),
+    ("bilinear-q", 4, r"b_j c_j", "shape", "1..q, but c has 3 entries"),
+    ("trace", 4, r"C_{i5}", "parse", "position 5 is outside 1..m"),
+])
+def test_fill_step_feedback_names_the_questions_sizes_not_the_samples(case, step, answer, mistake, named):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert v.mistake == mistake and named in v.feedback, v.feedback
