@@ -244,7 +244,7 @@ def test_a_chain_rule_for_one_entry(answer, mistake):
 def index_expressions() -> st.SearchStrategy[str]:
     """Index expressions as students write them: entries, δ, sums with and without limits, functions, fractions."""
     leaves = st.sampled_from(["A_{ij}", "x_i", "x_{k}", r"\delta_{ik}", "b_j", "2", r"\mathbf{x}_{l}", "A_{kl}",
-                              r"\frac{\partial f_k}{\partial W_{ij}}", "0.5"])
+                              r"\frac{\partial f_k}{\partial W_{ij}}", "0.5", r"\mathbb{I}_{i=k}", r"\mathbb{I}[j = 2]"])
     return st.recursive(leaves, lambda e: st.one_of(
         st.tuples(e, e).map(lambda p: f"{p[0]} + {p[1]}"),
         st.tuples(e, e).map(lambda p: f"{p[0]} - {p[1]}"),
@@ -262,6 +262,24 @@ def test_the_index_echo_is_latex_that_reads_back_the_same(text):
     tree = read_index(text)
     again = read_index(index_latex(tree))
     assert index_latex(again) == index_latex(tree)
+
+
+@pytest.mark.parametrize("answer, latex", [
+    (r"\sum_{k} u_k d_j \mathbb{I}_{i=k}", r"\sum_{k} u_{k} d_{j} \mathbb{I}_{i = k}"),
+    (r"\mathbb{I}[i = j]", r"\mathbb{I}_{i = j}"),
+    (r"𝕀_{j=2} a_i", r"\mathbb{I}_{j = 2} a_{i}"),
+    (r"\sum_{l=1}^{n} a_{l} \mathbb{I}_{i = l} \mathbb{I}_{j = k}", r"\sum_{l=1}^{n} a_{l} \mathbb{I}_{i = l} \mathbb{I}_{j = k}"),
+])
+def test_the_index_echo_writes_the_indicator(answer, latex):
+    tree = read_index(answer)
+    assert index_latex(tree) == latex
+    assert [t.data for t in read_index(latex).find_data("indicator")] == [t.data for t in tree.find_data("indicator")]
+
+
+def test_a_graded_indicator_answer_echoes_the_indicator():
+    d = fill_case("bilinear")
+    v = grade_variant(r"\sum_{k} u_k d_j \mathbb{I}_{i=k}", d, blank(d, 4), WEIGHTS)
+    assert v.correct and v.echo == r"\sum_{k} u_{k} d_{j} \mathbb{I}_{i = k}"
 
 
 @pytest.mark.parametrize("answer, mistake", [
