@@ -381,3 +381,35 @@ def test_fill_step_feedback_names_the_questions_sizes_not_the_samples(case, step
     d = fill_case(case)
     v = grade_variant(answer, d, blank(d, step), WEIGHTS)
     assert v.mistake == mistake and named in v.feedback, v.feedback
+
+
+@pytest.mark.parametrize("case, step, answer, mistake", [
+    ("quadratic", 2, r"\sum_{k,l} A_{kl} v_k v_l", None),  # a double sum
+    ("quadratic", 2, r"\sum_{k, l=1}^{n} A_{kl} v_k v_l", None),
+    ("quadratic", 2, r"-\sum_{k,l} A_{lk} v_k v_l", "sign"),
+    ("trace", 4, r"C_ij", None),  # two one-letter indices without braces: C takes two
+    ("trace", 4, r"C_ji", "layout"),
+    ("trace", 4, r"2C_ij", "scale"),
+    ("bilinear", 4, r"u_id_j", None),  # u takes one index: u_i d_j, as before
+    ("bilinear", 3, r"\sum_{k,l} u_k d_l \delta_ik \delta_jl", None),
+    ("network", 6, r"delta_k", None),  # a Greek letter typed as a word
+    ("network", 7, r"a_i delta_j", None),
+    ("activation", 4, r"(1 - \tanh^2(\sum_{l} A_{il} u_l)) c_i u_j", None),
+    ("activation", 4, r"c_i u_j - \tanh^{2}{\left(\sum_{l=1}^{q} A_{il} u_{l}\right)} c_i u_j", None),
+    ("activation", 4, r"(1 - \tanh^3(\sum_{l} A_{il} u_l)) c_i u_j", "other"),
+])
+def test_fill_step_spellings(case, step, answer, mistake):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert v.mistake == mistake, v.feedback
+    assert read_index(v.echo)  # the echo reads back
+
+
+@pytest.mark.parametrize("answer, latex", [
+    (r"\sum_{k,l} A_{kl}", r"\sum_{k} \sum_{l} A_{kl}"),
+    (r"\sum_{k,l=1}^{n} A_{kl}", r"\sum_{k=1}^{n} \sum_{l=1}^{n} A_{kl}"),
+    (r"delta_k + alpha", r"\delta_{k} + \alpha"),
+    (r"\tanh^2(x_i)", r"\left(\tanh\left(x_{i}\right)\right)^{2}"),
+])
+def test_index_spellings_read_as_their_usual_form(answer, latex):
+    assert index_latex(read_index(answer)) == latex

@@ -36,6 +36,7 @@ from .index import (
     read_index,
 )
 from .index_echo import index_latex
+from .index_spelling import joined_subscripts
 from .verdict import Verdict
 
 STEP_TOLERANCE = 1e-9  # a filled step equals the claim within this relative gap at the floating-point points
@@ -103,7 +104,7 @@ class FillKey:
                             weights)
         text = last_part(answer)
         try:
-            tree = read_index(text)
+            tree = joined_subscripts(read_index(text), self.names[0].shapes)
             tag, feedback = self.compare(self.values(tree), tree)
         except IndexAnswerError as err:
             message = str(err)

@@ -27,6 +27,7 @@ from ..errors import GeneratorError
 from ..ops import OPS
 from ..tree.nodes import Apply, Sym
 from ..tree.scope import Scope
+from .index_spelling import normal
 
 MAX_LENGTH = 2000
 MAX_CELLS = 200_000  # entries of any intermediate array: Σ nested over many large indices is refused
@@ -87,7 +88,7 @@ def read_index(text: str) -> Tree:
     if not text.strip():
         raise IndexAnswerError("column 1: expected an index expression, found nothing")
     try:
-        return _parser().parse(text)
+        return normal(_parser().parse(text))
     except UnexpectedInput as err:
         if isinstance(err, UnexpectedEOF) or isinstance(err, UnexpectedToken) and err.token.type == "$END":
             raise IndexAnswerError(f"column {len(text) + 1}: the expression is not finished") from None
