@@ -230,7 +230,7 @@ def test_numeric_and_index_answers_never_raise(text):
     (r"\underbrace{\frac{\partial \mathbf{f}}{\partial W_{ij}}}_{1\times m}\underbrace{\frac{\partial y}{\partial "
      r"\mathbf{f}}}_{m\times 1} = \sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ij}}\frac{\partial y}{\partial f_{k}}",
      None),  # the whole right-hand side, shapes and all: its index form is graded
-    (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ji}}\frac{\partial y}{\partial f_{k}}", "shape"),  # W is n×m
+    (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ji}}\frac{\partial y}{\partial f_{k}}", "layout"),  # W is n×m
     (r"\frac{\partial f_{k}}{\partial W_{ij}}\frac{\partial y}{\partial f_{k}}", "other"),  # k is not summed
     (r"\sum_{k=1}^{m} \frac{\partial f_{k}}{\partial W_{ij}}", "other"),
 ])
@@ -244,7 +244,7 @@ def test_a_chain_rule_for_one_entry(answer, mistake):
 def index_expressions() -> st.SearchStrategy[str]:
     """Index expressions as students write them: entries, δ, sums with and without limits, functions, fractions."""
     leaves = st.sampled_from(["A_{ij}", "x_i", "x_{k}", r"\delta_{ik}", "b_j", "2", r"\mathbf{x}_{l}", "A_{kl}",
-                              r"\frac{\partial f_k}{\partial W_{ij}}", "0.5"])
+                              r"\frac{\partial f_k}{\partial W_{ij}}", "0.5", r"\mathbb{I}_{i=k}", r"\mathbb{I}[j = 2]"])
     return st.recursive(leaves, lambda e: st.one_of(
         st.tuples(e, e).map(lambda p: f"{p[0]} + {p[1]}"),
         st.tuples(e, e).map(lambda p: f"{p[0]} - {p[1]}"),
@@ -264,6 +264,24 @@ def test_the_index_echo_is_latex_that_reads_back_the_same(text):
     assert index_latex(again) == index_latex(tree)
 
 
+@pytest.mark.parametrize("answer, latex", [
+    (r"\sum_{k} u_k d_j \mathbb{I}_{i=k}", r"\sum_{k} u_{k} d_{j} \mathbb{I}_{i = k}"),
+    (r"\mathbb{I}[i = j]", r"\mathbb{I}_{i = j}"),
+    (r"𝕀_{j=2} a_i", r"\mathbb{I}_{j = 2} a_{i}"),
+    (r"\sum_{l=1}^{n} a_{l} \mathbb{I}_{i = l} \mathbb{I}_{j = k}", r"\sum_{l=1}^{n} a_{l} \mathbb{I}_{i = l} \mathbb{I}_{j = k}"),
+])
+def test_the_index_echo_writes_the_indicator(answer, latex):
+    tree = read_index(answer)
+    assert index_latex(tree) == latex
+    assert [t.data for t in read_index(latex).find_data("indicator")] == [t.data for t in tree.find_data("indicator")]
+
+
+def test_a_graded_indicator_answer_echoes_the_indicator():
+    d = fill_case("bilinear")
+    v = grade_variant(r"\sum_{k} u_k d_j \mathbb{I}_{i=k}", d, blank(d, 4), WEIGHTS)
+    assert v.correct and v.echo == r"\sum_{k} u_{k} d_{j} \mathbb{I}_{i = k}"
+
+
 @pytest.mark.parametrize("answer, mistake", [
     ("-2.0000001 (lambda w + A^T (A w - t))", "scale"),  # not exactly −1: a constant factor
     ("-2 (lambda w + A^T (A w - t))", "sign"),
@@ -272,3 +290,126 @@ def test_the_index_echo_is_latex_that_reads_back_the_same(text):
 ])
 def test_near_misses_are_not_the_mistake_they_resemble(answer, mistake):
     assert grade(answer, ridge()).mistake == mistake
+
+
+# ------------------------------------------------------------ fill-step answers found wrong by the audit
+FILL_CASES = {  # the sheets' fill-step variants (problems/sheets, --seed 2024), re-derived here
+    "quadratic": ("y = v^T A v", "v", {"A": ("n", "n"), "v": ("n", 1)}, "numerator"),
+    "trace": ("y = tr(C^T X)", "X", {"C": ("n", "m"), "X": ("n", "m")}, "denominator"),
+    "least-squares": ("y = norm(A v - c)^2", "v", {"A": ("p", "n"), "c": ("p", 1), "v": ("n", 1)}, "denominator"),
+    "bilinear": ("y = u^T A d", "A", {"A": (3, 4), "d": (4, 1), "u": (3, 1)}, "numerator"),
+    "bilinear-q": ("y = b^T A^T c", "A", {"A": (3, "q"), "b": ("q", 1), "c": (3, 1)}, "denominator"),
+    "square": ("y = u^T A d", "A", {"A": ("n", "n"), "d": ("n", 1), "u": ("n", 1)}, "numerator"),
+    "activation": ("y = c^T tanh(A u)", "A", {"A": ("p", "q"), "c": ("p", 1), "u": ("q", 1)}, "numerator"),
+    "network": ("f = M^T a; y = g(f)", "M", {"M": ("p", "r"), "a": ("p", 1)}, "numerator"),
+    "lsq-4": ("y = (A u - c)^T (A u - c)", "u", {"A": (4, "q"), "c": (4, 1), "u": ("q", 1)}, "denominator"),
+}
+
+
+@cache
+def fill_case(name):
+    expr, wrt, shapes, layout = FILL_CASES[name]
+    functions = {"g": {"kind": "scalar", "gradient": "delta"}} if name == "network" else None
+    return derive(expr, wrt, shapes, layout, functions=functions)
+
+
+def blank(d, number):
+    step = d.steps[number - 1]
+    return {"kind": "fill-step", "blank": {"step": number, "kind": step.kind, "latex": split_equation(step.latex)[1]}}
+
+
+def same_sum(term, times):
+    return " + ".join([term] * times)
+
+
+@pytest.mark.parametrize("case, step, answer, mistake", [
+    # the key Σ_k Σ_l A_kl v_k v_l: the same sum in another order, or nested as written, is right
+    ("quadratic", 2, r"\sum_{l=1}^{n} \sum_{k=1}^{n} A_{kl} v_k v_l", None),
+    ("quadratic", 2, r"\sum_{k} v_k \sum_{l} A_{kl} v_l", None),
+    ("quadratic", 2, r"\sum_{l} v_l \sum_{k} v_k A_{kl}", None),
+    ("quadratic", 2, r"-\sum_{k} v_k \sum_{l} A_{kl} v_l", "sign"),
+    ("quadratic", 2, r"3 \sum_{k} v_k \sum_{l} A_{kl} v_l", "scale"),
+    ("quadratic", 2, r"1.0000001 \sum_{k} v_k \sum_{l} A_{kl} v_l", "scale"),  # exact at the integer point
+    ("quadratic", 2, r"\sum_{k} v_k \sum_{l} A_{kl} v_l + 0.0000000001", "other"),
+    # the key C_ij, written as an equal sum of terms
+    ("trace", 4, r"3 C_{ij} - 2 C_{ij}", None),
+    ("trace", 4, r"\frac{1}{3}(C_{ij}+C_{ij}+C_{ij})", None),
+    *[("trace", 4, rf"\frac{{1}}{{{n}}}({same_sum('C_{ij}', n)})", None) for n in (3, 5, 6, 7)],
+    ("trace", 4, r"\frac{1}{3}(C_{ij}+C_{ij})", "scale"),
+    # the key Σ_k (−2 A_ki c_k) + Σ_k 2 A_ki Σ_l A_kl v_l, factored
+    ("least-squares", 4, r"2 \sum_{k} A_{ki} (\sum_{l} A_{kl} v_l - c_k)", None),
+    ("least-squares", 4, r"\sum_{k=1}^{p} 2 A_{ki} \left(\sum_{l=1}^{n} A_{kl} v_{l} - c_{k}\right)", None),
+    ("least-squares", 4, r"-2 \sum_{k} A_{ki} (\sum_{l} A_{kl} v_l - c_k)", "sign"),
+    ("least-squares", 4, r"\sum_{k} A_{ki} (\sum_{l} A_{kl} v_l - c_k)", "scale"),
+    ("lsq-4", 4, r"2 \sum_{k=1}^{4} A_{ki} (\sum_{l} A_{kl} u_l - c_k)", None),
+    # u_i d_j summed over five unused indices: 3⁵ u_i d_j, off by a constant factor
+    ("bilinear", 4, r"\sum_{a=1}^{3}\sum_{b=1}^{3}\sum_{c=1}^{3}\sum_{e=1}^{3}\sum_{f=1}^{3} u_i d_j", "scale"),
+    ("bilinear", 4, r"\frac{1}{243}\sum_{a=1}^{3}\sum_{b=1}^{3}\sum_{c=1}^{3}\sum_{e=1}^{3}\sum_{f=1}^{3} u_i d_j", None),
+])
+def test_fill_step_equivalent_forms_are_compared_with_a_tolerance_at_random_points(case, step, answer, mistake):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert v.mistake == mistake, v.feedback
+    assert v.score == (1.0 if mistake is None else WEIGHTS.get(mistake, 0.0))
+
+
+@pytest.mark.parametrize("case, step, answer", [
+    ("bilinear", 4, r"u_j d_i"),  # u has 3 entries, d 4: i and j run over different ranges
+    ("bilinear", 4, r"d_i u_j"),
+    ("bilinear-q", 4, r"b_i c_j"),  # the key b_j c_i
+    ("trace", 4, r"C_{ji}"),  # C is n×m
+    ("trace", 4, r"3 C_{ji} - 2 C_{ji}"),
+    ("square", 4, r"u_j d_i"),  # the same range: the transpose
+    ("network", 2, r"\sum_{k} \frac{\partial f_{k}}{\partial M_{ji}} \frac{\partial y}{\partial f_{k}}"),
+    ("network", 7, r"a_{j} \delta_{i}"),
+])
+def test_fill_step_free_indices_swapped_is_layout_whatever_their_ranges(case, step, answer):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert (v.mistake, v.score) == ("layout", WEIGHTS["layout"]), v.feedback
+    assert v.feedback == "The indices i and j are swapped." and v.echo
+
+
+@pytest.mark.parametrize("case, step, answer, mistake, named", [
+    ("lsq-4", 4, r"\sum_{k=1}^{4} A_{ik} c_k", "shape", "1..q, but A has 4 rows"),  # q is sampled; 4 is the question's
+    ("least-squares", 2, r"\sum_{k=1}^{p} \left(-c_{k} + \sum_{l=1}^{n} A_{lk} v_{l}\right)^{2}", "shape",
+     "1..n, but A has p rows"),
+    ("bilinear-q", 4, r"b_j c_j", "shape", "1..q, but c has 3 entries"),
+    ("trace", 4, r"C_{i5}", "parse", "position 5 is outside 1..m"),
+])
+def test_fill_step_feedback_names_the_questions_sizes_not_the_samples(case, step, answer, mistake, named):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert v.mistake == mistake and named in v.feedback, v.feedback
+
+
+@pytest.mark.parametrize("case, step, answer, mistake", [
+    ("quadratic", 2, r"\sum_{k,l} A_{kl} v_k v_l", None),  # a double sum
+    ("quadratic", 2, r"\sum_{k, l=1}^{n} A_{kl} v_k v_l", None),
+    ("quadratic", 2, r"-\sum_{k,l} A_{lk} v_k v_l", "sign"),
+    ("trace", 4, r"C_ij", None),  # two one-letter indices without braces: C takes two
+    ("trace", 4, r"C_ji", "layout"),
+    ("trace", 4, r"2C_ij", "scale"),
+    ("bilinear", 4, r"u_id_j", None),  # u takes one index: u_i d_j, as before
+    ("bilinear", 3, r"\sum_{k,l} u_k d_l \delta_ik \delta_jl", None),
+    ("network", 6, r"delta_k", None),  # a Greek letter typed as a word
+    ("network", 7, r"a_i delta_j", None),
+    ("activation", 4, r"(1 - \tanh^2(\sum_{l} A_{il} u_l)) c_i u_j", None),
+    ("activation", 4, r"c_i u_j - \tanh^{2}{\left(\sum_{l=1}^{q} A_{il} u_{l}\right)} c_i u_j", None),
+    ("activation", 4, r"(1 - \tanh^3(\sum_{l} A_{il} u_l)) c_i u_j", "other"),
+])
+def test_fill_step_spellings(case, step, answer, mistake):
+    d = fill_case(case)
+    v = grade_variant(answer, d, blank(d, step), WEIGHTS)
+    assert v.mistake == mistake, v.feedback
+    assert read_index(v.echo)  # the echo reads back
+
+
+@pytest.mark.parametrize("answer, latex", [
+    (r"\sum_{k,l} A_{kl}", r"\sum_{k} \sum_{l} A_{kl}"),
+    (r"\sum_{k,l=1}^{n} A_{kl}", r"\sum_{k=1}^{n} \sum_{l=1}^{n} A_{kl}"),
+    (r"delta_k + alpha", r"\delta_{k} + \alpha"),
+    (r"\tanh^2(x_i)", r"\left(\tanh\left(x_{i}\right)\right)^{2}"),
+])
+def test_index_spellings_read_as_their_usual_form(answer, latex):
+    assert index_latex(read_index(answer)) == latex

@@ -4,18 +4,21 @@ The blanked steps are index steps (write the entry as a sum, differentiate by on
 the Kronecker deltas). Equivalent there means: the same value for every value of the free
 indices (those of the step's left-hand side), at random values of every matrix, however the
 summed indices are named — a sum over k equals the same sum over p. Swapping two free indices
-is the index form of a transpose and is tagged `layout`. Where the step is polynomial in the
-data the comparison is exact (rational arithmetic at integer points); with a function such as
-σ or tanh it is numeric, to a relative 1e-9.
+is the index form of a transpose and is tagged `layout`, also where they run over different
+ranges (u_j d_i for u_i d_j, u of 3 entries and d of 4). The values are compared at random
+floating-point points to a relative 1e-9 (another order of the same sums and products changes
+the last bits there), and where both the step and the answer are polynomial in the data also at
+one integer point, exactly (rational arithmetic): a tiny perturbation of the step is wrong.
 """
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from itertools import permutations
 from typing import Any, Mapping
 
 import numpy as np
-from lark import Tree
+from lark import Token, Tree
 
 from ..check.numeric import evaluate
 from ..check.sampling import sample_for, sizes_for
@@ -33,10 +36,11 @@ from .index import (
     read_index,
 )
 from .index_echo import index_latex
+from .index_spelling import joined_subscripts
 from .verdict import Verdict
 
-STEP_TOLERANCE = 1e-9  # a filled step equals the claim within this relative gap (σ, tanh, exp of the data)
-POINTS = 2  # random points in floating point; one integer point more where the step is exact
+STEP_TOLERANCE = 1e-9  # a filled step equals the claim within this relative gap at the floating-point points
+POINTS = 2  # random points in floating point (compared to STEP_TOLERANCE); one integer point more, compared exactly
 GRADED_STEPS = ("index", "differentiate", "reduce", "chain")
 ENTRY = re.compile(r"(\\[A-Za-z]+|[A-Za-z])\s*(?:\}\s*)?_\s*\{?\s*([A-Za-z0-9, ]+?)\s*\}")
 DEFAULT_RANGE = 3  # a free index met only in Kronecker deltas with other free indices: any range shows it
@@ -100,15 +104,15 @@ class FillKey:
                             weights)
         text = last_part(answer)
         try:
-            tree = read_index(text)
-            exact = self.exact_point is not None and not has_functions(tree)
-            points = self.points() if exact else self.names
-            got = [self.value(tree, n) for n in points]
-            tag, feedback = self.compare(got, self.reference[:len(got)], exact)
+            tree = joined_subscripts(read_index(text), self.names[0].shapes)
+            tag, feedback = self.compare(self.values(tree), tree)
         except IndexAnswerError as err:
             message = str(err)
             tag = "unknown-symbol" if "unknown name" in message else "shape" if "runs over" in message else \
                 "other" if "neither summed" in message else "parse"
+            swapped = self.swapped(tree) if tag == "shape" else None  # i and j swapped, over different ranges
+            if swapped:
+                return _verdict("layout", swapped, answer, weights, index_latex(tree))
             return _verdict(tag, _sentence(err), answer, weights)
         except (ArithmeticError, ValueError, TypeError):
             return _verdict("other", "Your expression is not defined at some values (a division by zero?).", answer,
@@ -117,22 +121,50 @@ class FillKey:
             return _verdict("parse", "Your expression could not be read.", answer, weights)
         return _verdict(tag, feedback, answer, weights, index_latex(tree))
 
-    def compare(self, got: list[np.ndarray], want: list[np.ndarray], exact: bool) -> tuple[str | None, str]:
-        same = _same if exact else _close
-        if all(same(g, w) for g, w in zip(got, want)):
-            return None, "Correct."
-        for order in permutations(range(len(self.axes))):
-            if list(order) == sorted(order) or any(got[0].shape[k] != got[0].shape[o] for k, o in enumerate(order)):
+    def values(self, tree: Tree) -> list[np.ndarray]:
+        """The answer's value at each sample point: the random ones, then the integer one where both are exact."""
+        exact = self.exact_point is not None and not has_functions(tree)
+        return [self.value(tree, n) for n in (self.points() if exact else self.names)]
+
+    def matches(self, got: list[np.ndarray], factor: Any = 1) -> bool:
+        """got = factor·reference at every point: exactly at the integer point, within STEP_TOLERANCE at the random
+        ones (floating point, where another order of the same operations changes the last bits)."""
+        for k, (g, w) in enumerate(zip(got, self.reference)):
+            if k >= len(self.names):  # the integer point: rational arithmetic, no tolerance
+                if not _same(g, w * factor if factor != 1 else w):
+                    return False
+            elif not _close(g, np.asarray(w, dtype=float) * float(factor)):
+                return False
+        return True
+
+    def swapped(self, tree: Tree) -> str | None:
+        """The feedback for an answer that equals the step's with two (or more) free indices exchanged, else None.
+
+        The indices are renamed in the answer, not its value transposed: i and j may run over different ranges."""
+        for order in permutations(self.axes):
+            mapping = {a: b for a, b in zip(self.axes, order) if a != b}
+            if not mapping:
                 continue
-            if all(same(np.transpose(g, order), w) for g, w in zip(got, want)):
-                swapped = " and ".join(self.axes[k] for k, o in enumerate(order) if k != o)
-                return "layout", f"The indices {swapped} are swapped."
-        c = _factor(got, want)
-        if c is not None and all(same(g, c * w) for g, w in zip(got, want)):
+            try:
+                got = self.values(_renamed(tree, mapping))
+            except (IndexAnswerError, ArithmeticError, ValueError, TypeError):
+                continue
+            if self.matches(got):
+                return f"The indices {' and '.join(sorted(mapping))} are swapped."
+        return None
+
+    def compare(self, got: list[np.ndarray], tree: Tree) -> tuple[str | None, str]:
+        if self.matches(got):
+            return None, "Correct."
+        swapped = self.swapped(tree)
+        if swapped:
+            return "layout", swapped
+        c = _factor(got, self.reference, len(self.names) if len(got) > len(self.names) else 0)
+        # a factor the random points cannot tell from 1 is no factor: the answer is off by a tiny amount instead
+        if c is not None and c != 0 and abs(float(c) - 1) > STEP_TOLERANCE and self.matches(got, c):
             if c == -1:
                 return "sign", "Check the sign: your expression is the negative of the step's."
-            if c != 0:
-                return "scale", "Your expression is off by a constant factor."
+            return "scale", "Your expression is off by a constant factor."
         if all(not np.any(g) for g in got):
             return "other", "Your expression is zero, but the step's is not."
         return "other", "Your expression does not equal the step's right-hand side for every value of the indices."
@@ -235,13 +267,27 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     return float(np.linalg.norm(a - b)) <= STEP_TOLERANCE * max(float(np.linalg.norm(b)), 1e-300)
 
 
-def _factor(got: list[np.ndarray], want: list[np.ndarray]) -> Any:
-    """The c with got = c·want at the first point, from its largest entry; None when want is zero there."""
-    g, w = got[0], want[0]
+def _factor(got: list[np.ndarray], want: list[np.ndarray], at: int = 0) -> Any:
+    """The c with got = c·want at point `at` (the integer point gives it exactly), from want's largest entry there;
+    None when want is zero there."""
+    g, w = got[at], want[at]
     if not w.size:
         return None
     k = int(np.argmax(np.abs(np.asarray(w, dtype=float)).ravel()))
     if w.ravel()[k] == 0:
         return None
+    if isinstance(g.ravel()[k], (int, Fraction)) and isinstance(w.ravel()[k], (int, Fraction)):
+        c = Fraction(g.ravel()[k]) / Fraction(w.ravel()[k])
+        return int(c) if c.denominator == 1 else c
     c = g.ravel()[k] / w.ravel()[k]
     return round(float(c)) if abs(float(c) - round(float(c))) < 1e-9 else c
+
+
+def _renamed(node: Tree | Token, mapping: Mapping[str, str], inside: bool = False) -> Tree | Token:
+    """The tree with index letters renamed at once (i → j and j → i): in subscripts, indicators and Σ's index only."""
+    if isinstance(node, Token):
+        if not inside or not str(node).isalpha():
+            return node  # a name, a number, a sum's limit (^{n}), or a fixed position (A_{i1})
+        return node.update(value="".join(mapping.get(ch, ch) for ch in str(node)))
+    inside = inside or node.data in ("subscript", "index", "index_name")
+    return Tree(node.data, [_renamed(k, mapping, inside) for k in node.children])

@@ -27,6 +27,7 @@ from ..errors import GeneratorError
 from ..ops import OPS
 from ..tree.nodes import Apply, Sym
 from ..tree.scope import Scope
+from .index_spelling import normal
 
 MAX_LENGTH = 2000
 MAX_CELLS = 200_000  # entries of any intermediate array: Σ nested over many large indices is refused
@@ -53,6 +54,12 @@ class Names:
     sizes: Mapping[str, int]  # dimension name → size, for sum bounds such as ^{n}
     exact: bool = False
     opaque: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # ∂f/∂A: random, made when first met
+
+    def size_text(self, size: int) -> str:
+        """A size as the question writes it: the dimension's name (n) where a sampled size stands for one, else the
+        number itself (a size the question fixes); never the sample's stand-in number for a named dimension."""
+        named = [name for name, n in self.sizes.items() if n == size]
+        return named[0] if len(named) == 1 else str(size)
 
     def derivative(self, top: str, bottom: str) -> tuple[list[int], np.ndarray]:
         """The entries of ∂top/∂bottom, an unknown: seeded random values over top's then bottom's non-1 dimensions."""
@@ -81,7 +88,7 @@ def read_index(text: str) -> Tree:
     if not text.strip():
         raise IndexAnswerError("column 1: expected an index expression, found nothing")
     try:
-        return _parser().parse(text)
+        return normal(_parser().parse(text))
     except UnexpectedInput as err:
         if isinstance(err, UnexpectedEOF) or isinstance(err, UnexpectedToken) and err.token.type == "$END":
             raise IndexAnswerError(f"column {len(text) + 1}: the expression is not finished") from None
@@ -186,11 +193,11 @@ class Evaluator:
         for k, (index, size) in enumerate(zip(indices, dims)):
             if index.isdigit():
                 if not 1 <= int(index) <= size:
-                    raise IndexAnswerError(f"{name}: position {index} is outside 1..{size}")
+                    raise IndexAnswerError(f"{name}: position {index} is outside 1..{self.names.size_text(size)}")
                 continue
             if self.ranges.get(index, size) != size:
-                raise IndexAnswerError(f"the index {index} runs over 1..{self.ranges[index]}, but {name} has "
-                                  f"{size} {sides[k]}")
+                raise IndexAnswerError(f"the index {index} runs over 1..{self.names.size_text(self.ranges[index])}, "
+                                       f"but {name} has {self.names.size_text(size)} {sides[k]}")
             self.ranges.setdefault(index, size)
         picks = tuple(int(i) - 1 if i.isdigit() else slice(None) for i in indices)
         array = array[picks]

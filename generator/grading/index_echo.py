@@ -47,6 +47,9 @@ def index_latex(node: Tree | Token) -> str:
         fn = function_name(str(kids[0]))
         primes = next((str(k).count("'") or 1 for k in kids[1:] if isinstance(k, Token) and k.type == "PRIME"), 0)
         return OPS.functions[fn].written(parts[-1], primes)
+    if node.data == "indicator":
+        a, b = (index_latex(k) for k in kids if isinstance(k, Tree))
+        return rf"\mathbb{{I}}_{{{a} = {b}}}"
     if node.data == "entry":
         name = name_of(kids[0])
         head = rf"\{name}" if len(name) > 1 else name
