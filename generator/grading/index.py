@@ -27,6 +27,7 @@ from ..errors import GeneratorError
 from ..ops import OPS
 from ..tree.nodes import Apply, Sym
 from ..tree.scope import Scope
+from ..vocabulary import GREEK_NAMES, greek_grammar
 from .index_spelling import normal
 
 MAX_LENGTH = 2000
@@ -77,7 +78,9 @@ class Names:
 
 @cache
 def _parser() -> Lark:
-    grammar = (Path(__file__).parent / "index.lark").read_text(encoding="utf-8")
+    # σ is the logistic function in an index expression, and a capital would read as a name (Pi as P i)
+    leave_out = frozenset({"sigma", *(n for n in GREEK_NAMES if n[0].isupper())})
+    grammar = greek_grammar((Path(__file__).parent / "index.lark").read_text(encoding="utf-8"), leave_out)
     return Lark(grammar, parser="lalr")
 
 

@@ -11,6 +11,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lark import PostLex
 
 from ..errors import ParseError
+from ..vocabulary import greek_grammar
 
 MAX_LENGTH = 2000
 MAX_NESTING = 32
@@ -56,7 +57,7 @@ class _Bars(PostLex):
 
 @cache
 def _parser() -> Lark:
-    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
+    grammar = greek_grammar((Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8"))
     # Positions are read off the tokens when a message needs them: propagating them costs a third.
     return Lark(grammar, parser="lalr", propagate_positions=False, postlex=_Bars())
 
