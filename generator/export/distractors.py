@@ -23,7 +23,7 @@ from ..tree.text import to_text
 MAX_DISTRACTORS = 4
 MAX_CHAIN = 4  # longer products are not reordered (4! orders × 2⁴ transposes at most)
 POINTS = 2  # sample points at which options must differ
-TOLERANCE = 1e-6  # relative gap below which two options count as the same
+SAME_OPTION = 1e-6  # relative gap below which two options count as the same
 SHUFFLE = 13  # a constant of the option shuffle's draw, apart from the draws sheets make from the same seed
 
 
@@ -136,6 +136,6 @@ def values_at(e: Expr, d: Derivation, points: list[tuple[dict, dict]]) -> list[n
 
 
 def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
-    """Equal shapes and values within TOLERANCE (relative) at every point."""
-    return all(x.shape == y.shape and np.linalg.norm(x - y) <= TOLERANCE * max(1.0, np.linalg.norm(y))
+    """Equal shapes and values within SAME_OPTION (relative) at every point."""
+    return all(x.shape == y.shape and np.linalg.norm(x - y) <= SAME_OPTION * max(1.0, np.linalg.norm(y))
                for x, y in zip(a, b))

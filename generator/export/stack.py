@@ -21,7 +21,7 @@ from .distractors import same, sample_points, values_at
 from .html import inline, key_html
 from .items import Item, Source
 
-KINDS = ("closed-form", "numeric")  # shape and fill-step answers are not matrices: the Moodle export has them
+STACK_KINDS = ("closed-form", "numeric")  # shape and fill-step answers are not matrices: the Moodle export has them
 INPUT, PRT = "ans1", "prt1"
 PENALTY = 0.1  # the question's penalty: what STACK deducts for a wrong try in an interactive quiz
 INPUT_LIKE = re.compile(r"ans\d+")  # STACK's input names: a question variable so named clashes with an input
@@ -51,7 +51,7 @@ class Stated:
 
 def exportable(item: Item) -> str | None:
     """Why a variant cannot be a STACK question, or None when it can."""
-    if item.kind not in KINDS:
+    if item.kind not in STACK_KINDS:
         return f"a {item.kind} exercise has no matrix answer"
     try:
         stated(item)
