@@ -19,9 +19,6 @@ LAYERS: list[tuple[str, ...]] = [
 ]
 LEVEL = {part: level for level, parts in enumerate(LAYERS) for part in parts}
 
-# Known and being fixed. Only these are let through; each has its own test, an expected failure,
-# strict: once the fix lands that test passes, fails the suite, and the entry must go.
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT.parent).with_suffix("").parts
