@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 
 from export_support import ROOT, SHEET_ARGS, manifest, run, source
-from generator import grade
+from generator import derive, grade
 from generator.export.distractors import options, same, sample_points, values_at
 from generator.export.write import FORMATS
 
@@ -242,3 +242,10 @@ def test_a_tampered_numeric_value_is_refused(tmp_path):
     made = run("export", tmp_path / "m.json", "--format", "qti", "-o", tmp_path / "out")
     assert made.exit_code == 1 and "stored value disagrees" in made.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_kronecker_key_offers_its_factors_swapped():
+    """The mistake the lecture warns of for vec(A X B): Bᵀ ⊗ A written A ⊗ Bᵀ (the row-major vec)."""
+    d = derive("Y = A X B", "X", {"A": ("p", "m"), "X": ("m", "n"), "B": ("n", "q")}, "numerator")
+    swapped = [o for o in options(d, 3) if o.text == "kron(A, B^T)"]
+    assert [(o.correct, o.mistake) for o in swapped] == [(False, "kron-order")]

@@ -16,8 +16,9 @@ from ..latex.printer import latex
 from ..pipeline.derivation import Derivation
 from ..sheets.space import draw
 from ..tree import algebra as alg
+from ..tree import kron as kr
 from ..tree.edit import replace_at
-from ..tree.nodes import Expr, Mul, Transpose
+from ..tree.nodes import Expr, Kron, Mul, Transpose
 from ..tree.text import to_text
 
 MAX_DISTRACTORS = 4
@@ -40,10 +41,13 @@ class Option:
 
 
 def candidates(key: Expr) -> Iterator[tuple[str, Expr | None]]:
-    """Typical wrong answers, most telling first: the other layout, the sign, a mis-ordered product, a dropped
-    transpose, a factor; None where a mistake does not fit the shapes."""
+    """Typical wrong answers, most telling first: the other layout, the sign, swapped Kronecker factors, a
+    mis-ordered product, a dropped transpose, a factor; None where a mistake does not fit the shapes."""
     yield "layout", alg.transpose(key)
     yield "sign", alg.neg(key)
+    for path, node in _nodes(key):
+        if isinstance(node, Kron) and len(node.factors) == 2:  # C ⊗ D for D ⊗ C: the row-major vec
+            yield "kron-order", _rebuilt(key, path, lambda: kr.kron(*reversed(node.factors)))
     for path, node in _nodes(key):
         if isinstance(node, Mul) and 2 <= len(node.chain) <= MAX_CHAIN:
             scalars = [f for f in node.factors if f.is_scalar]
