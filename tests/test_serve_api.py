@@ -101,10 +101,19 @@ def test_refusals(practice: tuple, course: tuple, who: str, body: object, status
     assert reply.status_code == status and "error" in reply.json()
 
 
-@pytest.mark.parametrize("raw,status", [(b"{not json", 422), (b"\xff\xfe", 422), (b"{" + b" " * 20000 + b"}", 413)])
-def test_malformed_and_oversize_bodies(practice: tuple, raw: bytes, status: int) -> None:
+DEEP = b'{"exercise": "x", "answer": "x", "d": ' + b"[" * 5000 + b"]" * 5000 + b"}"  # under 16 KiB
+LONG_INTEGER = b'{"exercise": "x", "answer": "x", "n": ' + b"7" * 5000 + b"}"  # over int's 4,300 digits
+
+
+@pytest.mark.parametrize("raw,status", [(b"{not json", 422), (b"\xff\xfe", 422), (b"{" + b" " * 20000 + b"}", 413),
+                                        (DEEP, 422), (LONG_INTEGER, 422)])
+@pytest.mark.parametrize("route", ["answer", "preview"])
+def test_malformed_and_oversize_bodies(practice: tuple, raw: bytes, status: int, route: str,
+                                       caplog: pytest.LogCaptureFixture) -> None:
     client, tokens, _, _ = practice
-    assert client.post(f"/s/{tokens['s1']}/answer", content=raw).status_code == status
+    reply = client.post(f"/s/{tokens['s1']}/{route}", content=raw)  # a 500 would raise here (the test client's way)
+    assert reply.status_code == status and "error" in reply.json()
+    assert not any(r.exc_info for r in caplog.records), "a traceback in the log"
 
 
 def test_preview_reads_or_points_at_the_column(practice: tuple, course: tuple) -> None:

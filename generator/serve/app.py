@@ -126,9 +126,10 @@ async def _fields(request: Request) -> dict[str, str]:
 
 
 async def _json(request: Request) -> Any:
+    body = await _body(request)
     try:
-        return json.loads(await _body(request))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep, an integer of too many digits
         raise Refused(422, 'the body is not JSON; expected {"exercise": "<id>", "answer": "<text>"}') from None
 
 
