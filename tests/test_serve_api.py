@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
 import sqlite3
@@ -114,6 +115,20 @@ def test_malformed_and_oversize_bodies(practice: tuple, raw: bytes, status: int,
     reply = client.post(f"/s/{tokens['s1']}/{route}", content=raw)  # a 500 would raise here (the test client's way)
     assert reply.status_code == status and "error" in reply.json()
     assert not any(r.exc_info for r in caplog.records), "a traceback in the log"
+
+
+@pytest.mark.parametrize("route", ["answer", "preview"])
+@pytest.mark.parametrize("field", ["answer", "exercise"])
+def test_a_lone_surrogate_is_not_text(practice: tuple, course: tuple, route: str, field: str) -> None:
+    client, tokens, _, settings = practice
+    body = {"exercise": own(course[0], "closed-form", 1)[0], "answer": "x", field: "\ud800"}
+    raw = json.dumps(body).encode()  # b'..."\\ud800"...': valid JSON, but no UTF-8 text holds what it decodes to
+    stored = "SELECT COUNT(*) FROM attempts"
+    before = sqlite3.connect(settings.database).execute(stored).fetchone()[0]
+    reply = client.post(f"/s/{tokens['s1']}/{route}", content=raw)
+    assert reply.status_code == 422
+    assert reply.json() == {"error": f"the {field} is not valid text (it holds a lone surrogate)"}
+    assert sqlite3.connect(settings.database).execute(stored).fetchone()[0] == before
 
 
 def test_preview_reads_or_points_at_the_column(practice: tuple, course: tuple) -> None:

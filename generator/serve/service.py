@@ -110,6 +110,11 @@ class Service:
         exercise, answer = data.get("exercise"), data.get("answer")
         if not isinstance(exercise, str) or not isinstance(answer, str):
             raise Refused(422, 'expected "exercise" and "answer", both strings')
+        for name, text in (("exercise", exercise), ("answer", answer)):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800"): no database stores it, no parser reads it
+                raise Refused(422, f"the {name} is not valid text (it holds a lone surrogate)") from None
         if len(answer) > MAX_LENGTH:
             raise Refused(413, f"the answer has {len(answer)} characters; the limit is {MAX_LENGTH}")
         if exercise not in self.course.manifest.variants:
