@@ -233,6 +233,19 @@ def test_attempts_are_append_only(practice: tuple) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_the_database_and_its_log_are_readable_by_their_owner_only(course: tuple, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    files = [db, tmp_path / "db.sqlite3-wal", tmp_path / "db.sqlite3-shm"]
+    client, tokens, _, _ = start(course, tmp_path)
+    with client:  # the app holds the database open: its -wal and -shm files are there
+        vid, _ = own(course[0], "closed-form", 1)
+        assert client.post(f"/s/{tokens['s1']}/answer", json={"exercise": vid, "answer": "x"}).status_code == 200
+        assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o600" for f in files}
+    db.chmod(0o644)  # a database an older mcgen made
+    start(course, tmp_path)
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
+
+
 def test_links_are_stable_across_restarts(course: tuple, tmp_path: Path) -> None:
     manifest, roster = course
     settings = Settings(str(manifest), str(tmp_path / "db.sqlite3"))
