@@ -259,6 +259,27 @@ def test_links_are_stable_across_restarts(course: tuple, tmp_path: Path) -> None
     assert first.links.parent == tmp_path and (first.links.stat().st_mode & 0o077) == 0
 
 
+def test_a_student_taken_off_the_roster_loses_the_link_but_not_the_attempts(course: tuple, tmp_path: Path) -> None:
+    manifest, roster = course
+    client, tokens, instructor, settings = start(course, tmp_path)
+    vid, _ = own(manifest, "closed-form", 1)
+    with client:
+        assert client.post(f"/s/{tokens['s3']}/answer", json={"exercise": vid, "answer": "x"}).status_code == 200
+    fewer = read_roster(write_roster(tmp_path / "fewer.csv", STUDENTS[:2]))
+    assert set(links(prepare(settings, fewer, "http://testserver").links)) == {"s1", "s2"}
+    with TestClient(create_app(settings)) as client:
+        token = tokens["s3"]
+        assert client.get(f"/s/{token}").status_code == 404  # as an unknown token
+        for route in ("answer", "preview"):
+            assert client.post(f"/s/{token}/{route}", json={"exercise": vid, "answer": "x"}).status_code == 404
+        assert "2 students" in client.get(f"/i/{instructor}").text
+        rows = list(csv.DictReader(io.StringIO(client.get(f"/i/{instructor}/grades.csv").text)))
+        assert [r["student"] for r in rows] == ["s3"]  # what they submitted is kept
+    prepare(settings, read_roster(roster), "http://testserver")  # back on the roster: the same link again
+    with TestClient(create_app(settings)) as client:
+        assert client.get(f"/s/{tokens['s3']}").status_code == 200
+
+
 def test_exam_mode_withholds_feedback_until_released_and_limits_attempts(course: tuple, tmp_path: Path) -> None:
     client, tokens, instructor, _ = start(course, tmp_path, mode="exam", attempts=2, answer_burst=3.0,
                                          answer_rate=0.01)

@@ -204,7 +204,7 @@ async def _dashboard(request: Request, service: Service) -> Response:
                         released=await service.released(), questions=questions,
                         chart=charts.outcome_chart(questions), outcomes=report.OUTCOMES,
                         recent=report.recent(attempts), students=len(service.course.students),
-                        submissions=len(attempts), names={s.id: s.name for s in service.course.students.values()},
+                        submissions=len(attempts), names=service.names,
                         csrf=csrf_token(service.csrf_key, "release", token))
     return _private(HTMLResponse(page))
 
