@@ -186,6 +186,19 @@ def test_form_without_script_needs_its_csrf_field(practice: tuple, course: tuple
     assert "m x n" in client.get(f"/s/{token}").text
 
 
+def test_control_characters_are_shown_not_written_raw_into_pages(practice: tuple, course: tuple) -> None:
+    client, tokens, instructor, settings = practice
+    vid, _ = own(course[0], "closed-form", 1)
+    answer = "u\x00v\x1b\x7f\x85w_nul_test"
+    assert client.post(f"/s/{tokens['s1']}/answer", json={"exercise": vid, "answer": answer}).status_code == 200
+    for page in (client.get(f"/i/{instructor}").text, client.get(f"/s/{tokens['s1']}").text):
+        assert "u\u2400v\u241b\u2421\ufffdw_nul_test" in page
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+    stored = [a for (a,) in sqlite3.connect(settings.database).execute("SELECT answer FROM attempts")]
+    assert [a for a in stored if a.endswith("w_nul_test")] == [answer]  # kept as it was sent
+    assert answer in client.get(f"/i/{instructor}/grades.csv").text
+
+
 def test_dashboard_and_grades_need_the_instructor_token(practice: tuple, course: tuple) -> None:
     client, tokens, instructor, _ = practice
     for path in ("/i/{}", "/i/{}/grades.csv"):
