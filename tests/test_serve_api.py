@@ -154,6 +154,11 @@ def test_student_page_shows_own_variant_only_with_strict_headers(practice: tuple
     assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
 
 
+def test_the_favicon_a_browser_asks_for_is_no_content(practice: tuple) -> None:
+    reply = practice[0].get("/favicon.ico")
+    assert reply.status_code == 204 and not reply.content and "content-security-policy" in reply.headers
+
+
 @pytest.mark.parametrize("path", ["/static/katex/katex.min.js", "/static/katex/katex.min.css",
                                   "/static/katex/contrib/auto-render.min.js",
                                   "/static/katex/fonts/KaTeX_Main-Regular.woff2", "/static/app.js"])

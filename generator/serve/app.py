@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/", api(_home)),
         Route("/ping", _ping),
+        Route("/favicon.ico", _favicon),
         Route("/s/{token}", api(_student_page)),
         Route("/s/{token}/answer", api(_answer), methods=["POST"]),
         Route("/s/{token}/preview", api(_preview), methods=["POST"]),
@@ -153,6 +154,10 @@ async def _home(request: Request, service: Service) -> Response:
 
 async def _ping(request: Request) -> Response:
     return PlainTextResponse("ok")
+
+
+async def _favicon(request: Request) -> Response:
+    return Response(status_code=204)  # no icon, and no 404 in the browser's console for the one it asks for
 
 
 async def _student_page(request: Request, service: Service) -> Response:
