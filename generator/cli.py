@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator, NoReturn, Sequence
 
 import click
+from click.core import ParameterSource
 
 from .errors import GeneratorError
 from .export import items as export_items
@@ -384,6 +385,9 @@ def serve(manifest: Path, roster: Path | None, db: Path, database: str | None, h
     if database is not None and not database.startswith(("postgresql://", "postgres://")):
         raise GeneratorError(f"--database {database!r}: expected a PostgreSQL URL postgresql://…; "
                              "use --db for an SQLite file")
+    if database is not None and click.get_current_context().get_parameter_source("db") is not ParameterSource.DEFAULT:
+        raise GeneratorError("--db and --database: give one of them (--db an SQLite file, --database a PostgreSQL "
+                             "server)")
     if workers < 1:
         raise GeneratorError(f"--workers: expected at least 1, found {workers}")
     # Two grading processes per core, shared among the app processes: an answer that runs out its budget

@@ -324,6 +324,7 @@ def test_exam_mode_withholds_feedback_until_released_and_limits_attempts(course:
     (["--manifest", "{roster}"], "line 1, column 1"),
     (["--manifest", "{manifest}", "--roster", "{manifest}"], "expected a header with the columns id and name"),
     (["--manifest", "{manifest}", "--database", "mysql://x"], "expected a PostgreSQL URL"),
+    (["--manifest", "{manifest}", "--database", "postgresql://x@127.0.0.1:1/x"], "--db and --database: give one"),
     (["--manifest", "{manifest}", "--attempts", "0"], "--attempts: expected at least 1"),
     (["--manifest", "{manifest}", "--workers", "0"], "--workers: expected at least 1"),
     (["--manifest", "{manifest}", "--mode", "quiz"], "'quiz' is not one of 'practice', 'exam'"),
