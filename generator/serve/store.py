@@ -100,7 +100,8 @@ class Store:
             conn.execute("PRAGMA synchronous=FULL")  # in WAL mode: the log is fsynced at every commit
             conn.execute("PRAGMA busy_timeout=30000")  # several app processes take turns to write
         except (sqlite3.Error, OSError) as err:
-            raise GeneratorError(f"{path}: cannot open the database ({getattr(err, 'strerror', None) or err})") from None
+            reason = getattr(err, "strerror", None) or err
+            raise GeneratorError(f"{path}: cannot open the database ({reason})") from None
         return conn
 
     def _conn(self) -> Any:
