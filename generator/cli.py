@@ -397,7 +397,7 @@ def serve(manifest: Path, roster: Path | None, db: Path, database: str | None, h
     serve_run.check_port(host, port)
     url = serve_run.base_url(host, port)
     prepared = serve_run.prepare(settings, sheet_plan.read_roster(roster) if roster else None, url)
-    click.echo(f"serving {len(prepared.students)} student(s) at {url} ({mode} mode); "
-               f"their links are in {prepared.links}")
-    click.echo(f"instructor dashboard: {url}/i/{prepared.instructor}")
-    serve_run.serve(settings, host, port, workers)
+    banner = (f"serving {len(prepared.students)} student(s) at {url} ({mode} mode); "
+              f"their links are in {prepared.links}",
+              f"instructor dashboard: {url}/i/{prepared.instructor}")
+    serve_run.serve(settings, host, port, workers, banner)  # prints the banner once the port answers
