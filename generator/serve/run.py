@@ -34,6 +34,19 @@ def base_url(host: str, port: int) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
+def database(db: Path, db_given: bool, database: str | None) -> str:
+    """The --db file, or the --database URL; refused in one line when the URL is not PostgreSQL's or both are given."""
+    if database is None:
+        return str(db)
+    if not is_postgres(database):
+        raise GeneratorError(f"--database {database!r}: expected a PostgreSQL URL postgresql://…; "
+                             "use --db for an SQLite file")
+    if db_given:
+        raise GeneratorError("--db and --database: give one of them (--db an SQLite file, --database a PostgreSQL "
+                             "server)")
+    return database
+
+
 def check_port(host: str, port: int) -> None:
     """Refuse in one line, before anything starts, an address the server could not listen on."""
     try:
@@ -73,6 +86,12 @@ def prepare(settings: Settings, roster: Sequence[RosterStudent] | None, url: str
     path = links_path(settings)
     write_private(path, links_csv(students, url))
     return Prepared(tuple(students), path, instructor)
+
+
+def banner(prepared: Prepared, url: str, mode: str) -> tuple[str, str]:
+    """What starting prints: how many students, where, and the instructor's link."""
+    return (f"serving {len(prepared.students)} student(s) at {url} ({mode} mode); their links are in {prepared.links}",
+            f"instructor dashboard: {url}/i/{prepared.instructor}")
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, banner: Sequence[str] = ()) -> None:
