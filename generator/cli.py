@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator, NoReturn, Sequence
 
 import click
+from click.core import ParameterSource
 
 from .errors import GeneratorError
 from .export import items as export_items
@@ -382,19 +383,15 @@ def export(sources: tuple[Path, ...], fmt: str, out_dir: Path, count: int | None
 def serve(manifest: Path, roster: Path | None, db: Path, database: str | None, host: str, port: int, mode: str,
           attempts: int | None, workers: int) -> None:
     """Students answer the sheet online (secret links in links.csv); an instructor dashboard."""
-    if database is not None and not database.startswith(("postgresql://", "postgres://")):
-        raise GeneratorError(f"--database {database!r}: expected a PostgreSQL URL postgresql://…; "
-                             "use --db for an SQLite file")
+    given = click.get_current_context().get_parameter_source("db") is not ParameterSource.DEFAULT
+    where = serve_run.database(db, given, database)
     if workers < 1:
         raise GeneratorError(f"--workers: expected at least 1, found {workers}")
     # Two grading processes per core, shared among the app processes: an answer that runs out its budget
     # holds one of them, and the others go on grading.
     graders = max(2, 2 * (os.cpu_count() or 1) // workers)
-    settings = Settings(str(manifest), database or str(db), mode, attempts, graders)
+    settings = Settings(str(manifest), where, mode, attempts, graders)
     serve_run.check_port(host, port)
     url = serve_run.base_url(host, port)
     prepared = serve_run.prepare(settings, sheet_plan.read_roster(roster) if roster else None, url)
-    click.echo(f"serving {len(prepared.students)} student(s) at {url} ({mode} mode); "
-               f"their links are in {prepared.links}")
-    click.echo(f"instructor dashboard: {url}/i/{prepared.instructor}")
-    serve_run.serve(settings, host, port, workers)
+    serve_run.serve(settings, host, port, workers, serve_run.banner(prepared, url, mode))

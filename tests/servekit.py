@@ -72,7 +72,8 @@ def call(url: str, data: Any = None, timeout: float = 30.0, raw: bytes | None = 
 class Server:
     """`mcgen serve` in a process of its own, on a free port; stop() ends it, kill() SIGKILLs it."""
 
-    def __init__(self, manifest: Path, args: Sequence[str], log: Path):
+    def __init__(self, manifest: Path, args: Sequence[str], log: Path, ping: bool = True):
+        """Start it and wait for its banner (and, with `ping`, for /ping to answer)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -82,18 +83,22 @@ class Server:
         self.process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                         start_new_session=True, cwd=ROOT)
         deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                if call(self.url + "/ping", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
+        while not self.ready(ping):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"mcgen serve did not start: {log.read_text()}")
-            time.sleep(0.2)
+            time.sleep(0.02)
         self.instructor = next(line.rsplit("/i/", 1)[1].strip() for line in log.read_text().splitlines()
                                if "instructor dashboard:" in line)
+
+    def ready(self, ping: bool) -> bool:
+        """Whether the banner is in the log (its last line, the instructor's link) and, with `ping`, /ping answers."""
+        if "instructor dashboard:" not in self.log.read_text():
+            return False
+        try:
+            return not ping or call(self.url + "/ping", timeout=2)[0] == 200
+        except OSError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL the whole process group: nothing gets to flush or clean up."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
 import sqlite3
@@ -101,10 +102,33 @@ def test_refusals(practice: tuple, course: tuple, who: str, body: object, status
     assert reply.status_code == status and "error" in reply.json()
 
 
-@pytest.mark.parametrize("raw,status", [(b"{not json", 422), (b"\xff\xfe", 422), (b"{" + b" " * 20000 + b"}", 413)])
-def test_malformed_and_oversize_bodies(practice: tuple, raw: bytes, status: int) -> None:
+DEEP = b'{"exercise": "x", "answer": "x", "d": ' + b"[" * 5000 + b"]" * 5000 + b"}"  # under 16 KiB
+LONG_INTEGER = b'{"exercise": "x", "answer": "x", "n": ' + b"7" * 5000 + b"}"  # over int's 4,300 digits
+
+
+@pytest.mark.parametrize("raw,status", [(b"{not json", 422), (b"\xff\xfe", 422), (b"{" + b" " * 20000 + b"}", 413),
+                                        (DEEP, 422), (LONG_INTEGER, 422)])
+@pytest.mark.parametrize("route", ["answer", "preview"])
+def test_malformed_and_oversize_bodies(practice: tuple, raw: bytes, status: int, route: str,
+                                       caplog: pytest.LogCaptureFixture) -> None:
     client, tokens, _, _ = practice
-    assert client.post(f"/s/{tokens['s1']}/answer", content=raw).status_code == status
+    reply = client.post(f"/s/{tokens['s1']}/{route}", content=raw)  # a 500 would raise here (the test client's way)
+    assert reply.status_code == status and "error" in reply.json()
+    assert not any(r.exc_info for r in caplog.records), "a traceback in the log"
+
+
+@pytest.mark.parametrize("route", ["answer", "preview"])
+@pytest.mark.parametrize("field", ["answer", "exercise"])
+def test_a_lone_surrogate_is_not_text(practice: tuple, course: tuple, route: str, field: str) -> None:
+    client, tokens, _, settings = practice
+    body = {"exercise": own(course[0], "closed-form", 1)[0], "answer": "x", field: "\ud800"}
+    raw = json.dumps(body).encode()  # b'..."\\ud800"...': valid JSON, but no UTF-8 text holds what it decodes to
+    stored = "SELECT COUNT(*) FROM attempts"
+    before = sqlite3.connect(settings.database).execute(stored).fetchone()[0]
+    reply = client.post(f"/s/{tokens['s1']}/{route}", content=raw)
+    assert reply.status_code == 422
+    assert reply.json() == {"error": f"the {field} is not valid text (it holds a lone surrogate)"}
+    assert sqlite3.connect(settings.database).execute(stored).fetchone()[0] == before
 
 
 def test_preview_reads_or_points_at_the_column(practice: tuple, course: tuple) -> None:
@@ -128,6 +152,11 @@ def test_student_page_shows_own_variant_only_with_strict_headers(practice: tuple
     assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "inline script"
     assert not re.search(r"\sstyle=|\son[a-z]+=", page.text), "inline style or event handler"
     assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
+
+
+def test_the_favicon_a_browser_asks_for_is_no_content(practice: tuple) -> None:
+    reply = practice[0].get("/favicon.ico")
+    assert reply.status_code == 204 and not reply.content and "content-security-policy" in reply.headers
 
 
 @pytest.mark.parametrize("path", ["/static/katex/katex.min.js", "/static/katex/katex.min.css",
@@ -160,6 +189,19 @@ def test_form_without_script_needs_its_csrf_field(practice: tuple, course: tuple
     reply = client.post(f"/s/{token}/form", data=form, follow_redirects=False)
     assert reply.status_code == 303 and reply.headers["location"] == f"/s/{token}#{vid}"
     assert "m x n" in client.get(f"/s/{token}").text
+
+
+def test_control_characters_are_shown_not_written_raw_into_pages(practice: tuple, course: tuple) -> None:
+    client, tokens, instructor, settings = practice
+    vid, _ = own(course[0], "closed-form", 1)
+    answer = "u\x00v\x1b\x7f\x85w_nul_test"
+    assert client.post(f"/s/{tokens['s1']}/answer", json={"exercise": vid, "answer": answer}).status_code == 200
+    for page in (client.get(f"/i/{instructor}").text, client.get(f"/s/{tokens['s1']}").text):
+        assert "u\u2400v\u241b\u2421\ufffdw_nul_test" in page
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+    stored = [a for (a,) in sqlite3.connect(settings.database).execute("SELECT answer FROM attempts")]
+    assert [a for a in stored if a.endswith("w_nul_test")] == [answer]  # kept as it was sent
+    assert answer in client.get(f"/i/{instructor}/grades.csv").text
 
 
 def test_dashboard_and_grades_need_the_instructor_token(practice: tuple, course: tuple) -> None:
@@ -209,6 +251,19 @@ def test_attempts_are_append_only(practice: tuple) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_the_database_and_its_log_are_readable_by_their_owner_only(course: tuple, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    files = [db, tmp_path / "db.sqlite3-wal", tmp_path / "db.sqlite3-shm"]
+    client, tokens, _, _ = start(course, tmp_path)
+    with client:  # the app holds the database open: its -wal and -shm files are there
+        vid, _ = own(course[0], "closed-form", 1)
+        assert client.post(f"/s/{tokens['s1']}/answer", json={"exercise": vid, "answer": "x"}).status_code == 200
+        assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o600" for f in files}
+    db.chmod(0o644)  # a database an older mcgen made
+    start(course, tmp_path)
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
+
+
 def test_links_are_stable_across_restarts(course: tuple, tmp_path: Path) -> None:
     manifest, roster = course
     settings = Settings(str(manifest), str(tmp_path / "db.sqlite3"))
@@ -220,6 +275,27 @@ def test_links_are_stable_across_restarts(course: tuple, tmp_path: Path) -> None
     assert rows[0] == ["student", "name", "url"] and len(rows) == 4
     assert all(re.fullmatch(r"http://h:1/s/[A-Za-z0-9_-]{22}", url) for _, _, url in rows[1:])
     assert first.links.parent == tmp_path and (first.links.stat().st_mode & 0o077) == 0
+
+
+def test_a_student_taken_off_the_roster_loses_the_link_but_not_the_attempts(course: tuple, tmp_path: Path) -> None:
+    manifest, roster = course
+    client, tokens, instructor, settings = start(course, tmp_path)
+    vid, _ = own(manifest, "closed-form", 1)
+    with client:
+        assert client.post(f"/s/{tokens['s3']}/answer", json={"exercise": vid, "answer": "x"}).status_code == 200
+    fewer = read_roster(write_roster(tmp_path / "fewer.csv", STUDENTS[:2]))
+    assert set(links(prepare(settings, fewer, "http://testserver").links)) == {"s1", "s2"}
+    with TestClient(create_app(settings)) as client:
+        token = tokens["s3"]
+        assert client.get(f"/s/{token}").status_code == 404  # as an unknown token
+        for route in ("answer", "preview"):
+            assert client.post(f"/s/{token}/{route}", json={"exercise": vid, "answer": "x"}).status_code == 404
+        assert "2 students" in client.get(f"/i/{instructor}").text
+        rows = list(csv.DictReader(io.StringIO(client.get(f"/i/{instructor}/grades.csv").text)))
+        assert [r["student"] for r in rows] == ["s3"]  # what they submitted is kept
+    prepare(settings, read_roster(roster), "http://testserver")  # back on the roster: the same link again
+    with TestClient(create_app(settings)) as client:
+        assert client.get(f"/s/{tokens['s3']}").status_code == 200
 
 
 def test_exam_mode_withholds_feedback_until_released_and_limits_attempts(course: tuple, tmp_path: Path) -> None:
@@ -248,6 +324,7 @@ def test_exam_mode_withholds_feedback_until_released_and_limits_attempts(course:
     (["--manifest", "{roster}"], "line 1, column 1"),
     (["--manifest", "{manifest}", "--roster", "{manifest}"], "expected a header with the columns id and name"),
     (["--manifest", "{manifest}", "--database", "mysql://x"], "expected a PostgreSQL URL"),
+    (["--manifest", "{manifest}", "--database", "postgresql://x@127.0.0.1:1/x"], "--db and --database: give one"),
     (["--manifest", "{manifest}", "--attempts", "0"], "--attempts: expected at least 1"),
     (["--manifest", "{manifest}", "--workers", "0"], "--workers: expected at least 1"),
     (["--manifest", "{manifest}", "--mode", "quiz"], "'quiz' is not one of 'practice', 'exam'"),

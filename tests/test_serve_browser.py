@@ -52,6 +52,8 @@ def test_a_student_types_latex_sees_it_read_submits_and_the_dashboard_shows_it(
     server, manifest, tokens = served
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    errors: list[str] = []  # any error in the console: a resource refused, a favicon missing …
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     variants = Manifest(manifest).variants
     vid, v = next((vid, v) for vid, v in variants.items() if v["kind"] == "closed-form" and v["number"] == 1)
 
@@ -89,7 +91,7 @@ def test_a_student_types_latex_sees_it_read_submits_and_the_dashboard_shows_it(
     assert page.locator("svg.chart rect.o-correct").count() >= 1
     if shots():
         page.screenshot(path=str(shots() / "serve-dashboard.png"), full_page=True)
-    assert violations == []
+    assert violations == [] and errors == []
 
 
 def test_the_page_works_on_a_phone_sized_screen(served: tuple[Server, Path, dict[str, str]], page: Page) -> None:

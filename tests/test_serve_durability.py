@@ -37,3 +37,14 @@ def test_every_acknowledged_submission_survives_a_kill(tmp_path: Path) -> None:
         assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         again.stop()
+
+
+def test_the_banner_comes_once_the_port_answers(tmp_path: Path) -> None:
+    manifest = build_manifest(tmp_path / "sheet", variants=2)
+    args = ["--db", str(tmp_path / "db.sqlite3")]
+    for start in ("first", "restart"):  # a restart used to print it seconds before the port answered
+        server = Server(manifest, args, tmp_path / f"{start}.log", ping=False)  # waits for the banner only
+        try:
+            assert call(server.url + "/ping", timeout=2) == (200, "ok"), start
+        finally:
+            server.stop()

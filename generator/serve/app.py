@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/", api(_home)),
         Route("/ping", _ping),
+        Route("/favicon.ico", _favicon),
         Route("/s/{token}", api(_student_page)),
         Route("/s/{token}/answer", api(_answer), methods=["POST"]),
         Route("/s/{token}/preview", api(_preview), methods=["POST"]),
@@ -126,9 +127,10 @@ async def _fields(request: Request) -> dict[str, str]:
 
 
 async def _json(request: Request) -> Any:
+    body = await _body(request)
     try:
-        return json.loads(await _body(request))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep, an integer of too many digits
         raise Refused(422, 'the body is not JSON; expected {"exercise": "<id>", "answer": "<text>"}') from None
 
 
@@ -152,6 +154,10 @@ async def _home(request: Request, service: Service) -> Response:
 
 async def _ping(request: Request) -> Response:
     return PlainTextResponse("ok")
+
+
+async def _favicon(request: Request) -> Response:
+    return Response(status_code=204)  # no icon, and no 404 in the browser's console for the one it asks for
 
 
 async def _student_page(request: Request, service: Service) -> Response:
@@ -203,7 +209,7 @@ async def _dashboard(request: Request, service: Service) -> Response:
                         released=await service.released(), questions=questions,
                         chart=charts.outcome_chart(questions), outcomes=report.OUTCOMES,
                         recent=report.recent(attempts), students=len(service.course.students),
-                        submissions=len(attempts), names={s.id: s.name for s in service.course.students.values()},
+                        submissions=len(attempts), names=service.names,
                         csrf=csrf_token(service.csrf_key, "release", token))
     return _private(HTMLResponse(page))
 

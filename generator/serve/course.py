@@ -5,6 +5,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from ..sheets.data import Student as RosterStudent
 from .store import Store
 
 TOKEN_BYTES = 16  # 128-bit tokens
+ENROLLED = "enrolled"  # the meta key of the ids the last start gave links to (the roster's students)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,11 @@ def seats(manifest: Manifest, roster: Sequence[RosterStudent] | None) -> list[tu
 
 
 def enrol(store: Store, manifest: Manifest, roster: Sequence[RosterStudent] | None) -> list[Student]:
-    """Everyone's token: kept from the database, new 128-bit ones for students seen for the first time."""
+    """Everyone's token: kept from the database, new 128-bit ones for students seen for the first time.
+
+    Who is enrolled is stored too: a student since taken off the roster keeps their row (and attempts)
+    in the database, but the app no longer answers their link.
+    """
     stored = {sid: (name, token, number) for sid, name, token, number in store.students()}
     fresh = [(sid, name, secrets.token_urlsafe(TOKEN_BYTES), number)
              for sid, name, number in seats(manifest, roster) if sid not in stored]
@@ -109,7 +115,16 @@ def enrol(store: Store, manifest: Manifest, roster: Sequence[RosterStudent] | No
         store.add_students(fresh)
         stored = {sid: (name, token, number) for sid, name, token, number in store.students()}
     wanted = {sid for sid, _, _ in seats(manifest, roster)}
+    store.set_meta(ENROLLED, json.dumps(sorted(wanted)))
     return [Student(sid, name, token, number) for sid, (name, token, number) in stored.items() if sid in wanted]
+
+
+def enrolled(students: Sequence[Student], stored: str | None) -> list[Student]:
+    """The students of the last start's roster (the meta value enrol stored; everyone when there is none)."""
+    if stored is None:
+        return list(students)
+    ids = set(json.loads(stored))
+    return [s for s in students if s.id in ids]
 
 
 def links_csv(students: Sequence[Student], base_url: str) -> str:

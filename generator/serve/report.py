@@ -48,7 +48,8 @@ class Question:
 
 
 def questions(course: Course, attempts: Sequence[Attempt]) -> list[Question]:
-    """Progress and mistakes per question, in the manifest's order."""
+    """Progress and mistakes per question of the enrolled students, in the manifest's order."""
+    attempts = [a for a in attempts if a.student in course.students]
     problem_of = {vid: str(v.get("problem", vid)) for vid, v in course.manifest.variants.items()}
     order: dict[str, str] = {}
     for vid, v in course.manifest.variants.items():

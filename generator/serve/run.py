@@ -1,10 +1,12 @@
 """Starting `mcgen serve`: check the manifest, prepare the database and the links, then run uvicorn."""
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import secrets
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -30,6 +32,19 @@ class Prepared:
 def base_url(host: str, port: int) -> str:
     """The address students open (an IPv6 host in brackets)."""
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def database(db: Path, db_given: bool, database: str | None) -> str:
+    """The --db file, or the --database URL; refused in one line when the URL is not PostgreSQL's or both are given."""
+    if database is None:
+        return str(db)
+    if not is_postgres(database):
+        raise GeneratorError(f"--database {database!r}: expected a PostgreSQL URL postgresql://…; "
+                             "use --db for an SQLite file")
+    if db_given:
+        raise GeneratorError("--db and --database: give one of them (--db an SQLite file, --database a PostgreSQL "
+                             "server)")
+    return database
 
 
 def check_port(host: str, port: int) -> None:
@@ -73,12 +88,45 @@ def prepare(settings: Settings, roster: Sequence[RosterStudent] | None, url: str
     return Prepared(tuple(students), path, instructor)
 
 
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Run the app under uvicorn until interrupted; several processes share the port when workers > 1."""
+def banner(prepared: Prepared, url: str, mode: str) -> tuple[str, str]:
+    """What starting prints: how many students, where, and the instructor's link."""
+    return (f"serving {len(prepared.students)} student(s) at {url} ({mode} mode); their links are in {prepared.links}",
+            f"instructor dashboard: {url}/i/{prepared.instructor}")
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, banner: Sequence[str] = ()) -> None:
+    """Run the app under uvicorn until interrupted; several processes share the port when workers > 1.
+
+    The banner is printed once the app answers on the port (its workers have started), not before.
+    """
     import uvicorn  # noqa: PLC0415 - only `mcgen serve` needs the web server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ[SETTINGS_VARIABLE] = settings.to_json()
-    uvicorn.run("generator.serve.app:from_environment", factory=True, host=host, port=port,
-                workers=workers if workers > 1 else None, access_log=False, log_level="warning",
-                timeout_graceful_shutdown=10)
+    stop = threading.Event()
+    threading.Thread(target=_announce, args=(host, port, banner, stop), name="mcgen-banner", daemon=True).start()
+    try:
+        uvicorn.run("generator.serve.app:from_environment", factory=True, host=host, port=port,
+                    workers=workers if workers > 1 else None, access_log=False, log_level="warning",
+                    timeout_graceful_shutdown=10)
+    finally:
+        stop.set()
+
+
+def _announce(host: str, port: int, banner: Sequence[str], stop: threading.Event) -> None:
+    """Print the banner as soon as GET /ping answers on the port (a wildcard host is asked on loopback)."""
+    where = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    while not stop.wait(0.05):
+        connection = http.client.HTTPConnection(where, port, timeout=2)
+        try:
+            connection.request("GET", "/ping")
+            if connection.getresponse().status == 200:
+                break
+        except OSError:
+            continue
+        finally:
+            connection.close()
+    else:
+        return  # the server stopped (or never started): nothing to announce
+    for line in banner:
+        print(line, flush=True)

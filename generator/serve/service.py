@@ -11,7 +11,7 @@ from typing import Any
 
 from ..grading.manifest import Manifest
 from ..parse.syntax import MAX_LENGTH
-from .course import Course, Student
+from .course import ENROLLED, Course, Student, enrolled
 from .guard import RateLimit
 from .pool import TIME_BUDGET, GradingPool
 from .store import Attempt, Store, Stored, Submission
@@ -63,14 +63,16 @@ class Service:
         self.store = Store(settings.database, settings.attempts)
         self.pool = GradingPool(Path(settings.manifest), settings.graders, budget=settings.budget)
         self.course: Course
+        self.names: dict[str, str] = {}
         self.instructor = self.csrf_key = ""
 
     async def start(self) -> None:
         """Open the database, read the students, start the grading workers and the writer."""
         await asyncio.to_thread(self.store.migrate)
-        rows = await asyncio.to_thread(self.store.students)
+        everyone = [Student(*row) for row in await asyncio.to_thread(self.store.students)]
         manifest = Manifest(Path(self.settings.manifest))
-        self.course = Course(manifest, [Student(*row) for row in rows])
+        self.course = Course(manifest, enrolled(everyone, await asyncio.to_thread(self.store.meta, ENROLLED)))
+        self.names = {s.id: s.name for s in everyone}  # off the roster too: their attempts are still listed
         self.instructor = str(await asyncio.to_thread(self.store.meta, "instructor") or "")
         self.csrf_key = str(await asyncio.to_thread(self.store.meta, "csrf") or "")
         if not self.instructor or not self.csrf_key:
@@ -110,6 +112,11 @@ class Service:
         exercise, answer = data.get("exercise"), data.get("answer")
         if not isinstance(exercise, str) or not isinstance(answer, str):
             raise Refused(422, 'expected "exercise" and "answer", both strings')
+        for name, text in (("exercise", exercise), ("answer", answer)):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800"): no database stores it, no parser reads it
+                raise Refused(422, f"the {name} is not valid text (it holds a lone surrogate)") from None
         if len(answer) > MAX_LENGTH:
             raise Refused(413, f"the answer has {len(answer)} characters; the limit is {MAX_LENGTH}")
         if exercise not in self.course.manifest.variants:

@@ -1,6 +1,8 @@
 """Where submissions live: SQLite (WAL, fsync per commit) or PostgreSQL, one interface; writes group-committed."""
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import sqlite3
 import threading
@@ -92,12 +94,14 @@ class Store:
                 raise GeneratorError(f"--database: cannot connect ({' '.join(str(err).split())})") from None
         path = Path(self.url)
         try:
+            _owner_only(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # in WAL mode: the log is fsynced at every commit
             conn.execute("PRAGMA busy_timeout=30000")  # several app processes take turns to write
-        except sqlite3.Error as err:
-            raise GeneratorError(f"{path}: cannot open the database ({err})") from None
+        except (sqlite3.Error, OSError) as err:
+            reason = getattr(err, "strerror", None) or err
+            raise GeneratorError(f"{path}: cannot open the database ({reason})") from None
         return conn
 
     def _conn(self) -> Any:
@@ -283,6 +287,20 @@ class Store:
                 return int(row[0]), number
             number += 1  # another app process took that number between our read and our write
         return None, None
+
+
+def _owner_only(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (it holds the tokens and the CSRF key), or make it so.
+
+    SQLite creates the -wal and -shm files beside it with the database file's permissions.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            mode = name.stat().st_mode & 0o777
+            if mode & 0o077:
+                name.chmod(mode & 0o700)
 
 
 def _attempt(row: Sequence[Any]) -> Attempt:

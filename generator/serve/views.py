@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any, Sequence
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .course import Course, Exercise, Student
 from .store import Attempt
@@ -17,12 +18,25 @@ HINTS = {
     "fill-step": r"The right-hand side of the missing step, in index notation such as \sum_{k} A_{ik} x_{k}.",
 }
 
+# Control characters (a NUL typed into an answer) are shown as their pictures, ␀ …, never written raw into a page;
+# tab and line breaks are kept, C1 controls become U+FFFD. The stored text is not changed.
+VISIBLE = {**{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}, 0x7F: 0x2421,
+           **{code: 0xFFFD for code in range(0x80, 0xA0)}}
+
+
+def visible(value: Any) -> Any:
+    """What a template writes for a value: text with its control characters made visible (escaping comes after)."""
+    if isinstance(value, Markup):
+        return Markup(str(value).translate(VISIBLE))
+    return value.translate(VISIBLE) if isinstance(value, str) else value
+
 
 @cache
 def environment() -> Environment:
-    """The one Jinja environment of the web pages: HTML autoescaped, a missing variable is an error."""
+    """The one Jinja environment of the web pages: HTML autoescaped, control characters shown, a missing variable
+    is an error."""
     return Environment(loader=PackageLoader("generator.serve", "templates"), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True, finalize=visible)
 
 
 def render(template: str, **values: Any) -> str:
