@@ -323,3 +323,9 @@ def test_export_refuses_what_it_cannot_carry_in_one_line(tmp_path):
                                        "--format", "moodle", "-o", str(tmp_path / "out")])
     assert result.exit_code == 1 and "exercise of a tensor derivative is not exported" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_column_of_a_slice_is_written_as_a_course_writes_it():
+    d = derive("Y = A X B", "X", {"A": ("p", "m"), "X": ("m", "n"), "B": ("n", "q")})
+    stacked = next(s for s in d.steps if s.kind == "kronecker")
+    assert r"column $i + m \left(j - 1\right)$" in stacked.reason

@@ -92,7 +92,9 @@ class MatrixLatexPrinter(LatexPrinter):
         return self._terms(e.args)
 
     def _print_Add(self, e: sp.Add, order: str | None = None) -> str:
-        return self._terms(e.args)
+        # sympy puts a number first (−1 + j); a course writes a subtracted number last (j − 1), 1 − σ as it is
+        terms = sorted(e.args, key=lambda t: t.is_Number and t.is_negative) if len(e.args) > 1 else e.args
+        return self._terms(tuple(terms))
 
     def _terms(self, terms: tuple[sp.Basic, ...]) -> str:
         out = ""
