@@ -208,7 +208,9 @@ def test_an_unknown_policy_is_refused():
 @pytest.mark.parametrize("student, variant, owners, owner", [
     ("s1", {"id": "q-1", "student": "s1"}, None, None),
     ("s1", {"id": "q-1", "student": "s2"}, None, "s2"),
-    ("s1", {"id": "q-1"}, {"q-1": "s3"}, "s3"),
+    ("s1", {"id": "q-1"}, {"q-1": ("s3",)}, "s3"),
+    ("s1", {"id": "q-1"}, {"q-1": ("s3", "s1")}, None),  # more students than sheets: a sheet has several owners
+    ("s2", {"id": "q-1"}, {"q-1": ("s3", "s1")}, "s3, s1"),
     ("s1", {"id": "q-1"}, None, None),  # nobody owns it: anyone may answer
 ])
 def test_owners(student, variant, owners, owner):

@@ -329,3 +329,16 @@ def test_an_output_that_is_a_directory_is_named(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["grade", str(submissions), "--manifest", str(MANIFEST), "-o", "adir"])
     assert result.exit_code == 1 and result.output.startswith("mcgen: adir: ") and "mcgen: .:" not in result.output
     assert list((tmp_path / "adir").iterdir()) == []
+
+
+def test_more_students_than_sheets_share_them_in_turn_as_the_web_app_does(tmp_path):
+    """Three students, two sheets: the third takes sheet 1 again (as mcgen serve hands links out), so their
+    answers to sheet 1 are theirs, not flagged."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nada,Ada\nemmy,Emmy\nkurt,Kurt\n", encoding="utf-8")
+    rows = [("kurt", "wx-1", "W^T"), ("kurt", "wx-2", "W"), ("ada", "wx-1", "W^T")]
+    grade_file(write_csv(tmp_path / "s.csv", rows), MANIFEST, tmp_path / "g.csv", roster=roster)
+    out = read_csv(tmp_path / "g.csv")
+    assert [(r["student"], r["variant"], r["score"], bool(r["flag"])) for r in out] == [
+        ("kurt", "wx-1", "1", False), ("kurt", "wx-2", "0", True), ("ada", "wx-1", "1", False)]
+    assert "belongs to emmy" in out[1]["flag"]

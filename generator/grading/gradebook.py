@@ -73,7 +73,7 @@ def grade_file(submissions_csv: str | Path, manifest_json: str | Path, output_cs
     return summary
 
 
-def _grade_row(s: Submission, manifest: Manifest, weights: Mapping[str, float], owners: Mapping[str, str],
+def _grade_row(s: Submission, manifest: Manifest, weights: Mapping[str, float], owners: Mapping[str, tuple[str, ...]],
                roster: set[str], not_owned: str) -> dict[str, Any]:
     """One output row; `problem` says what needs a look, `outcome` what the summary counts it as."""
     row: dict[str, Any] = {"line": str(s.line), "student": s.student or "", "variant": s.variant or "",

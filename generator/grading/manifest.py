@@ -75,13 +75,20 @@ class Manifest:
             self.derived[vid] = d
         return self.derived[vid]
 
-    def owners(self, students: Sequence[str] = ()) -> dict[str, str]:
-        """Who owns each variant: the manifest's `student` fields, else the roster's k-th student owns sheet k."""
-        out = {vid: str(v["student"]) for vid, v in self.variants.items() if v.get("student")}
+    def owners(self, students: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
+        """Who owns each variant: the manifest's `student` fields, else the roster's students take the sheet
+        numbers in turn, wrapping round when there are more students than sheets (as `mcgen serve` hands
+        them out), so a sheet may have several owners."""
+        out = {vid: (str(v["student"]),) for vid, v in self.variants.items() if v.get("student")}
         if out or not students:
             return out
-        return {vid: students[v["number"] - 1] for vid, v in self.variants.items()
-                if isinstance(v.get("number"), int) and 1 <= v["number"] <= len(students)}
+        numbers = sorted({v["number"] for v in self.variants.values() if isinstance(v.get("number"), int)})
+        if not numbers:
+            return {}
+        sheet = {}
+        for k, student in enumerate(students):
+            sheet.setdefault(numbers[k % len(numbers)], []).append(student)
+        return {vid: tuple(sheet[v["number"]]) for vid, v in self.variants.items() if v.get("number") in sheet}
 
 
 def _check_value(v: dict[str, Any], d: Derivation, where: str) -> None:

@@ -32,11 +32,13 @@ def counted(scores: Sequence[float], policy: str = "last") -> int:
     return max(range(len(scores)), key=lambda k: (scores[k], -k))
 
 
-def foreign_owner(student: str, variant: Mapping[str, object], owners: Mapping[str, str] | None = None) -> str | None:
-    """The student a variant belongs to when that is not `student` (a copied exercise id), else None.
+def foreign_owner(student: str, variant: Mapping[str, object],
+                  owners: Mapping[str, tuple[str, ...]] | None = None) -> str | None:
+    """Whom a variant belongs to when `student` is not among them (a copied exercise id), else None.
 
-    The owner is `owners[variant id]` (from a roster) or the variant's `student` field in the
+    The owners are `owners[variant id]` (from a roster) or the variant's `student` field in the
     manifest; a variant with no owner may be answered by anyone.
     """
-    owner = (owners or {}).get(str(variant.get("id", ""))) or variant.get("student")
-    return None if not owner or str(owner) == student else str(owner)
+    named = (str(variant["student"]),) if variant.get("student") else ()
+    found = (owners or {}).get(str(variant.get("id", ""))) or named
+    return None if not found or student in found else ", ".join(found)

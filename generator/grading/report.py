@@ -19,8 +19,8 @@ from .summary import OUTCOMES, GradeSummary
 
 TOP_ANSWERS = 5  # wrong answers shown per question
 COLOURS = {"correct": "#4c9a2a", "layout": "#1f77b4", "transpose": "#aec7e8", "sign": "#9467bd", "scale": "#17becf",
-           "kron-order": "#bcbd22", "shape": "#ff7f0e", "unknown-symbol": "#8c564b", "parse": "#7f7f7f", "other": "#d62728",
-           "ungraded": "#c7c7c7"}  # one per outcome (tests/test_gradebook.py checks)
+           "kron-order": "#bcbd22", "shape": "#ff7f0e", "unknown-symbol": "#8c564b", "parse": "#7f7f7f",
+           "other": "#d62728", "ungraded": "#c7c7c7"}  # one per outcome (tests/test_gradebook.py checks)
 UNREAD = "(could not be read)"
 
 
