@@ -329,3 +329,14 @@ def test_the_column_of_a_slice_is_written_as_a_course_writes_it():
     d = derive("Y = A X B", "X", {"A": ("p", "m"), "X": ("m", "n"), "B": ("n", "q")})
     stacked = next(s for s in d.steps if s.kind == "kronecker")
     assert r"column $i + m \left(j - 1\right)$" in stacked.reason
+
+
+@pytest.mark.parametrize("expr, shapes, words", [
+    ("y = X a", {"X": ("m", "n"), "a": ("n", 1)}, "each row is the slice of one entry of"),  # ∂y_k/∂X drawn
+    ("Y = A X B", {"A": ("p", "m"), "X": ("m", "n"), "B": ("n", "q")}, "is the slice by"),  # ∂Y/∂X_ij drawn
+    ("U = X^T X; Y = inv(U)", {"X": ("m", "n")}, "holds the derivatives by"),  # the chain: no slice drawn
+])
+def test_the_stacking_step_says_what_the_proof_drew(expr, shapes, words):
+    d = derive(expr, "X", shapes)
+    stacked = next(s for s in d.steps if s.kind == "kronecker")
+    assert words in stacked.reason

@@ -69,7 +69,8 @@ def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scop
             break
         except (entries.NoIndexForm, TooLong, NotImplementedError):
             continue
-    return steps + body + _ending(ctx, kind, jacobian, free)
+    sliced = next((s.claim.kind for s in body if s.kind == "slice" and s.claim is not None), None)
+    return steps + body + _ending(ctx, kind, jacobian, free, sliced)
 
 
 def _numerator(ctx: Context, kind: str) -> Expr:
@@ -265,8 +266,9 @@ def _by(rules: list) -> list:
 
 # ---------------------------------------------------------------- the Kronecker form and the result
 
-def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str]) -> list[ProofStep]:
-    """The vec–Jacobian with its convention, then the closed form in the layout asked for."""
+def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str], sliced: str | None = None) -> list[ProofStep]:
+    """The vec–Jacobian with its convention, then the closed form in the layout asked for; `sliced` says which
+    slices the proof drew: by an entry of the variable ("directional"), of the output ("derivative"), or none."""
     y = symbol(ctx.name, ctx.output)
     if ctx.wrt.is_scalar:
         return [ProofStep(equation(Partial(y, Name(ctx.wrt.name)), Tree(ctx.closed)),
@@ -280,7 +282,14 @@ def _ending(ctx: Context, kind: str, jacobian: Expr, free: list[str]) -> list[Pr
     else:
         m = dim(ctx.wrt.rows)
         column = ("column ", Index(i + m * (j - 1)), " is the slice by ", Entry(ctx.wrt.name, (i, j)))
-    why = reason("stack the slices, column-major (", vec_rule(ctx), "): ", *column)
+    if sliced == "derivative":  # ∂y_k/∂X: each is a row of the Jacobian
+        why = reason("stack the slices, column-major (", vec_rule(ctx), "): each row is the slice of one entry of ",
+                     symbol(ctx.name, ctx.output), ", its entries in column-major order")
+    elif sliced is None:  # the chain or the differential gave the Jacobian itself
+        why = reason("the vec–Jacobian, column-major (", vec_rule(ctx), "): ", column[0], column[1],
+                     " holds the derivatives by ", column[3])
+    else:
+        why = reason("stack the slices, column-major (", vec_rule(ctx), "): ", *column)
     vec = Claim("vec", ctx.output, jacobian, ctx.wrt)
     numerator = VecPartial(top, var, "numerator")
     if ctx.layout == "numerator" or kind == "hessian":
