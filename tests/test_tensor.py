@@ -340,3 +340,9 @@ def test_the_stacking_step_says_what_the_proof_drew(expr, shapes, words):
     d = derive(expr, "X", shapes)
     stacked = next(s for s in d.steps if s.kind == "kronecker")
     assert words in stacked.reason
+
+
+def test_a_chain_proof_does_not_repeat_its_last_line():
+    d = derive("U = X^T X; Y = inv(U)", "X", {"X": ("m", "n")})
+    shown = [s.latex for s in d.steps]
+    assert all(a != b for a, b in zip(shown, shown[1:]))

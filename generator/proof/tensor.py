@@ -16,6 +16,8 @@ chain rule is stated for vec–Jacobians, with the shape of every factor (tensor
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -70,7 +72,12 @@ def tensor_proof(statement: Statement, wrt: Sym, closed: Expr, layout: str, scop
         except (entries.NoIndexForm, TooLong, NotImplementedError):
             continue
     sliced = next((s.claim.kind for s in body if s.kind == "slice" and s.claim is not None), None)
-    return steps + body + _ending(ctx, kind, jacobian, free, sliced)
+    ending = _ending(ctx, kind, jacobian, free, sliced)
+    if body and ending[0].shows == body[-1].shows:  # the chain rule ended on the vec–Jacobian: say it once
+        said = reason(*body[-1].reason.pieces, "; ", *ending[0].reason.pieces)
+        body[-1] = replace(body[-1], reason=said, kind=ending[0].kind, claim=ending[0].claim)
+        ending = ending[1:]
+    return steps + body + ending
 
 
 def _numerator(ctx: Context, kind: str) -> Expr:
