@@ -346,3 +346,11 @@ def test_a_chain_proof_does_not_repeat_its_last_line():
     d = derive("U = X^T X; Y = inv(U)", "X", {"X": ("m", "n")})
     shown = [s.latex for s in d.steps]
     assert all(a != b for a, b in zip(shown, shown[1:]))
+
+
+@pytest.mark.parametrize("taken, cut", [((), r"\mathbf{u} = W \mathbf{v}"), (("u",), r"\mathbf{z} = W \mathbf{v}"),
+                                        (("u", "z", "u1", "u2"), r"\mathbf{u}_{3} = W \mathbf{v}")])
+def test_a_vector_cut_is_named_in_lower_case_and_never_as_a_problem_symbol(taken, cut):
+    shapes = {"W": ("m", "n"), "v": ("n", 1), **{name: ("m", 1) for name in taken}}
+    d = derive("y = softmax(W v)", "W", shapes)
+    assert cut in [s.latex for s in d.steps]

@@ -97,7 +97,7 @@ def _reserved(scope: Scope) -> frozenset[str]:
     intermediate u1 beside a symbol u1, a rule's letter P beside a matrix P): the proof is written for
     placeholders, then shown with these."""
     names = {*scope.symbols, *scope.functions, *(n for s in scope.symbols.values() for d in s.shape for n in names_of(d))}
-    return frozenset(n for n in names if n in INDEX_ALPHABET or re.fullmatch(r"[uU]\d*|[VZG]|e_\w+", n)
+    return frozenset(n for n in names if n in INDEX_ALPHABET or re.fullmatch(r"[uU]\d*|[VZGvz]|e_\w+", n)
                      or re.fullmatch(rf"[{FRESH}](_\d+)?", n))
 
 

@@ -7,6 +7,8 @@ the contraction over the entries of U that the chain rule of a lecture performs 
 """
 from __future__ import annotations
 
+import itertools
+
 from ..calculus.vec import vec_jacobian
 from ..tree import algebra as alg
 from ..tree.dims import dim_mul
@@ -25,8 +27,10 @@ def chain_route(ctx: Context, free: list[str], jacobian: Expr) -> list[ProofStep
     cut = _cuts(ctx.output, ctx.wrt)[0]
     if cut == ctx.wrt or cut.is_scalar or cut == ctx.output:
         raise NotImplementedError("no intermediate to cut at")
-    taken = set(ctx.scope.symbols) | set(ctx.scope.functions) | {ctx.name}
-    name = cut.name if isinstance(cut, Named) else next(n for n in ("U", "V", "Z", "U1", "U2") if n not in taken)
+    taken = set(ctx.scope.symbols) | set(ctx.scope.functions) | {ctx.name} | ctx.reserved
+    first = ("u", "v", "z") if cut.is_vector else ("U", "V", "Z")  # a vector is lower case, a matrix upper case
+    letters = itertools.chain(first, (f"{first[0]}{k}" for k in itertools.count(1)))
+    name = cut.name if isinstance(cut, Named) else next(n for n in letters if n not in taken)
     u = Sym(f"_cut_{name}", cut.shape)
     shown = cut if isinstance(cut, Named) else Named(name, cut)
     outer = vec_jacobian(replace(ctx.output, cut, u), u, ctx.scope.functions)
