@@ -22,6 +22,7 @@ from generator.latex.printer import latex
 from generator.sheets.space import FILL_STEPS
 from generator.sheets.exercise import check_key, exercise
 from generator.sheets.manifest import manifest
+from generator.sheets.views import BLANK, exercise_view
 from generator.sheets.plan import plan, read_roster
 from generator.sheets.publish import publish
 from generator.sheets.views import BLANK, exercise_view, split_equation
@@ -324,3 +325,19 @@ def test_repeats_are_announced_on_stderr_and_still_produced(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == f"mcgen: warning: {path}: only 2 distinct variants; some repeat\n"
     assert len(json.loads((tmp_path / "out" / "manifest.json").read_text())["variants"]) == 3
+
+
+def test_a_blanked_step_is_not_given_away_by_the_lines_after_it():
+    """Later lines that restate the missing expression show the gap instead; after a blanked reduction, the matrix
+    collected from the reduced entries is shown without its corners."""
+    p = plan([load(path) for path in SHEET_PROBLEMS], 12, 2024)
+    blanked = [exercise(v) for v in p.variants if v.kind == "fill-step"]
+    assert any(ex.derivation.steps[ex.blank].kind == "reduce" for ex in blanked)
+    for ex in blanked:
+        view = exercise_view(ex)
+        missing = ex.derivation.steps[ex.blank].sides[1]
+        after = [line.sheet for line in view.steps[ex.blank + 1:]]
+        assert all(missing not in line for line in after), ex.variant.id
+        if ex.derivation.steps[ex.blank].kind == "reduce":
+            assert all("&" not in line for line in after), ex.variant.id  # no matrix entries
+        assert view.steps[ex.blank].sheet.endswith(BLANK)

@@ -1,6 +1,7 @@
 """What the sheet and key templates read: one view per exercise, grouped by sheet variant."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -28,6 +29,8 @@ TENSOR_TASKS = {  # a tensor's closed form is its vec–Jacobian, and its shape 
 }
 SPACE = {"closed-form": 14, "numeric": 10, "shape": 3, "fill-step": 5, "slice": 10}  # answer lines left on the sheet
 BLANK = r"\boxed{\rule{0pt}{1.4em}\hspace{10em}}"
+CORNERS = re.compile(r"\\begin\{bmatrix\}.*?\\end\{bmatrix\}")  # a matrix shown by its corners, printed flat
+HIDDEN_CORNERS = r"\begin{bmatrix} \;\cdots\; \end{bmatrix}"
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,15 @@ def exercise_view(ex: Exercise) -> ExerciseView:
     v, d = ex.variant, ex.derivation
     answer = latex(d.closed_form)  # of the closed form the check passed, never a stale copy
     steps = []
+    hidden = d.steps[ex.blank].sides[1] if ex.blank is not None else ""
     for k, step in enumerate(d.steps):
         blank = k == ex.blank
-        steps.append(StepLine(step.reason, step.latex, f"{step.sides[0]} = {BLANK}" if blank else step.latex, blank))
+        shown = f"{step.sides[0]} = {BLANK}" if blank else step.latex
+        if hidden and ex.blank is not None and k > ex.blank:  # a later line restating the missing step shows the gap
+            shown = shown.replace(hidden, BLANK)
+            if d.steps[ex.blank].kind == "reduce":  # the corners of the matrix would show the reduced entry
+                shown = CORNERS.sub(lambda m: HIDDEN_CORNERS, shown)
+        steps.append(StepLine(step.reason, step.latex, shown, blank))
     layout = "" if d.kind == "hessian" else f" in the {d.layout} layout"
     blank_number = "" if ex.blank is None else str(ex.blank + 1)
     template = TENSOR_TASKS.get(v.kind, TASKS[v.kind]) if d.tensor and not d.wrt.is_scalar else TASKS[v.kind]
