@@ -16,7 +16,8 @@ from .judge import Judge
 # a killed worker's replacement starts warm in milliseconds, so an overrun costs its budget and little more.
 WORKER_MODULES = ["generator.serve.judge", "generator.serve.zygote"]
 
-TIME_BUDGET = 1.0  # seconds for one answer (grading or preview) before its worker is killed; a few ms is usual
+TIME_BUDGET = 1.0  # CPU seconds for one answer (grading or preview) before its worker is killed; a few ms is usual
+WALL_FACTOR = 10  # a worker starved of CPU by a loaded machine waits at most this many budgets of wall time
 MEMORY_BUDGET = 2 << 30  # bytes of address space per worker
 START_BUDGET = 120.0  # seconds for a worker to start and load the manifest
 SLOW_AFTER = 0.1  # seconds after which an answer's worker gives way to the others (lowest CPU priority)
@@ -54,6 +55,15 @@ def _work(conn: Connection, manifest: str, credit: Mapping[str, float] | None) -
         except Exception:  # noqa: BLE001 - out of memory, or a bug: a verdict for this answer, the worker lives on
             result = CRASHED if task == "grade" else PREVIEW_TOO_SLOW
         conn.send(result)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) process `pid` has used, from /proc; None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class _Worker:
@@ -133,17 +143,18 @@ class GradingPool:
                 worker.conn.send((task, vid, answer))
                 if await worker.receive(DERIVE_BUDGET) != DERIVED:
                     raise EOFError("the worker broke the protocol")
+                started = cpu_seconds(worker.process.pid)  # the answer's budget starts now
                 result = await worker.receive(min(SLOW_AFTER, self.budget))
             except TimeoutError:
                 # A slow answer finishes (or overruns) on the side, on leftover CPU; this slot forks a fresh
                 # worker at once, so the answers behind it do not wait.
                 self.workers[k] = None
                 if len(self.slow) < SLOW_AT_ONCE * self.size:
-                    finishing = asyncio.create_task(self._finish_slow(worker, task, done))
+                    finishing = asyncio.create_task(self._finish_slow(worker, task, done, started))
                     self.slow.add(finishing)
                     finishing.add_done_callback(self.slow.discard)
                 else:
-                    await self._finish_slow(worker, task, done)
+                    await self._finish_slow(worker, task, done, started)
                 await self._spawn(k)
                 continue
             except (EOFError, OSError):  # the answer killed the worker: a verdict for it, a fresh worker for the rest
@@ -155,11 +166,28 @@ class GradingPool:
             if not done.done():
                 done.set_result(result)
 
-    async def _finish_slow(self, worker: _Worker, task: str, done: asyncio.Future) -> None:
-        """Let a slow answer finish at the lowest CPU priority within its budget, then end its worker."""
+    async def _finish_slow(self, worker: _Worker, task: str, done: asyncio.Future, started: float | None) -> None:
+        """Let a slow answer finish at the lowest CPU priority within its budget, then end its worker.
+
+        The budget is the CPU time the answer's worker spends, not the time on the clock: on a loaded machine
+        the lowest priority may get little CPU, and an answer that is within budget still gets its verdict
+        (waiting at most WALL_FACTOR budgets); where CPU time cannot be read, the clock decides.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WALL_FACTOR * self.budget
         try:
             os.setpriority(os.PRIO_PROCESS, worker.process.pid, 19)
-            result = await worker.receive(max(0.0, self.budget - SLOW_AFTER))
+            wait = self.budget - SLOW_AFTER
+            while True:
+                try:
+                    result = await worker.receive(max(0.0, wait))
+                    break
+                except TimeoutError:
+                    now = cpu_seconds(worker.process.pid)
+                    spent = self.budget if now is None or started is None else now - started
+                    wait = min(self.budget - spent, deadline - loop.time())
+                    if wait <= 0:
+                        raise
         except (TimeoutError, EOFError, OSError):
             result = (TOO_SLOW if worker.process.is_alive() else CRASHED) if task == "grade" else PREVIEW_TOO_SLOW
             self.restarts += 1
