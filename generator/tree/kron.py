@@ -20,6 +20,7 @@ def eye(n: Dim) -> Expr:
 def kron(*factors: Expr) -> Expr:
     """A ⊗ B ⊗ …, flattened; scalar factors come out as a product, identities merge, a column and a row multiply."""
     flat = [g for f in factors for g in (f.factors if isinstance(f, Kron) else (f,))]
+    flat = [g for f in flat for g in _scalars_apart(f)]
     scalars = [f for f in flat if f.is_scalar]
     mats = [f for f in flat if not f.is_scalar]
     shape = (dim_mul(*(f.rows for f in flat)), dim_mul(*(f.cols for f in flat)))
@@ -36,6 +37,13 @@ def kron(*factors: Expr) -> Expr:
         return alg.mul(*scalars)
     body = merged[0] if len(merged) == 1 else Kron(tuple(merged))
     return alg.mul(*scalars, body)
+
+
+def _scalars_apart(f: Expr) -> tuple[Expr, ...]:
+    """A factor sA as (s, A), so that (sA) ⊗ B = s(A ⊗ B) brings the number out front."""
+    if isinstance(f, Mul) and not f.is_scalar and len(f.chain) < len(f.factors):
+        return (*(g for g in f.factors if g.is_scalar), alg.mul(*f.chain))
+    return (f,)
 
 
 def _join(a: Expr, b: Expr) -> Expr | None:
