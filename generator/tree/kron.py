@@ -35,8 +35,38 @@ def kron(*factors: Expr) -> Expr:
             merged[-1] = joined
     if not merged:
         return alg.mul(*scalars)
-    body = merged[0] if len(merged) == 1 else Kron(tuple(merged))
-    return alg.mul(*scalars, body)
+    body = merged[0] if len(merged) == 1 else _outer(*merged) if len(merged) == 2 else None
+    return alg.mul(*scalars, body or Kron(tuple(merged)))
+
+
+def _outer(a: Expr, b: Expr) -> Expr | None:
+    """a ⊗ b as an outer product of vecs, when one factor is a vec times a row and the other a row:
+    bᵀ ⊗ vec(C) aᵀ = vec(C) (bᵀ ⊗ aᵀ) = vec(C) vec(a bᵀ)ᵀ (and the transpose, for columns)."""
+    for side, wanted in ((-1, True), (0, False)):
+        (la, ea), (lb, eb) = _ends(a, side), _ends(b, side)
+        if ea is None or eb is None or (la is None) == (lb is None):
+            continue
+        lead = la if lb is None else lb
+        if wanted and isinstance(_body(lead), Vec):  # x ⊗ y = (Lx ⊗ Ly)(rx ⊗ ry), rx ⊗ ry = vec(ryᵀ rx)ᵀ
+            return alg.mul(lead, alg.transpose(vec(alg.mul(alg.transpose(eb), ea))))
+        if not wanted and isinstance(_body(lead), Transpose) and isinstance(_body(lead).arg, Vec):
+            return alg.mul(vec(alg.mul(eb, alg.transpose(ea))), lead)
+    return None
+
+
+def _ends(e: Expr, side: int) -> tuple[Expr | None, Expr | None]:
+    """(the rest, the end) of a product whose end on `side` is a row (−1) or a column (0); (None, e) for a
+    lone row or column; (None, None) otherwise."""
+    vector = (lambda f: f.is_row) if side == -1 else (lambda f: f.is_column)
+    if isinstance(e, Mul) and len(e.chain) >= 2 and vector(e.chain[side]):
+        rest = e.chain[:-1] if side == -1 else e.chain[1:]
+        return alg.mul(*(f for f in e.factors if f.is_scalar), *rest), e.chain[side]
+    return (None, e) if vector(e) and not isinstance(e, Mul) else (None, None)
+
+
+def _body(e: Expr) -> Expr:
+    """A product's matrix part when it is one factor (2 vec(C) → vec(C))."""
+    return e.chain[0] if isinstance(e, Mul) and len(e.chain) == 1 else e
 
 
 def _scalars_apart(f: Expr) -> tuple[Expr, ...]:
