@@ -344,6 +344,7 @@ def test_vec_jacobian_agrees_with_independent_differences(expr, wrt, shapes, f):
      "2 vec(a b^T) vec(a b^T)^T", ("m", "n", "m", "n")),
     ("f = (a^T X b) (c^T X d)", "X", {"X": ("m", "n"), "a": ("m", 1), "b": ("n", 1), "c": ("m", 1), "d": ("n", 1)},
      None, "vec(a b^T) vec(c d^T)^T + vec(c d^T) vec(a b^T)^T", ("m", "n", "m", "n")),
+    ("f = tr(A X)^2", "X", {"X": ("m", "n"), "A": ("n", "m")}, None, "2 vec(A^T) vec(A^T)^T", ("m", "n", "m", "n")),
 ])
 def test_hessians_by_a_matrix_and_through_an_abstract_hessian(expr, wrt, shapes, functions, expected, axes):
     d = hessian(expr, wrt, shapes, functions=functions)

@@ -167,7 +167,7 @@ def _mixed(a: Expr, b: Expr) -> Expr | None:
             terms = [join(t) for t in other.terms]
             if all(not _has_kron_pair(t) for t in terms):
                 return alg.add(*terms)
-    swapped = _swap(a, b) or _absorb(a, b)
+    swapped = _swap(a, b) or _absorb(a, b) or _vec_product(a, b)
     if swapped is not None:
         return swapped
     left, right = _kron_factors(a), _kron_factors(b)
@@ -207,6 +207,19 @@ def _absorb(a: Expr, b: Expr) -> Expr | None:
             return kron(x, mul(a, y))
         if y.rows == 1 and a.cols == x.rows:
             return kron(mul(a, x), y)
+    return None
+
+
+def _vec_product(a: Expr, b: Expr) -> Expr | None:
+    """(C ⊗ A) vec(B) = vec(A B Cᵀ) and vec(B)ᵀ(C ⊗ A) = vec(Aᵀ B C)ᵀ, the identity the vec engine is built on."""
+    if isinstance(a, Kron) and len(a.factors) == 2 and isinstance(b, Vec):
+        (c, m), inner = a.factors, b.arg
+        if (inner.rows, inner.cols) == (m.cols, c.cols):
+            return vec(mul(m, inner, transpose(c)))
+    if isinstance(b, Kron) and len(b.factors) == 2 and isinstance(a, Transpose) and isinstance(a.arg, Vec):
+        (c, m), inner = b.factors, a.arg.arg
+        if (inner.rows, inner.cols) == (m.rows, c.rows):
+            return transpose(vec(mul(transpose(m), inner, c)))
     return None
 
 
