@@ -327,7 +327,8 @@ def _merge_diags(terms: tuple[Expr, ...]) -> Expr | None:
 def _common_kron(terms: tuple[Expr, ...]) -> Expr | None:
     """c A ⊗ B + d A ⊗ C = A ⊗ (c B + d C), and likewise for a shared last factor: the vec Hessian
     x xᵀ ⊗ diag(u) − x xᵀ ⊗ diag(v) reads x xᵀ ⊗ diag(u − v)."""
-    parts = {i: (c, body.factors) for i, (c, body) in enumerate(map(alg.split_coeff, terms)) if isinstance(body, Kron)}
+    split = enumerate(map(alg.split_coeff, terms))
+    parts = {i: (c, body.factors) for i, (c, body) in split if isinstance(body, Kron)}
     for side in (0, -1):
         groups: dict[tuple[Expr, int], list[int]] = {}
         for i, (_, fs) in parts.items():

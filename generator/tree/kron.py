@@ -2,8 +2,9 @@
 
 They keep the canonical form of tree/algebra.py and add the Kronecker identities of Magnus and
 Neudecker that the vec engine's results need to read as in a textbook: s ⊗ A = sA, I_m ⊗ I_n =
-I_{mn}, a column and a row multiply (a ⊗ bᵀ = a bᵀ), (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹,
-K_{m,1} = I, and the mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD.
+I_{mn}, a column and a row multiply (a ⊗ bᵀ = a bᵀ), bᵀ ⊗ vec(C) aᵀ = vec(C) vec(a bᵀ)ᵀ,
+(A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹, K_{m,1} = I, the mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD
+and (C ⊗ A) vec(B) = vec(A B Cᵀ).
 """
 from __future__ import annotations
 
