@@ -335,6 +335,16 @@ def test_vec_jacobian_agrees_with_independent_differences(expr, wrt, shapes, f):
                                                                 "hessian": "H"}}, "W^T H W", ("n", "n")),
     ("f = c^T tanh(W x)", "x", {"W": ("m", "n"), "x": ("n", 1), "c": ("m", 1)}, None,
      "W^T diag(c .* tanh''(W x)) W", ("n", "n")),
+    # by a matrix, in the vector case's textbook form: σ′ recognised, Kronecker terms merged, vec outer products
+    ("f = sum(log1p(exp(W x + b)))", "W", {"W": ("m", "n"), "x": ("n", 1), "b": ("m", 1)}, None,
+     "kron(x x^T, diag(sigma'(W x + b)))", ("m", "n", "m", "n")),
+    ("f = sum(sin(W x) .* cos(W x))", "W", {"W": ("m", "n"), "x": ("n", 1)}, None,
+     "-4 kron(x x^T, diag(cos(W x) .* sin(W x)))", ("m", "n", "m", "n")),
+    ("f = (a^T X b)^2", "X", {"X": ("m", "n"), "a": ("m", 1), "b": ("n", 1)}, None,
+     "2 vec(a b^T) vec(a b^T)^T", ("m", "n", "m", "n")),
+    ("f = (a^T X b) (c^T X d)", "X", {"X": ("m", "n"), "a": ("m", 1), "b": ("n", 1), "c": ("m", 1), "d": ("n", 1)},
+     None, "vec(a b^T) vec(c d^T)^T + vec(c d^T) vec(a b^T)^T", ("m", "n", "m", "n")),
+    ("f = tr(A X)^2", "X", {"X": ("m", "n"), "A": ("n", "m")}, None, "2 vec(A^T) vec(A^T)^T", ("m", "n", "m", "n")),
 ])
 def test_hessians_by_a_matrix_and_through_an_abstract_hessian(expr, wrt, shapes, functions, expected, axes):
     d = hessian(expr, wrt, shapes, functions=functions)

@@ -125,7 +125,7 @@ def hessian(expr: Expr, wrt: Sym, functions: Mapping[str, FunctionSpec] | None =
         raise NotDerivable(f"a Hessian needs a scalar expression, but {to_text(expr)} is {expr.rows}×{expr.cols}")
     grad = derivative(expr, wrt, "denominator", functions).result
     if not (wrt.is_vector or wrt.is_scalar):
-        return Backprop(vec_jacobian(grad, wrt, functions), (), "hessian")
+        return Backprop(vec_jacobian(normalize(grad), wrt, functions), (), "hessian")
     as_column = grad if grad.is_column or grad.is_scalar else alg.transpose(grad)
     return derivative(as_column, wrt, "numerator", functions)
 

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..tree import algebra as alg
+from ..tree import kron as kr
 from ..tree.text import to_text
 from ..tree.nodes import (
-    Add, Apply, Const, Diag, Expr, Hadamard, Inverse, Mul, Named, Ones, Power, Reduce, Softmax, Sym, Transpose,
+    Add, Apply, Const, Diag, Expr, Hadamard, Inverse, Kron, Mul, Named, Ones, Power, Reduce, Softmax, Sym,
+    Transpose,
 )
 
 
@@ -217,7 +219,7 @@ def _factor(node: Add) -> Expr:
     expanded = _expand(node)
     if _size(expanded) < _size(node):  # −y(1 − σ) + (1 − y)σ = σ − y
         return _factor(expanded) if isinstance(expanded, Add) else expanded
-    merged = _merge_diags(node.terms) or _common_hadamard(node.terms)
+    merged = _merge_diags(node.terms) or _common_kron(node.terms) or _common_hadamard(node.terms)
     if merged is not None:
         return merged
     terms = _positive_first(node.terms)
@@ -320,6 +322,29 @@ def _merge_diags(terms: tuple[Expr, ...]) -> Expr | None:
     others = [t for t in terms if t not in diags]
     return _factor(alg.add(merged, *others)) if others and isinstance(alg.add(merged, *others), Add) \
         else alg.add(merged, *others)
+
+
+def _common_kron(terms: tuple[Expr, ...]) -> Expr | None:
+    """c A ⊗ B + d A ⊗ C = A ⊗ (c B + d C), and likewise for a shared last factor: the vec Hessian
+    x xᵀ ⊗ diag(u) − x xᵀ ⊗ diag(v) reads x xᵀ ⊗ diag(u − v)."""
+    split = enumerate(map(alg.split_coeff, terms))
+    parts = {i: (c, body.factors) for i, (c, body) in split if isinstance(body, Kron)}
+    for side in (0, -1):
+        groups: dict[tuple[Expr, int], list[int]] = {}
+        for i, (_, fs) in parts.items():
+            groups.setdefault((fs[side], len(fs)), []).append(i)
+        for (shared, _), group in groups.items():
+            if len(group) < 2:
+                continue
+            rests = [alg.mul(alg.const(parts[i][0]), kr.kron(*_drop(parts[i][1], side))) for i in group]
+            inner = _tidy_sum(alg.add(*rests))
+            merged = kr.kron(shared, inner) if side == 0 else kr.kron(inner, shared)
+            return _tidy_sum(alg.add(merged, *(t for i, t in enumerate(terms) if i not in group)))
+    return None
+
+
+def _drop(factors: tuple[Expr, ...], side: int) -> tuple[Expr, ...]:
+    return factors[1:] if side == 0 else factors[:-1]
 
 
 def _common_hadamard(terms: tuple[Expr, ...]) -> Expr | None:

@@ -2,8 +2,9 @@
 
 They keep the canonical form of tree/algebra.py and add the Kronecker identities of Magnus and
 Neudecker that the vec engine's results need to read as in a textbook: s ⊗ A = sA, I_m ⊗ I_n =
-I_{mn}, a column and a row multiply (a ⊗ bᵀ = a bᵀ), (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹,
-K_{m,1} = I, and the mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD.
+I_{mn}, a column and a row multiply (a ⊗ bᵀ = a bᵀ), bᵀ ⊗ vec(C) aᵀ = vec(C) vec(a bᵀ)ᵀ,
+(A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹, K_{m,1} = I, the mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD
+and (C ⊗ A) vec(B) = vec(A B Cᵀ).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def eye(n: Dim) -> Expr:
 def kron(*factors: Expr) -> Expr:
     """A ⊗ B ⊗ …, flattened; scalar factors come out as a product, identities merge, a column and a row multiply."""
     flat = [g for f in factors for g in (f.factors if isinstance(f, Kron) else (f,))]
+    flat = [g for f in flat for g in _scalars_apart(f)]
     scalars = [f for f in flat if f.is_scalar]
     mats = [f for f in flat if not f.is_scalar]
     shape = (dim_mul(*(f.rows for f in flat)), dim_mul(*(f.cols for f in flat)))
@@ -34,8 +36,45 @@ def kron(*factors: Expr) -> Expr:
             merged[-1] = joined
     if not merged:
         return alg.mul(*scalars)
-    body = merged[0] if len(merged) == 1 else Kron(tuple(merged))
-    return alg.mul(*scalars, body)
+    body = merged[0] if len(merged) == 1 else _outer(*merged) if len(merged) == 2 else None
+    return alg.mul(*scalars, body or Kron(tuple(merged)))
+
+
+def _outer(a: Expr, b: Expr) -> Expr | None:
+    """a ⊗ b as an outer product of vecs, when one factor is a vec times a row and the other a row:
+    bᵀ ⊗ vec(C) aᵀ = vec(C) (bᵀ ⊗ aᵀ) = vec(C) vec(a bᵀ)ᵀ (and the transpose, for columns)."""
+    for side, wanted in ((-1, True), (0, False)):
+        (la, ea), (lb, eb) = _ends(a, side), _ends(b, side)
+        if ea is None or eb is None or (la is None) == (lb is None):
+            continue
+        lead = la if lb is None else lb
+        if wanted and isinstance(_body(lead), Vec):  # x ⊗ y = (Lx ⊗ Ly)(rx ⊗ ry), rx ⊗ ry = vec(ryᵀ rx)ᵀ
+            return alg.mul(lead, alg.transpose(vec(alg.mul(alg.transpose(eb), ea))))
+        if not wanted and isinstance(_body(lead), Transpose) and isinstance(_body(lead).arg, Vec):
+            return alg.mul(vec(alg.mul(eb, alg.transpose(ea))), lead)
+    return None
+
+
+def _ends(e: Expr, side: int) -> tuple[Expr | None, Expr | None]:
+    """(the rest, the end) of a product whose end on `side` is a row (−1) or a column (0); (None, e) for a
+    lone row or column; (None, None) otherwise."""
+    vector = (lambda f: f.is_row) if side == -1 else (lambda f: f.is_column)
+    if isinstance(e, Mul) and len(e.chain) >= 2 and vector(e.chain[side]):
+        rest = e.chain[:-1] if side == -1 else e.chain[1:]
+        return alg.mul(*(f for f in e.factors if f.is_scalar), *rest), e.chain[side]
+    return (None, e) if vector(e) and not isinstance(e, Mul) else (None, None)
+
+
+def _body(e: Expr) -> Expr:
+    """A product's matrix part when it is one factor (2 vec(C) → vec(C))."""
+    return e.chain[0] if isinstance(e, Mul) and len(e.chain) == 1 else e
+
+
+def _scalars_apart(f: Expr) -> tuple[Expr, ...]:
+    """A factor sA as (s, A), so that (sA) ⊗ B = s(A ⊗ B) brings the number out front."""
+    if isinstance(f, Mul) and not f.is_scalar and len(f.chain) < len(f.factors):
+        return (*(g for g in f.factors if g.is_scalar), alg.mul(*f.chain))
+    return (f,)
 
 
 def _join(a: Expr, b: Expr) -> Expr | None:
@@ -129,7 +168,7 @@ def _mixed(a: Expr, b: Expr) -> Expr | None:
             terms = [join(t) for t in other.terms]
             if all(not _has_kron_pair(t) for t in terms):
                 return alg.add(*terms)
-    swapped = _swap(a, b) or _absorb(a, b)
+    swapped = _swap(a, b) or _absorb(a, b) or _vec_product(a, b)
     if swapped is not None:
         return swapped
     left, right = _kron_factors(a), _kron_factors(b)
@@ -169,6 +208,19 @@ def _absorb(a: Expr, b: Expr) -> Expr | None:
             return kron(x, mul(a, y))
         if y.rows == 1 and a.cols == x.rows:
             return kron(mul(a, x), y)
+    return None
+
+
+def _vec_product(a: Expr, b: Expr) -> Expr | None:
+    """(C ⊗ A) vec(B) = vec(A B Cᵀ) and vec(B)ᵀ(C ⊗ A) = vec(Aᵀ B C)ᵀ, the identity the vec engine is built on."""
+    if isinstance(a, Kron) and len(a.factors) == 2 and isinstance(b, Vec):
+        (c, m), inner = a.factors, b.arg
+        if (inner.rows, inner.cols) == (m.cols, c.cols):
+            return vec(mul(m, inner, transpose(c)))
+    if isinstance(b, Kron) and len(b.factors) == 2 and isinstance(a, Transpose) and isinstance(a.arg, Vec):
+        (c, m), inner = b.factors, a.arg.arg
+        if (inner.rows, inner.cols) == (m.rows, c.rows):
+            return transpose(vec(mul(transpose(m), inner, c)))
     return None
 
 
