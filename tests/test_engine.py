@@ -59,6 +59,7 @@ COVERAGE = [
     ("L = c^T softmax(W x)", "W", SM, None, '(diag(softmax(W x)) - softmax(W x) softmax(W x)^T) c x^T', 'x c^T (diag(softmax(W x)) - softmax(W x) softmax(W x)^T)'),
     ("L = logsumexp(W x)", "W", SM, None, 'softmax(W x) x^T', 'x softmax(W x)^T'),
     ("L = log(sum(exp(W x)))", "W", SM, None, 'softmax(W x) x^T', 'x softmax(W x)^T'),  # written out: still softmax
+    ("L = sum(log1p(exp(W x)))", "W", SM, None, 'sigma(W x) x^T', 'x sigma(W x)^T'),  # log1p(eᵘ) is softplus too
     ("L = -y^T log(softmax(W x))", "W", SM, {"y": "probability"}, '(softmax(W x) - y) x^T', 'x (softmax(W x) - y)^T'),
     ("L = -y^T log(softmax(W x))", "W", SM, None, '(sum(y) softmax(W x) - y) x^T', 'x (sum(y) softmax(W x) - y)^T'),
     ("L = (x^T A x) / (x^T x)", "x", V, None, '(A + A^T) x / (x^T x) - 2 (x^T A x) x / (x^T x)^2', 'x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2'),

@@ -70,6 +70,8 @@ def _identity(node: Expr) -> tuple[Expr, str]:
             return inner.arg, "log-exp" if node.fn == "log" else "exp-log"
         if node.fn == "log" and (u := _one_plus_exp(inner)) is not None:
             return alg.apply("softplus", u), "softplus"
+        if node.fn == "log1p" and isinstance(inner, Apply) and inner.fn == "exp" and inner.order == 0:
+            return alg.apply("softplus", inner.arg), "softplus"  # log1p(eᵘ) = log(1 + eᵘ)
     if isinstance(node, Power) and node.exponent == -1 and (u := _one_plus_exp(node.arg)) is not None:
         return alg.apply("sigma", alg.neg(u)), "sigma"
     return node, ""
