@@ -32,17 +32,37 @@ def read(text: str, expect=None) -> str:
     (r"e^{W x}", "exp(W x)"),
     (r"e^{-s}", "exp(-s)"),
     (r"e^s", "exp(s)"),
+    (r"\mathrm{e}^{W x}", "exp(W x)"),
+    (r"\mathrm{e}^{-s}", "exp(-s)"),
+    (r"\text{e}^{s}", "exp(s)"),
+    (r"x/\|x\|_2", "x / norm(x)"),
+    (r"x/\|x\|^2_2", "x / norm(x)^2"),
+    (r"x/\|x\|^{2}_{2}", "x / norm(x)^2"),
+    ("x/‖x‖₂", "x / norm(x)"),
+    ("1e-9 s", "s / 1000000000"),
+    ("2.5E3 s", "2500 s"),
+    ("1.5e+2 s", "150 s"),
+    ("2e^{s}", "2 exp(s)"),
     (r"\( W^T y \)", "W^T y"),
     (r"\[ W^\top \mathbf{y} \]", "W^T y"),
     ("$W^T y$", "W^T y"),
     ("W @ x", "W x"),
     ("a − b", "a - b"),
     ("a – b", "a - b"),
+    ("a \u2010 b", "a - b"),  # hyphen
+    ("a \u2011 b", "a - b"),  # non-breaking hyphen
+    ("a \u2012 b", "a - b"),  # figure dash
+    ("\u2010a + b", "-a + b"),
+    ("s^{\u2212 1}", "s^-1"),
     ("a\u00a0+\u00a0b", "a + b"),
     (r"W^{\text{T}} y", "W^T y"),
     (r"W^{\!\top} y", "W^T y"),
     (r"W^{\mathrm{T}} y", "W^T y"),
     ("W⊤ y", "W^T y"),
+    ("a b^⊤", "a b^T"),
+    ("a b^{⊤}", "a b^T"),
+    ("a b^ᵀ", "a b^T"),
+    ("B^{−T} c", "B^-T c"),
     ("|y|", "norm(y)"),
     ("|s|", "abs(s)"),
     (r"\left| s \right|", "abs(s)"),
@@ -59,6 +79,18 @@ def test_spellings_read(typed, meant):
             read(typed)
         return
     assert read(typed) == meant
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("e^T a", "e^T a"),
+    ("2e", "2 e"),
+    ("2 e^T a", "2 (e^T a)"),
+    ("1e-3 e", "e / 1000"),
+    (r"\mathrm{e}^T a", "e^T a"),
+])
+def test_a_declared_e_is_a_name_and_only_digits_e_digits_a_number(typed, meant):
+    scope = Scope.build({**SHAPES, "e": ("n", 1)})
+    assert to_text(parse(typed, scope, "answer").expr) == meant
 
 
 @pytest.mark.parametrize("typed, meant", [

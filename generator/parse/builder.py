@@ -30,7 +30,9 @@ MAX_MATRIX_POWER = 16  # X^p is spelled out as p factors
 MAX_NODES = 4000  # nodes of the built tree (shared subtrees once per use): bounds evaluation
 MAX_CONSTANT_BITS = 1024  # exact constants folded by powers: (3^64)^64 would take seconds
 MAX_FUNCTIONS = 32  # functions applied in a row (\log\log\log x): each one a level of every later walk
+MAX_DECIMAL_EXPONENT = 64  # |k| in 1e-k: 1e99999999 would be a number of a hundred million digits
 MULOPS = {"/": "/", r"\div": "/"}  # every other product sign (*, ·, ×, @, \cdot, \times, \ast) multiplies
+UPRIGHT = {"mathrm", "rm", "text", "textrm", "operatorname"}  # fonts of \mathrm{e}, Euler's number
 
 
 def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None = None,
@@ -166,9 +168,17 @@ class Builder(Calls, Interpreter):
         return self.number_token(node.children[0])
 
     def number_token(self, token: Token) -> Expr:
+        return alg.const(self.fraction(token))
+
+    def fraction(self, token: Token) -> Fraction:
+        """A NUMBER's exact value: 2, 0.5, .5, 1e-9, 2.5E3."""
         if len(token) > MAX_DIGITS:
             raise self.fail(token, f"numbers are limited to {MAX_DIGITS} characters")
-        return alg.const(Fraction(str(token)))
+        text = str(token).replace("−", "-")
+        mantissa, _, power = text.lower().partition("e")
+        if power and abs(int(power)) > MAX_DECIMAL_EXPONENT:
+            raise self.fail(token, f"powers of ten in a number are limited to ±{MAX_DECIMAL_EXPONENT}")
+        return Fraction(text)
 
     # -- sums and products --------------------------------------------------------------------
     def group(self, node: Tree) -> Value:
@@ -291,7 +301,10 @@ class Builder(Calls, Interpreter):
         return value
 
     def is_euler(self, atom: Tree) -> bool:
-        found = spelling(atom) if atom.data == "name" else None
+        """e, or an upright \\mathrm{e}, that is not a declared name: e^{x} is exp(x)."""
+        if atom.data == "font" and str(atom.children[0]).lstrip("\\").rstrip("*") not in UPRIGHT:
+            return False
+        found = spelling(atom) if atom.data in ("name", "font") else None
         return found is not None and found[0] == "e" and self.names.lookup("e") is None
 
     def juxtaposed(self, atom: Tree) -> list[str] | None:
@@ -347,7 +360,7 @@ class Builder(Calls, Interpreter):
             digits = node.children[-1]
             if len(digits) > MAX_DIGITS:
                 raise self.fail(node, "this exponent is not a usable number")
-            p = -Fraction(str(digits))
+            p = -self.fraction(digits)
         else:
             value = self.visit(node.children[0] if node.data == "exponent" else node)
             if not isinstance(value, Const):
@@ -373,10 +386,14 @@ class Builder(Calls, Interpreter):
     def norm(self, node: Tree) -> Expr:
         arg = self.resolved(self.visit(node.children[1]), node)
         sub = node.children[3] if len(node.children) > 3 else None
-        if sub is not None and "2" in sub and not (arg.is_vector or arg.is_scalar):
-            raise self.fail(sub, "the 2-norm of a matrix is its spectral norm, which mcgen does not "
-                                 "support; use the Frobenius norm ‖·‖_F")
-        return alg.reduce_("norm", arg)
+        power = None
+        if sub is not None and sub.type == "NORM_POWER":  # \|x\|^2_2
+            power, sub = re.match(r"\^\s*\{?\s*(\d)", str(sub)).group(1), str(sub).split("_", 1)[1]  # type: ignore[union-attr]
+        if sub is not None and ("2" in sub or "₂" in sub) and not (arg.is_vector or arg.is_scalar):
+            raise self.fail(node.children[3], "the 2-norm of a matrix is its spectral norm, which mcgen does not "
+                                              "support; use the Frobenius norm ‖·‖_F")
+        norm = alg.reduce_("norm", arg)
+        return norm if power is None else alg.power(norm, int(power))
 
     def bars(self, node: Tree) -> Expr:
         """|x|: the absolute value of a scalar, the norm of a vector; of a matrix it would be ambiguous."""
