@@ -6,7 +6,6 @@ problem's, or a product such as W(x + b)) is `calls.py`'s business.
 """
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from typing import Callable, Mapping
 
@@ -18,19 +17,18 @@ from ..tree import algebra as alg
 from ..tree.nodes import Const, Expr, Identity, Shape, shape_text
 from ..tree.scope import Scope, Statement
 from .calls import Calls, ShapeMismatch, UnknownName
+from .marks import MAX_DIGITS, Marks
 from .names import Names, spelling
 from .pending import Pending, Sizes, Value, negate
 from .syntax import first_token, span, tree_of, where
 
 __all__ = ["ShapeMismatch", "UnknownName", "parse", "parse_expression"]
 
-MAX_DIGITS = 24  # characters in one number
 MAX_EXPONENT = 64  # |p| in x^p
 MAX_MATRIX_POWER = 16  # X^p is spelled out as p factors
 MAX_NODES = 4000  # nodes of the built tree (shared subtrees once per use): bounds evaluation
 MAX_CONSTANT_BITS = 1024  # exact constants folded by powers: (3^64)^64 would take seconds
 MAX_FUNCTIONS = 32  # functions applied in a row (\log\log\log x): each one a level of every later walk
-MAX_DECIMAL_EXPONENT = 64  # |k| in 1e-k: 1e99999999 would be a number of a hundred million digits
 MULOPS = {"/": "/", r"\div": "/"}  # every other product sign (*, ·, ×, @, \cdot, \times, \ast) multiplies
 UPRIGHT = {"mathrm", "rm", "text", "textrm", "operatorname"}  # fonts of \mathrm{e}, Euler's number
 
@@ -52,7 +50,7 @@ def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
     return parse(text, scope, source).expr
 
 
-class Builder(Calls, Interpreter):
+class Builder(Calls, Marks, Interpreter):
     """Walks the parse tree, looking names up in the scope and checking shapes as it builds."""
 
     def __init__(self, text: str, scope: Scope, source: str, expect: Shape | None = None,
@@ -166,19 +164,6 @@ class Builder(Calls, Interpreter):
 
     def number(self, node: Tree) -> Expr:
         return self.number_token(node.children[0])
-
-    def number_token(self, token: Token) -> Expr:
-        return alg.const(self.fraction(token))
-
-    def fraction(self, token: Token) -> Fraction:
-        """A NUMBER's exact value: 2, 0.5, .5, 1e-9, 2.5E3."""
-        if len(token) > MAX_DIGITS:
-            raise self.fail(token, f"numbers are limited to {MAX_DIGITS} characters")
-        text = str(token).replace("−", "-")
-        mantissa, _, power = text.lower().partition("e")
-        if power and abs(int(power)) > MAX_DECIMAL_EXPONENT:
-            raise self.fail(token, f"powers of ten in a number are limited to ±{MAX_DECIMAL_EXPONENT}")
-        return Fraction(text)
 
     # -- sums and products --------------------------------------------------------------------
     def group(self, node: Tree) -> Value:
@@ -370,36 +355,3 @@ class Builder(Calls, Interpreter):
         if abs(p.numerator) > MAX_EXPONENT or p.denominator > MAX_EXPONENT:
             raise self.fail(node, f"exponents are limited to ±{MAX_EXPONENT}")
         return p
-
-    # -- fractions, norms, bars -------------------------------------------------------------------
-    def frac(self, node: Tree) -> Value:
-        _, top, bottom = node.children
-        numerator = self.visit(top)
-        return self.combine("/", self.snippet(top), numerator, bottom, self.visit(bottom))
-
-    def frac_digits(self, node: Tree) -> Expr:
-        top, bottom = (int(d) for d in re.findall(r"\d", str(node.children[0])))
-        if bottom == 0:
-            raise self.fail(node, "division by zero")
-        return alg.const(Fraction(top, bottom))
-
-    def norm(self, node: Tree) -> Expr:
-        arg = self.resolved(self.visit(node.children[1]), node)
-        sub = node.children[3] if len(node.children) > 3 else None
-        power = None
-        if sub is not None and sub.type == "NORM_POWER":  # \|x\|^2_2
-            power, sub = re.match(r"\^\s*\{?\s*(\d)", str(sub)).group(1), str(sub).split("_", 1)[1]  # type: ignore[union-attr]
-        if sub is not None and ("2" in sub or "₂" in sub) and not (arg.is_vector or arg.is_scalar):
-            raise self.fail(node.children[3], "the 2-norm of a matrix is its spectral norm, which mcgen does not "
-                                              "support; use the Frobenius norm ‖·‖_F")
-        norm = alg.reduce_("norm", arg)
-        return norm if power is None else alg.power(norm, int(power))
-
-    def bars(self, node: Tree) -> Expr:
-        """|x|: the absolute value of a scalar, the norm of a vector; of a matrix it would be ambiguous."""
-        arg = self.resolved(self.visit(node.children[1]), node)
-        if arg.is_scalar:
-            return alg.apply("abs", arg)
-        if arg.is_vector:
-            return alg.reduce_("norm", arg)
-        raise self.fail(node, "|A| of a matrix could mean det(A) or a norm: write det(A) or ‖A‖_F")
