@@ -60,6 +60,16 @@ def test_the_work_counter_is_deterministic():
     assert len(counts) == 1
 
 
+@pytest.mark.parametrize("piece, tail", [("1 x^T ", "A"), ("x^T 1 ", "x"), ("(I - 1 x^T) ", "x"), ("1 ", "x"),
+                                         ("1e-9 ", "x"), ("A 1 ", "x")])
+def test_bare_ones_are_read_in_linear_work(piece, tail):
+    """A bare 1 may be built again as the vector of ones: a few builds, each linear, never one per 1."""
+    texts = [piece * ((length - len(tail)) // len(piece)) + tail for length in (1000, 2000)]
+    short, long = (measure(grade, text, quad())[1] for text in texts)
+    assert long <= 2.5 * short and long <= 150 * len(texts[1]), (short, long)
+    within_budget(texts[1])
+
+
 PIECES = ["x", "A", "x^T", "A^T", "(", ")", "{", "}", r"\left(", r"\right)", "^", "^T", "'", r"^{\prime}", " ",
           r"\sigma", r"\log", r"\sqrt", "+", "-", r"\odot", ".*", "^{-1}", r"\|", "|", "2", "0.5", "_1", r"\mathbf{"]
 

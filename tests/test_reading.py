@@ -121,6 +121,35 @@ def test_sizes_of_i_and_ones_come_from_either_side(typed, expect, meant):
     assert read(typed, expect) == meant
 
 
+@pytest.mark.parametrize("typed, expect, meant", [
+    ("diag(p)(I - 1 p^T)", None, "diag(p) (I - \\mathbf{1} p^T)"),  # I minus a row cannot be: the 1 is the vector
+    ("(I - p 1^T) B", None, "(I - p \\mathbf{1}^T) B"),
+    ("a b^T + 1 p^T", None, "a b^T + \\mathbf{1} p^T"),
+    ("1^T y", (1, 1), "sum(y)"),  # the number would leave y where a scalar is expected
+    ("y^T 1", (1, 1), "sum(y)"),
+    ("2 y", None, "2 y"),  # the number fits: read as it always was
+    ("1 y", None, "y"),
+    ("1 y", (1, 1), "y"),  # an untransposed 1 in front stays the number even where a scalar was expected
+    ("1 p^T", None, "p^T"),
+    ("y + 1", None, "y + 1"),
+    ("1 - tanh(y).^2", None, "1 - tanh(y).^2"),
+    ("1/2 y", None, "y / 2"),
+])
+def test_a_bare_1_is_the_vector_of_ones_only_where_the_number_cannot_fit(typed, expect, meant):
+    assert read(typed, expect) == meant
+
+
+def test_a_bare_1_that_fits_neither_way_keeps_the_first_error():
+    with pytest.raises(ShapeMismatch, match="cannot add W"):
+        read("W + 1 p^T")
+
+
+def test_plain_ones_grade_like_the_latex():
+    d = derive("z = (diag(p) - p p^T) x", "x", {"p": ("n", 1), "x": ("n", 1)}, layout="numerator")
+    for typed in ("diag(p)(I - 1 p^T)", "(I - p 1^T) diag(p)", r"\operatorname{diag}(p)(I - \mathbf{1} p^\top)"):
+        assert grade(typed, d).correct, typed
+
+
 def test_the_key_with_i_and_ones_grades_right():
     d = derive("y = a^T softmax(B c)", "c", {"a": ("n", 1), "B": ("n", "n"), "c": ("n", 1)})
     p = r"\operatorname{softmax}(B c)"

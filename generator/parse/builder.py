@@ -19,6 +19,7 @@ from ..tree.scope import Scope, Statement
 from .calls import Calls, ShapeMismatch, UnknownName
 from .marks import MAX_DIGITS, Marks
 from .names import Names, spelling
+from .ones import read_with_ones
 from .pending import Pending, Sizes, Value, negate
 from .syntax import first_token, span, tree_of, where
 
@@ -42,7 +43,11 @@ def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None
     `layout` is the one an answer is written in: it says which Jacobian a typed ∂u/∂x means.
     """
     tree = tree_of(text, source)
-    return Builder(text, scope, source, expect, bindings, layout).statements(tree)
+
+    def build(ones: frozenset[int]) -> Statement:
+        return Builder(text, scope, source, expect, bindings, layout, ones).statements(tree)
+
+    return read_with_ones(build, tree, expect)
 
 
 def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
@@ -54,8 +59,10 @@ class Builder(Calls, Marks, Interpreter):
     """Walks the parse tree, looking names up in the scope and checking shapes as it builds."""
 
     def __init__(self, text: str, scope: Scope, source: str, expect: Shape | None = None,
-                 bindings: Mapping[str, Expr] | None = None, layout: str = "denominator"):
+                 bindings: Mapping[str, Expr] | None = None, layout: str = "denominator",
+                 ones: frozenset[int] = frozenset()):
         self.text, self.scope, self.source, self.expect, self.layout = text, scope, source, expect, layout
+        self.ones = ones  # where a bare 1 is read as \mathbf{1}, the vector of ones
         self.bindings: dict[str, Expr] = dict(bindings or {})
         self.names = Names(scope, self.bindings)
         self.sizes = Sizes()
@@ -162,8 +169,9 @@ class Builder(Calls, Marks, Interpreter):
         where_allowed = r" outside \frac{\partial u}{\partial x}" if word == r"\partial" else ""
         raise self.fail(node, f"expected a term, found {word!r} (not a command mcgen reads{where_allowed})")
 
-    def number(self, node: Tree) -> Expr:
-        return self.number_token(node.children[0])
+    def number(self, node: Tree) -> Value:
+        token = node.children[0]
+        return self.sizes.ones() if token.start_pos in self.ones else self.number_token(token)
 
     # -- sums and products --------------------------------------------------------------------
     def group(self, node: Tree) -> Value:
