@@ -410,3 +410,34 @@ def test_index_spellings_read_as_their_usual_form(answer, latex):
     tree = read_index(answer)
     assert index_latex(tree) == latex
     assert index_latex(read_index(latex)) == latex
+
+
+# ---------------------------------------------------------------- shape answers: how a shape may be written
+
+@pytest.mark.parametrize("answer, mistake, echoed", [
+    ("m x p", None, r"m \times p"),
+    ("m×p", None, r"m \times p"),
+    ("(m, p)", None, r"m \times p"),
+    ("m by p", None, r"m \times p"),
+    (r"\mathbb{R}^{m \times p}", None, r"m \times p"),
+    (r"$\mathbb R^{m\times p}$", None, r"m \times p"),
+    ("R^{m x p}", None, r"m \times p"),
+    ("ℝ^{m×p}", None, r"m \times p"),
+    ("R^{p x m}", "layout", r"p \times m"),
+    ("m x p x 1", "shape", r"m \times p \times 1"),  # three axes are read, and are not this matrix's shape
+    ("R^{m}", "parse", ""),
+    ("m", "parse", ""),
+])
+def test_a_matrix_shape_answer(answer, mistake, echoed):
+    d = derive("z = W x", "x", {"W": ("m", "p"), "x": ("p", 1)}, "numerator")
+    v = grade_variant(answer, d, {"kind": "shape"}, WEIGHTS)
+    assert (v.mistake, v.echo) == (mistake, echoed)
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    ("m x n x r x s", None), (r"\mathbb{R}^{m \times n \times r \times s}", None), ("R^{m x n x r x s}", None),
+    ("r x s x m x n", "layout"), ("m x n x r", "shape"),
+])
+def test_a_tensor_shape_answer_with_plain_x(answer, mistake):
+    d = derive("Y = A X B", "X", {"A": ("r", "m"), "X": ("m", "n"), "B": ("n", "s")})
+    assert grade_variant(answer, d, {"kind": "shape"}, WEIGHTS).mistake == mistake

@@ -100,6 +100,9 @@ def test_statement_names_output_and_intermediates():
     ("", "expected an expression"),
     ("(" * 40 + "x" + ")" * 40, "nested deeper"),
     ("x" + " + x" * 600, "limit is 2000"),
+    ("1e999 x", "column 1: powers of ten in a number are limited to ±64"),
+    ("3e x", "unknown name 'e'"),  # a number is digits, e, digits: 3e alone is 3 times a name e
+    ("norm(x) + \\|W\\|^2_2", "column 16: the 2-norm of a matrix"),
 ])
 def test_refuses_with_position_and_reason(text, message):
     with pytest.raises(ParseError) as err:

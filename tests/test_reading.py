@@ -32,17 +32,37 @@ def read(text: str, expect=None) -> str:
     (r"e^{W x}", "exp(W x)"),
     (r"e^{-s}", "exp(-s)"),
     (r"e^s", "exp(s)"),
+    (r"\mathrm{e}^{W x}", "exp(W x)"),
+    (r"\mathrm{e}^{-s}", "exp(-s)"),
+    (r"\text{e}^{s}", "exp(s)"),
+    (r"x/\|x\|_2", "x / norm(x)"),
+    (r"x/\|x\|^2_2", "x / norm(x)^2"),
+    (r"x/\|x\|^{2}_{2}", "x / norm(x)^2"),
+    ("x/‖x‖₂", "x / norm(x)"),
+    ("1e-9 s", "s / 1000000000"),
+    ("2.5E3 s", "2500 s"),
+    ("1.5e+2 s", "150 s"),
+    ("2e^{s}", "2 exp(s)"),
     (r"\( W^T y \)", "W^T y"),
     (r"\[ W^\top \mathbf{y} \]", "W^T y"),
     ("$W^T y$", "W^T y"),
     ("W @ x", "W x"),
     ("a − b", "a - b"),
     ("a – b", "a - b"),
+    ("a \u2010 b", "a - b"),  # hyphen
+    ("a \u2011 b", "a - b"),  # non-breaking hyphen
+    ("a \u2012 b", "a - b"),  # figure dash
+    ("\u2010a + b", "-a + b"),
+    ("s^{\u2212 1}", "s^-1"),
     ("a\u00a0+\u00a0b", "a + b"),
     (r"W^{\text{T}} y", "W^T y"),
     (r"W^{\!\top} y", "W^T y"),
     (r"W^{\mathrm{T}} y", "W^T y"),
     ("W⊤ y", "W^T y"),
+    ("a b^⊤", "a b^T"),
+    ("a b^{⊤}", "a b^T"),
+    ("a b^ᵀ", "a b^T"),
+    ("B^{−T} c", "B^-T c"),
     ("|y|", "norm(y)"),
     ("|s|", "abs(s)"),
     (r"\left| s \right|", "abs(s)"),
@@ -59,6 +79,18 @@ def test_spellings_read(typed, meant):
             read(typed)
         return
     assert read(typed) == meant
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("e^T a", "e^T a"),
+    ("2e", "2 e"),
+    ("2 e^T a", "2 (e^T a)"),
+    ("1e-3 e", "e / 1000"),
+    (r"\mathrm{e}^T a", "e^T a"),
+])
+def test_a_declared_e_is_a_name_and_only_digits_e_digits_a_number(typed, meant):
+    scope = Scope.build({**SHAPES, "e": ("n", 1)})
+    assert to_text(parse(typed, scope, "answer").expr) == meant
 
 
 @pytest.mark.parametrize("typed, meant", [
@@ -87,6 +119,35 @@ def test_precedence_and_juxtaposition(typed, meant):
 ])
 def test_sizes_of_i_and_ones_come_from_either_side(typed, expect, meant):
     assert read(typed, expect) == meant
+
+
+@pytest.mark.parametrize("typed, expect, meant", [
+    ("diag(p)(I - 1 p^T)", None, "diag(p) (I - \\mathbf{1} p^T)"),  # I minus a row cannot be: the 1 is the vector
+    ("(I - p 1^T) B", None, "(I - p \\mathbf{1}^T) B"),
+    ("a b^T + 1 p^T", None, "a b^T + \\mathbf{1} p^T"),
+    ("1^T y", (1, 1), "sum(y)"),  # the number would leave y where a scalar is expected
+    ("y^T 1", (1, 1), "sum(y)"),
+    ("2 y", None, "2 y"),  # the number fits: read as it always was
+    ("1 y", None, "y"),
+    ("1 y", (1, 1), "y"),  # an untransposed 1 in front stays the number even where a scalar was expected
+    ("1 p^T", None, "p^T"),
+    ("y + 1", None, "y + 1"),
+    ("1 - tanh(y).^2", None, "1 - tanh(y).^2"),
+    ("1/2 y", None, "y / 2"),
+])
+def test_a_bare_1_is_the_vector_of_ones_only_where_the_number_cannot_fit(typed, expect, meant):
+    assert read(typed, expect) == meant
+
+
+def test_a_bare_1_that_fits_neither_way_keeps_the_first_error():
+    with pytest.raises(ShapeMismatch, match="cannot add W"):
+        read("W + 1 p^T")
+
+
+def test_plain_ones_grade_like_the_latex():
+    d = derive("z = (diag(p) - p p^T) x", "x", {"p": ("n", 1), "x": ("n", 1)}, layout="numerator")
+    for typed in ("diag(p)(I - 1 p^T)", "(I - p 1^T) diag(p)", r"\operatorname{diag}(p)(I - \mathbf{1} p^\top)"):
+        assert grade(typed, d).correct, typed
 
 
 def test_the_key_with_i_and_ones_grades_right():

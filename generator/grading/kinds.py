@@ -1,7 +1,6 @@
 """Grading by kind of exercise: one answer to one manifest variant → Verdict."""
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Mapping
 
 from ..errors import GeneratorError
@@ -10,20 +9,16 @@ from ..vocabulary import other_layout
 from .fill import FillKey
 from .grade import grade
 from .numeric import grade_numeric, key_rows
-from .tensor import grade_tensor_shape, shape_echo
+from .tensor import grade_tensor_shape, shape_axes, shape_echo
 from .verdict import Verdict
-
-MAX_SHAPE_LENGTH = 100  # a shape is a few characters; the regex's lazy group is quadratic on long text
-SHAPE_ANSWER = re.compile(r"\s*[(\[]?\s*(\w+?)\s*(?:×|\\times|\*|,|\bby\b|x)\s*(\w+)\s*[)\]]?\s*")
 
 
 def grade_shape(answer: str, d: Derivation, weights: Mapping[str, float]) -> Verdict:
-    """A 'name the shape' answer such as m×n, m x n or (m, n)."""
-    match = SHAPE_ANSWER.fullmatch(answer.replace("$", "")) if len(answer) <= MAX_SHAPE_LENGTH else None
-    if not match:
+    """A 'name the shape' answer such as m×n, m x n, (m, n) or \\mathbb{R}^{m \\times n}."""
+    given = shape_axes(answer)
+    if given is None:
         tag, feedback = "parse", "Write a shape such as m×n."
     else:
-        given = tuple(int(g) if g.isdigit() else g for g in match.groups())
         if given == tuple(d.shape):
             tag, feedback = None, "Correct."
         elif given == tuple(d.shape)[::-1]:

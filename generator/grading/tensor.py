@@ -40,19 +40,34 @@ def row_major(d: Derivation) -> Reindex | None:
     return reindex
 
 
-MAX_SHAPE_LENGTH = 100  # a tensor's shape is a few characters
-AXES = re.compile(r"[A-Za-z0-9]+")
+MAX_SHAPE_LENGTH = 100  # a shape is a few characters
+AXES = re.compile(r"\w+")
 SEPARATORS = re.compile(r"\s*(?:×|\\times|\*|,|\bby\b|x)\s*")
+# ℝ^{m×p}, \mathbb{R}^{m \times p}, R^{m x p}: the space the derivative lives in names its shape
+SPACE = re.compile(r"\s*(?:\\math(?:bb|bf|rm)\s*(?:\{\s*R\s*\}|R)|\\R|ℝ|R)\s*\^")
+
+
+def shape_axes(answer: str) -> tuple[int | str, ...] | None:
+    """The axes a shape answer gives, two or more: m×p, m x p, (m, p), m by p, m x p x 1, \\mathbb{R}^{m \\times p},
+    R^{m x p}; None when it is not written as a shape."""
+    if len(answer) > MAX_SHAPE_LENGTH:
+        return None
+    text = answer.replace("$", "").strip()
+    space = SPACE.match(text)
+    text = text[space.end():].strip().strip("{}") if space else text
+    text = text.strip().strip("()[]").strip()
+    parts = SEPARATORS.split(text) if text else []
+    if len(parts) < 2 or not all(AXES.fullmatch(p) for p in parts):
+        return None
+    return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
 def grade_tensor_shape(answer: str, d: Derivation, weights: Mapping[str, float]) -> Verdict:
     """A tensor's shape given by its axes, such as m×n×r or (m, n, r); the other layout's order is a layout slip."""
-    text = answer.replace("$", "").strip().strip("()[]") if len(answer) <= MAX_SHAPE_LENGTH else ""
-    parts = SEPARATORS.split(text) if text else []
-    if len(parts) < 2 or not all(AXES.fullmatch(p) for p in parts):
+    given = shape_axes(answer)
+    if given is None:
         tag, feedback = "parse", "Write a shape by its axes, such as m×n×r."
     else:
-        given = tuple(int(p) if p.isdigit() else p for p in parts)
         out, var = axes(d.statement.expr.shape), axes(d.wrt.shape)
         other = out + var if d.layout == "denominator" else var + out
         if given == tuple(d.shape):

@@ -6,7 +6,6 @@ problem's, or a product such as W(x + b)) is `calls.py`'s business.
 """
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from typing import Callable, Mapping
 
@@ -18,19 +17,21 @@ from ..tree import algebra as alg
 from ..tree.nodes import Const, Expr, Identity, Shape, shape_text
 from ..tree.scope import Scope, Statement
 from .calls import Calls, ShapeMismatch, UnknownName
+from .marks import MAX_DIGITS, Marks
 from .names import Names, spelling
+from .ones import read_with_ones
 from .pending import Pending, Sizes, Value, negate
 from .syntax import first_token, span, tree_of, where
 
 __all__ = ["ShapeMismatch", "UnknownName", "parse", "parse_expression"]
 
-MAX_DIGITS = 24  # characters in one number
 MAX_EXPONENT = 64  # |p| in x^p
 MAX_MATRIX_POWER = 16  # X^p is spelled out as p factors
 MAX_NODES = 4000  # nodes of the built tree (shared subtrees once per use): bounds evaluation
 MAX_CONSTANT_BITS = 1024  # exact constants folded by powers: (3^64)^64 would take seconds
 MAX_FUNCTIONS = 32  # functions applied in a row (\log\log\log x): each one a level of every later walk
 MULOPS = {"/": "/", r"\div": "/"}  # every other product sign (*, ·, ×, @, \cdot, \times, \ast) multiplies
+UPRIGHT = {"mathrm", "rm", "text", "textrm", "operatorname"}  # fonts of \mathrm{e}, Euler's number
 
 
 def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None = None,
@@ -42,7 +43,11 @@ def parse(text: str, scope: Scope, source: str = "<input>", expect: Shape | None
     `layout` is the one an answer is written in: it says which Jacobian a typed ∂u/∂x means.
     """
     tree = tree_of(text, source)
-    return Builder(text, scope, source, expect, bindings, layout).statements(tree)
+
+    def build(ones: frozenset[int]) -> Statement:
+        return Builder(text, scope, source, expect, bindings, layout, ones).statements(tree)
+
+    return read_with_ones(build, tree, expect)
 
 
 def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
@@ -50,12 +55,14 @@ def parse_expression(text: str, scope: Scope, source: str = "<input>") -> Expr:
     return parse(text, scope, source).expr
 
 
-class Builder(Calls, Interpreter):
+class Builder(Calls, Marks, Interpreter):
     """Walks the parse tree, looking names up in the scope and checking shapes as it builds."""
 
     def __init__(self, text: str, scope: Scope, source: str, expect: Shape | None = None,
-                 bindings: Mapping[str, Expr] | None = None, layout: str = "denominator"):
+                 bindings: Mapping[str, Expr] | None = None, layout: str = "denominator",
+                 ones: frozenset[int] = frozenset()):
         self.text, self.scope, self.source, self.expect, self.layout = text, scope, source, expect, layout
+        self.ones = ones  # where a bare 1 is read as \mathbf{1}, the vector of ones
         self.bindings: dict[str, Expr] = dict(bindings or {})
         self.names = Names(scope, self.bindings)
         self.sizes = Sizes()
@@ -162,13 +169,9 @@ class Builder(Calls, Interpreter):
         where_allowed = r" outside \frac{\partial u}{\partial x}" if word == r"\partial" else ""
         raise self.fail(node, f"expected a term, found {word!r} (not a command mcgen reads{where_allowed})")
 
-    def number(self, node: Tree) -> Expr:
-        return self.number_token(node.children[0])
-
-    def number_token(self, token: Token) -> Expr:
-        if len(token) > MAX_DIGITS:
-            raise self.fail(token, f"numbers are limited to {MAX_DIGITS} characters")
-        return alg.const(Fraction(str(token)))
+    def number(self, node: Tree) -> Value:
+        token = node.children[0]
+        return self.sizes.ones() if token.start_pos in self.ones else self.number_token(token)
 
     # -- sums and products --------------------------------------------------------------------
     def group(self, node: Tree) -> Value:
@@ -291,7 +294,10 @@ class Builder(Calls, Interpreter):
         return value
 
     def is_euler(self, atom: Tree) -> bool:
-        found = spelling(atom) if atom.data == "name" else None
+        """e, or an upright \\mathrm{e}, that is not a declared name: e^{x} is exp(x)."""
+        if atom.data == "font" and str(atom.children[0]).lstrip("\\").rstrip("*") not in UPRIGHT:
+            return False
+        found = spelling(atom) if atom.data in ("name", "font") else None
         return found is not None and found[0] == "e" and self.names.lookup("e") is None
 
     def juxtaposed(self, atom: Tree) -> list[str] | None:
@@ -347,7 +353,7 @@ class Builder(Calls, Interpreter):
             digits = node.children[-1]
             if len(digits) > MAX_DIGITS:
                 raise self.fail(node, "this exponent is not a usable number")
-            p = -Fraction(str(digits))
+            p = -self.fraction(digits)
         else:
             value = self.visit(node.children[0] if node.data == "exponent" else node)
             if not isinstance(value, Const):
@@ -357,32 +363,3 @@ class Builder(Calls, Interpreter):
         if abs(p.numerator) > MAX_EXPONENT or p.denominator > MAX_EXPONENT:
             raise self.fail(node, f"exponents are limited to ±{MAX_EXPONENT}")
         return p
-
-    # -- fractions, norms, bars -------------------------------------------------------------------
-    def frac(self, node: Tree) -> Value:
-        _, top, bottom = node.children
-        numerator = self.visit(top)
-        return self.combine("/", self.snippet(top), numerator, bottom, self.visit(bottom))
-
-    def frac_digits(self, node: Tree) -> Expr:
-        top, bottom = (int(d) for d in re.findall(r"\d", str(node.children[0])))
-        if bottom == 0:
-            raise self.fail(node, "division by zero")
-        return alg.const(Fraction(top, bottom))
-
-    def norm(self, node: Tree) -> Expr:
-        arg = self.resolved(self.visit(node.children[1]), node)
-        sub = node.children[3] if len(node.children) > 3 else None
-        if sub is not None and "2" in sub and not (arg.is_vector or arg.is_scalar):
-            raise self.fail(sub, "the 2-norm of a matrix is its spectral norm, which mcgen does not "
-                                 "support; use the Frobenius norm ‖·‖_F")
-        return alg.reduce_("norm", arg)
-
-    def bars(self, node: Tree) -> Expr:
-        """|x|: the absolute value of a scalar, the norm of a vector; of a matrix it would be ambiguous."""
-        arg = self.resolved(self.visit(node.children[1]), node)
-        if arg.is_scalar:
-            return alg.apply("abs", arg)
-        if arg.is_vector:
-            return alg.reduce_("norm", arg)
-        raise self.fail(node, "|A| of a matrix could mean det(A) or a norm: write det(A) or ‖A‖_F")

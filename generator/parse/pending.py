@@ -200,9 +200,11 @@ class Sizes:
         """What a message calls a value made of I or 1 and something else."""
         return "I or 1"
 
-    @staticmethod
-    def leaves(left: Value, right: Value) -> tuple[tuple[Size, Size], ...]:
-        return tuple(leaf for v in (left, right) if isinstance(v, Pending) for leaf in v.ones)
+    def leaves(self, left: Value, right: Value) -> tuple[tuple[Size, Size], ...]:
+        """The 1s of both sides whose size is still open: a sized 1 has nothing left to settle, and dropping it
+        keeps a long chain (1 x^T 1 x^T …) linear."""
+        return tuple(leaf for v in (left, right) if isinstance(v, Pending) for leaf in v.ones
+                     if self.known(leaf[0]) is None or self.known(leaf[1]) is None)
 
     def text(self, v: Value) -> str:
         if not isinstance(v, Pending):

@@ -24,7 +24,7 @@ TOKEN_KINDS = (
     ({"NAME", "NUMBER", "OPEN", "LBRACE", "GREEK", "FONT", "COMMAND", "CALL", "FRAC", "FRAC_DIGITS",
       "NORM_OPEN", "NORM_BAR", "BAR_OPEN", "BAR"}, "a term"),
     ({"PLUS", "MINUS", "MULOP", "HADAMARD", "KRON", "HADAMARD_DIV", "TRANSPOSE", "INVERSE_T", "INVERSE", "CIRCUMFLEX", "SUBSCRIPT",
-      "HADAMARD_POWER", "NORM_SUB", "PRIME", "DOT_CIRCUMFLEX"}, "an operator"),
+      "HADAMARD_POWER", "NORM_SUB", "NORM_POWER", "PRIME", "DOT_CIRCUMFLEX"}, "an operator"),
     ({"CLOSE"}, "')'"), ({"RBRACE"}, "'}'"), ({"NORM_CLOSE"}, "a closing '\\|'"), ({"BAR_CLOSE"}, "a closing '|'"),
     ({"EQUAL"}, "'='"), ({"COMMA"}, "','"), ({"$END"}, "the end"),
 )
@@ -36,7 +36,7 @@ class _Bars(PostLex):
 
     always_accept = ("NORM_BAR", "BAR")
     PAIRS = {"NORM_BAR": ("NORM_OPEN", "NORM_CLOSE"), "BAR": ("BAR_OPEN", "BAR_CLOSE")}
-    ENDS = {"NAME", "GREEK", "NUMBER", "CLOSE", "RBRACE", "NORM_CLOSE", "NORM_SUB", "BAR_CLOSE",
+    ENDS = {"NAME", "GREEK", "NUMBER", "CLOSE", "RBRACE", "NORM_CLOSE", "NORM_SUB", "NORM_POWER", "BAR_CLOSE",
             "TRANSPOSE", "INVERSE_T", "INVERSE", "SUBSCRIPT", "FRAC_DIGITS", "PRIME"}
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
