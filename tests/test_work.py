@@ -1,6 +1,7 @@
 """Long products are built, tidied and graded in work proportional to their length: counted, never timed."""
 from __future__ import annotations
 
+import gc
 from functools import cache, reduce
 from typing import Callable
 
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 from generator import derive, grade
 from generator.calculus.simplify import normalize, tidy
 from generator.grading.budget import measure
+from generator.latex import printer
+from generator.parse import syntax
 from generator.tree import algebra as alg
 from generator.tree.nodes import Expr, Identity, Mul, Ones, Sym
 from generator.tree.text import to_text
@@ -20,7 +23,15 @@ GROWTH = 2.5  # work at twice the length: 2 when linear, 4 when quadratic
 
 
 def python_calls(run: Callable[[], object]) -> int:
-    """How many Python functions `run` enters: the grader's deterministic work counter, no clock."""
+    """How many Python functions `run` enters: the grader's deterministic work counter, no clock.
+
+    Measured from the same start whatever ran before: no parse tree or printed LaTeX of an earlier test kept
+    (a text read or echoed before would cost less), no garbage waiting to be collected (a collection is counted when a callback is
+    installed, and hypothesis installs one).
+    """
+    syntax.forget_trees()
+    printer.forget_printed()
+    gc.collect()
     return measure(run)[1]
 
 

@@ -289,6 +289,13 @@ MEMO_PRINTER = MatrixLatexPrinter(memo=True)
 _TREES: dict[Expr, str] = {}
 
 
+def forget_printed() -> None:
+    """Drop the LaTeX kept so far (for measuring the work of printing from scratch)."""
+    _TREES.clear()
+    if MEMO_PRINTER._memo is not None:
+        MEMO_PRINTER._memo.clear()
+
+
 def latex(e: Expr | sp.Basic) -> str:
     """LaTeX for an expression tree or a sympy object."""
     if not isinstance(e, Expr):

@@ -66,6 +66,11 @@ TREES_KEPT = 2048  # parse trees of recent texts (a sheet parses each variant's 
 _trees: dict[str, Tree] = {}
 
 
+def forget_trees() -> None:
+    """Drop the parse trees kept so far (for measuring the work of a parse from scratch)."""
+    _trees.clear()
+
+
 def tree_of(text: str, source: str) -> Tree:
     """The parse tree of `text`, or a ParseError naming `source` and the position.
 
