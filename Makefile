@@ -14,7 +14,7 @@ PROBLEMS := $(ORDERED) $(filter-out $(ORDERED),$(sort $(wildcard problems/*.toml
 TABLE_PROBLEMS := $(if $(PROBLEMS),$(shell grep -l '^table *=' $(PROBLEMS)))
 
 comma := ,
-.PHONY: slides handout sheets test tex test-system chromium mathjax venv clean picture sheet-picture \
+.PHONY: slides handout sheets test tex test-system chromium mathjax katex venv clean picture sheet-picture \
 	export-picture serve-pictures
 
 slides: venv tex
@@ -58,7 +58,7 @@ test: venv test-system
 	$(BIN)/python -m pytest
 
 # The README's pictures of `mcgen serve`: the browser test's Chromium saves a student page and the dashboard.
-serve-pictures: venv chromium
+serve-pictures: venv chromium katex
 	MCGEN_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_serve_browser.py
 
 venv: $(STAMP)
@@ -93,7 +93,8 @@ TEX := latexmk=$(subst $(eval) ,$(comma),$(TEX_PACKAGES)) pdflatex=texlive-latex
 # PostgreSQL server (tests/test_serve_postgres.py starts its own).
 MAXIMA_SHARE := $(or $(wildcard /usr/share/maxima/*/share/linearalgebra/linearalgebra.mac),/usr/share/maxima/share/linearalgebra.mac)
 TEST_SYSTEM := $(TEX) pdftotext=poppler-utils maxima=maxima $(MAXIMA_SHARE)=maxima-share chromium=chromium \
-	/usr/share/javascript/mathjax/MathJax.js=libjs-mathjax /usr/lib/postgresql/*/bin/initdb=postgresql
+	/usr/share/javascript/mathjax/MathJax.js=libjs-mathjax /usr/share/javascript/katex/katex.min.js=libjs-katex \
+	/usr/lib/postgresql/*/bin/initdb=postgresql
 
 tex:
 	$(call apt,$(TEX))
@@ -106,6 +107,10 @@ chromium:
 
 mathjax:
 	$(call apt,/usr/share/javascript/mathjax/MathJax.js=libjs-mathjax)
+
+# The web app's maths (mcgen serve) is typeset by Debian's KaTeX, served by the app from /usr/share/javascript/katex.
+katex:
+	$(call apt,/usr/share/javascript/katex/katex.min.js=libjs-katex)
 
 clean:
 	rm -rf out/* $(VENV) .pytest_cache

@@ -160,7 +160,7 @@ def test_the_favicon_a_browser_asks_for_is_no_content(practice: tuple) -> None:
 
 
 @pytest.mark.parametrize("path", ["/static/katex/katex.min.js", "/static/katex/katex.min.css",
-                                  "/static/katex/contrib/auto-render.min.js",
+                                  "/static/katex/contrib/auto-render.js",
                                   "/static/katex/fonts/KaTeX_Main-Regular.woff2", "/static/app.js"])
 def test_katex_is_served_by_the_app(practice: tuple, path: str) -> None:
     assert practice[0].get(path).status_code == 200
@@ -336,4 +336,13 @@ def test_serve_refuses_bad_input_in_one_line_before_writing(course: tuple, tmp_p
     values = {"tmp": tmp_path, "manifest": manifest, "roster": roster}
     result = CliRunner().invoke(main, ["serve", *(a.format(**values) for a in args), "--db", f"{tmp_path}/db/x.db"])
     assert result.exit_code == 1 and message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "db").exists()
+
+
+def test_serve_without_katex_says_what_to_install(course: tuple, tmp_path: Path, monkeypatch) -> None:
+    """KaTeX is Debian's libjs-katex (or MCGEN_KATEX): without it, one line naming the package, nothing written."""
+    monkeypatch.setenv("MCGEN_KATEX", str(tmp_path / "no-katex"))
+    result = CliRunner().invoke(main, ["serve", "--manifest", str(course[0]), "--db", f"{tmp_path}/db/x.db"])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "no-katex: KaTeX is not there; install Debian's libjs-katex" in result.output
     assert not (tmp_path / "db").exists()

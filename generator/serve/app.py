@@ -25,6 +25,13 @@ from .service import Refused, Service, Settings
 BODY_LIMIT = 16 * 1024  # bytes of a request body; an answer is at most 2,000 characters
 SETTINGS_VARIABLE = "MCGEN_SERVE_SETTINGS"  # how `mcgen serve --workers N` hands settings to each process
 STATIC = Path(__file__).parent / "static"
+# KaTeX is a system library, as TeX Live and MathJax are: Debian's libjs-katex, served from where Debian puts it.
+KATEX_VARIABLE = "MCGEN_KATEX"
+
+
+def katex_dir() -> Path:
+    """The folder holding KaTeX's katex.min.js, katex.min.css, contrib/ and fonts/ (MCGEN_KATEX, else Debian's)."""
+    return Path(os.environ.get(KATEX_VARIABLE) or "/usr/share/javascript/katex")
 log = logging.getLogger("mcgen.serve")
 
 
@@ -59,6 +66,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/i/{token}", api(_dashboard)),
         Route("/i/{token}/grades.csv", api(_grades)),
         Route("/i/{token}/release", api(_release), methods=["POST"]),
+        # Debian links KaTeX's fonts from /usr/share/fonts: followed. `mcgen serve` checks the folder at start.
+        Mount("/static/katex", StaticFiles(directory=katex_dir(), check_dir=False, follow_symlink=True), name="katex"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Headers)])

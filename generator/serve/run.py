@@ -14,7 +14,7 @@ from typing import Sequence
 from ..errors import GeneratorError
 from ..grading.manifest import Manifest
 from ..sheets.data import Student as RosterStudent
-from .app import SETTINGS_VARIABLE
+from .app import KATEX_VARIABLE, SETTINGS_VARIABLE, katex_dir
 from .course import Student, enrol, links_csv, write_private
 from .service import Settings
 from .store import Store, is_postgres
@@ -70,6 +70,10 @@ def prepare(settings: Settings, roster: Sequence[RosterStudent] | None, url: str
         raise GeneratorError(f"--mode: expected practice or exam, found {settings.mode!r}")
     if settings.attempts is not None and settings.attempts < 1:
         raise GeneratorError(f"--attempts: expected at least 1, found {settings.attempts}")
+    katex = katex_dir()
+    if not (katex / "katex.min.js").is_file():
+        raise GeneratorError(f"{katex}: KaTeX is not there; install Debian's libjs-katex (apt-get install libjs-katex) "
+                             f"or set {KATEX_VARIABLE} to a folder holding katex.min.js, katex.min.css, contrib/, fonts/")
     manifest = Manifest(Path(settings.manifest))
     for vid in manifest.variants:  # a broken variant is refused now, in one line, not when a student opens it
         manifest.derivation(vid)
